@@ -1,0 +1,27 @@
+package generator
+
+import "fmt"
+
+// goVersion is the go directive of every generated go.mod: the newest
+// minimum among the pinned modules below (modernc.org/sqlite and
+// golang.org/x/sync ask for Go 1.26).
+const goVersion = "1.26.0"
+
+// deps pins every module a generated project may require, in one place:
+// bumping a dependency of generated projects is a one-line change here.
+// Templates ask for a version with {{dep "module/path"}}.
+var deps = map[string]string{
+	"github.com/golang-jwt/jwt/v5": "v5.3.1",
+	"github.com/rs/cors":           "v1.11.1",
+	"golang.org/x/sync":            "v0.25.0",
+	"modernc.org/sqlite":           "v1.62.0",
+}
+
+// depVersion is the template function dep.
+func depVersion(module string) (string, error) {
+	v, ok := deps[module]
+	if !ok {
+		return "", fmt.Errorf("dep %q: no pinned version; add it to generator/deps.go", module)
+	}
+	return v, nil
+}

@@ -1,0 +1,66 @@
+package generator
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+)
+
+// ManifestFile is the manifest's path in a generated project.
+const ManifestFile = ".wixgen.json"
+
+// Manifest records how a project was generated: by which generator
+// version, from which answers, and every generated file's ownership class
+// and the SHA-256 of what was generated, so an upgrade can tell the user's
+// edits from the generator's output.
+type Manifest struct {
+	Generator string          `json:"generator"`
+	Version   string          `json:"version"`
+	Answers   Answers         `json:"answers"`
+	Files     []ManifestEntry `json:"files"`
+}
+
+// ManifestEntry is one generated file.
+type ManifestEntry struct {
+	Path   string `json:"path"`
+	Class  Class  `json:"class"`
+	SHA256 string `json:"sha256"`
+}
+
+// manifest encodes p's manifest; p.Files must not contain it yet.
+func (g *Generator) manifest(p *Project) ([]byte, error) {
+	m := Manifest{Generator: "wixgen", Version: g.version, Answers: p.Answers}
+	for _, f := range p.Files {
+		m.Files = append(m.Files, ManifestEntry{Path: f.Path, Class: f.Class, SHA256: Hash(f.Data)})
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// ParseManifest decodes a project's manifest strictly.
+func ParseManifest(data []byte) (*Manifest, error) {
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", ManifestFile, err)
+	}
+	if m.Generator != "wixgen" {
+		return nil, fmt.Errorf("parse %s: generator is %q, not wixgen", ManifestFile, m.Generator)
+	}
+	return &m, nil
+}
+
+// Hash is the hex SHA-256 of data, as manifests record it.
+func Hash(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,284 @@
+package generator
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/mod/module"
+)
+
+// Answers are the choices a project is generated from. They are recorded in
+// the project's manifest so that `wixgen upgrade` can render it again.
+// The JSON keys are the option keys (also the CLI flag names).
+type Answers struct {
+	Name     string `json:"name"`
+	Module   string `json:"module"`
+	AppID    string `json:"app-id"`
+	Router   string `json:"router"`
+	Store    string `json:"store"`
+	Auth     string `json:"auth"`
+	Webhooks bool   `json:"webhooks"`
+	Docker   bool   `json:"docker"`
+	CI       bool   `json:"ci"`
+}
+
+// Kind says how an option's value is written.
+type Kind string
+
+// The kinds of option.
+const (
+	KindString Kind = "string" // free text, checked by the option's own rule
+	KindChoice Kind = "choice" // one of Choices
+	KindBool   Kind = "bool"   // true or false
+)
+
+// Choice is one valid value of a choice option.
+type Choice struct {
+	Value       string `json:"value"`
+	Description string `json:"description"`
+}
+
+// Option describes one answer: its key (the flag name and answers-file key),
+// what it means, its valid values and its default. The table returned by
+// [Options] is the single source for flags, prompts, answers files,
+// validation, `wixgen options` and the conditions in the files table.
+type Option struct {
+	Key     string   `json:"key"`
+	Kind    Kind     `json:"kind"`
+	Usage   string   `json:"usage"`
+	Prompt  string   `json:"-"`
+	Choices []Choice `json:"choices,omitempty"`
+	// Default is the default as text; for name and module it depends on
+	// other answers and is described in Usage ("" here).
+	Default string `json:"default"`
+
+	get   func(*Answers) string
+	set   func(*Answers, string)
+	check func(*Answers, string) error // nil for choice and bool options
+}
+
+// options is the table of every answer, in prompt order. Adding a router, a
+// store or an auth mode is adding a Choice here and rows in the template
+// tree's files table.
+var options = []Option{
+	{
+		Key: "name", Kind: KindString,
+		Usage:  "project name: directory, binary and image name (lowercase letters, digits, - and _); default: the target directory's name",
+		Prompt: "Project name",
+		get:    func(a *Answers) string { return a.Name },
+		set:    func(a *Answers, v string) { a.Name = v },
+		check:  checkName,
+	},
+	{
+		Key: "module", Kind: KindString,
+		Usage:  "Go module path; default: example.com/<name>",
+		Prompt: "Go module path",
+		get:    func(a *Answers) string { return a.Module },
+		set:    func(a *Answers, v string) { a.Module = v },
+		check:  checkModule,
+	},
+	{
+		Key: "app-id", Kind: KindString,
+		Usage:  "Wix app ID (a UUID from the app dashboard); may be empty and set later with WIX_APP_ID",
+		Prompt: "Wix app ID (empty to set WIX_APP_ID later)",
+		get:    func(a *Answers) string { return a.AppID },
+		set:    func(a *Answers, v string) { a.AppID = v },
+		check:  checkAppID,
+	},
+	{
+		Key: "router", Kind: KindChoice, Default: "stdlib",
+		Usage:  "HTTP router",
+		Prompt: "HTTP router",
+		Choices: []Choice{
+			{Value: "stdlib", Description: "net/http ServeMux with Go 1.22+ method and path patterns; no dependency"},
+		},
+		get: func(a *Answers) string { return a.Router },
+		set: func(a *Answers, v string) { a.Router = v },
+	},
+	{
+		Key: "store", Kind: KindChoice, Default: "sqlite",
+		Usage:  "datastore",
+		Prompt: "Datastore",
+		Choices: []Choice{
+			{Value: "sqlite", Description: "SQLite file (modernc.org/sqlite, pure Go, no cgo), WAL mode; one server"},
+			{Value: "memory", Description: "in-process maps; data is lost on restart (demos and tests)"},
+		},
+		get: func(a *Answers) string { return a.Store },
+		set: func(a *Answers, v string) { a.Store = v },
+	},
+	{
+		Key: "auth", Kind: KindChoice, Default: "instance",
+		Usage:  "how the backend authenticates the app's frontend",
+		Prompt: "Authentication",
+		Choices: []Choice{
+			{Value: "instance", Description: "signed app instance, verified locally with the app secret (HMAC-SHA256)"},
+		},
+		get: func(a *Answers) string { return a.Auth },
+		set: func(a *Answers, v string) { a.Auth = v },
+	},
+	boolOption("webhooks", "receive Wix webhooks (AppInstalled, AppRemoved, paid plan events) at POST /webhooks",
+		"Receive Wix webhooks?", func(a *Answers) *bool { return &a.Webhooks }),
+	boolOption("docker", "add a Dockerfile and .dockerignore",
+		"Add a Dockerfile?", func(a *Answers) *bool { return &a.Docker }),
+	boolOption("ci", "add a GitHub Actions workflow",
+		"Add a GitHub Actions workflow?", func(a *Answers) *bool { return &a.CI }),
+}
+
+func boolOption(key, usage, prompt string, field func(*Answers) *bool) Option {
+	return Option{
+		Key: key, Kind: KindBool, Default: "true", Usage: usage, Prompt: prompt,
+		get: func(a *Answers) string { return strconv.FormatBool(*field(a)) },
+		set: func(a *Answers, v string) { *field(a) = v == "true" },
+	}
+}
+
+// Options returns the option table in prompt order. The caller must not
+// modify it.
+func Options() []Option { return options }
+
+// LookupOption returns the option with the given key.
+func LookupOption(key string) (Option, bool) {
+	i := slices.IndexFunc(options, func(o Option) bool { return o.Key == key })
+	if i < 0 {
+		return Option{}, false
+	}
+	return options[i], true
+}
+
+// OptionKeys returns every option key in table order.
+func OptionKeys() []string {
+	keys := make([]string, len(options))
+	for i, o := range options {
+		keys[i] = o.Key
+	}
+	return keys
+}
+
+// Values returns the valid values of a choice or bool option.
+func (o Option) Values() []string {
+	switch o.Kind {
+	case KindBool:
+		return []string{"true", "false"}
+	case KindChoice:
+		vals := make([]string, len(o.Choices))
+		for i, c := range o.Choices {
+			vals[i] = c.Value
+		}
+		return vals
+	}
+	return nil
+}
+
+// Get returns the option's value in a as text.
+func (o Option) Get(a *Answers) string { return o.get(a) }
+
+// Set checks v and stores it in a. Bool options accept the spellings of
+// strconv.ParseBool; choice options accept only their values.
+func (o Option) Set(a *Answers, v string) error {
+	switch o.Kind {
+	case KindBool:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return &OptionError{Key: o.Key, Value: v, Valid: o.Values()}
+		}
+		v = strconv.FormatBool(b)
+	case KindChoice:
+		if !slices.Contains(o.Values(), v) {
+			return &OptionError{Key: o.Key, Value: v, Valid: o.Values()}
+		}
+	}
+	o.set(a, v)
+	return nil
+}
+
+// Check reports whether v is valid for this option in the context of a.
+func (o Option) Check(a *Answers, v string) error {
+	if o.check != nil {
+		return o.check(a, v)
+	}
+	if !slices.Contains(o.Values(), v) {
+		return &OptionError{Key: o.Key, Value: v, Valid: o.Values()}
+	}
+	return nil
+}
+
+// OptionError is a bad answer: it names the option, the value and what is
+// valid instead. The CLI reports it as a usage error.
+type OptionError struct {
+	Key    string
+	Value  string
+	Valid  []string // the valid values, for choice and bool options
+	Reason string   // what a valid value looks like, for string options
+}
+
+func (e *OptionError) Error() string {
+	if len(e.Valid) > 0 {
+		return fmt.Sprintf("invalid %s %q: valid values are %s", e.Key, e.Value, strings.Join(e.Valid, ", "))
+	}
+	return fmt.Sprintf("invalid %s %q: %s", e.Key, e.Value, e.Reason)
+}
+
+// DefaultAnswers returns the defaults for a project in a directory called
+// dirName ("" when unknown).
+func DefaultAnswers(dirName string) Answers {
+	var a Answers
+	for _, o := range options {
+		if o.Default != "" {
+			o.set(&a, o.Default)
+		}
+	}
+	if checkName(&a, dirName) == nil {
+		a.Name = dirName
+	} else {
+		a.Name = "wix-app"
+	}
+	a.Module = DefaultModule(a.Name)
+	return a
+}
+
+// DefaultModule is the module path used when none is given.
+func DefaultModule(name string) string { return "example.com/" + name }
+
+// Validate checks every answer and returns the first problem as an
+// *OptionError. It also normalizes the app ID to lower case.
+func (a *Answers) Validate() error {
+	a.AppID = strings.ToLower(strings.TrimSpace(a.AppID))
+	for _, o := range options {
+		if err := o.Check(a, o.get(a)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var (
+	nameRE  = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+	appIDRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+)
+
+func checkName(_ *Answers, v string) error {
+	if !nameRE.MatchString(v) || len(v) > 64 {
+		return &OptionError{Key: "name", Value: v,
+			Reason: "use 1 to 64 characters: a lowercase letter first, then lowercase letters, digits, '-' or '_' (for example shop or my-app)"}
+	}
+	return nil
+}
+
+func checkModule(_ *Answers, v string) error {
+	if err := module.CheckImportPath(v); err != nil || strings.HasSuffix(v, "/") {
+		return &OptionError{Key: "module", Value: v,
+			Reason: "use a Go module path such as example.com/shop or github.com/you/shop"}
+	}
+	return nil
+}
+
+func checkAppID(_ *Answers, v string) error {
+	if v != "" && !appIDRE.MatchString(v) {
+		return &OptionError{Key: "app-id", Value: v,
+			Reason: "use the app ID from the Wix app dashboard, a UUID like 1b2c3d4e-0000-4000-8000-000000000001, or leave it empty"}
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package generator
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestValidateNamesBadValueAndValidOnes(t *testing.T) {
+	tests := []struct {
+		name    string
+		change  func(*Answers)
+		wantKey string
+		wantMsg string
+	}{
+		{"defaults are valid", func(*Answers) {}, "", ""},
+		{"uppercase name", func(a *Answers) { a.Name = "Shop" }, "name", `invalid name "Shop": use 1 to 64 characters`},
+		{"name with slash", func(a *Answers) { a.Name = "a/b" }, "name", `invalid name "a/b"`},
+		{"empty name", func(a *Answers) { a.Name = "" }, "name", `invalid name ""`},
+		{"name too long", func(a *Answers) { a.Name = "a" + strings.Repeat("b", 64) }, "name", "invalid name"},
+		{"module with space", func(a *Answers) { a.Module = "example.com/my shop" }, "module", `invalid module "example.com/my shop": use a Go module path`},
+		{"module trailing slash", func(a *Answers) { a.Module = "example.com/shop/" }, "module", "invalid module"},
+		{"module without dot is fine", func(a *Answers) { a.Module = "shop" }, "", ""},
+		{"app id not a uuid", func(a *Answers) { a.AppID = "my-app" }, "app-id", `invalid app-id "my-app": use the app ID from the Wix app dashboard`},
+		{"app id empty is fine", func(a *Answers) { a.AppID = "" }, "", ""},
+		{"unknown router", func(a *Answers) { a.Router = "gorilla" }, "router", `invalid router "gorilla": valid values are stdlib`},
+		{"unknown store", func(a *Answers) { a.Store = "mongo" }, "store", `invalid store "mongo": valid values are sqlite, memory`},
+		{"unknown auth", func(a *Answers) { a.Auth = "oauth" }, "auth", `invalid auth "oauth": valid values are instance`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := DefaultAnswers("shop")
+			tt.change(&a)
+			err := a.Validate()
+			if tt.wantKey == "" {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			var oe *OptionError
+			if !errors.As(err, &oe) || oe.Key != tt.wantKey || !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Fatalf("Validate: %v, want an OptionError for %s containing %q", err, tt.wantKey, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestOptionSet(t *testing.T) {
+	tests := []struct {
+		key, value string
+		wantErr    string
+		check      func(Answers) bool
+	}{
+		{"webhooks", "false", "", func(a Answers) bool { return !a.Webhooks }},
+		{"webhooks", "1", "", func(a Answers) bool { return a.Webhooks }},
+		{"docker", "maybe", `invalid docker "maybe": valid values are true, false`, nil},
+		{"store", "memory", "", func(a Answers) bool { return a.Store == "memory" }},
+		{"store", "Memory", `invalid store "Memory": valid values are sqlite, memory`, nil},
+	}
+	for _, tt := range tests {
+		o, ok := LookupOption(tt.key)
+		if !ok {
+			t.Fatalf("no option %s", tt.key)
+		}
+		a := DefaultAnswers("shop")
+		err := o.Set(&a, tt.value)
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("Set(%s=%s) = %v, want %q", tt.key, tt.value, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || !tt.check(a) {
+			t.Errorf("Set(%s=%s) = %v, answers %+v", tt.key, tt.value, err, a)
+		}
+	}
+}
+
+func TestDefaultAnswers(t *testing.T) {
+	want := Answers{Name: "shop", Module: "example.com/shop", Router: "stdlib", Store: "sqlite", Auth: "instance", Webhooks: true, Docker: true, CI: true}
+	if got := DefaultAnswers("shop"); got != want {
+		t.Errorf("DefaultAnswers(shop) = %+v, want %+v", got, want)
+	}
+	if got := DefaultAnswers("Not Valid").Name; got != "wix-app" {
+		t.Errorf("DefaultAnswers with an unusable directory name: name %q, want wix-app", got)
+	}
+}
+
+func TestParseAnswersFile(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    map[string]string
+		wantErr string
+	}{
+		{"json", `{"name":"shop","app-id":"1b2c3d4e-0000-4000-8000-000000000001","webhooks":false}`,
+			map[string]string{"name": "shop", "app-id": "1b2c3d4e-0000-4000-8000-000000000001", "webhooks": "false"}, ""},
+		{"yaml", "name: shop\nstore: memory\ndocker: no\n", map[string]string{"name": "shop", "store": "memory", "docker": "false"}, ""},
+		{"yaml booleans", "name: shop\nstore: memory\ndocker: false\n", map[string]string{"name": "shop", "store": "memory", "docker": "false"}, ""},
+		{"unknown key", "name: shop\ncolour: red\n", nil, `unknown key "colour"; valid keys are name, module, app-id, router, store, auth, webhooks, docker, ci`},
+		{"number for a string", "name: 42\n", nil, "name: want a string, got 42"},
+		{"bool for a string", "router: true\n", nil, "router: want a string, got true"},
+		{"not an object", "- name\n", nil, "want an object of option keys"},
+		{"empty", "", nil, "want an object"},
+		{"bad yaml", "name: [\n", nil, "answers file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseAnswersFile([]byte(tt.in))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}
