@@ -66,7 +66,7 @@ type Option struct {
 var options = []Option{
 	{
 		Key: "name", Kind: KindString,
-		Usage:  "project name: directory, binary and image name (lowercase letters, digits, - and _); default: the target directory's name",
+		Usage:  "project name, used for the directory, the image and the data file (lowercase letters, digits, - and _); default: the directory's name",
 		Prompt: "Project name",
 		get:    func(a *Answers) string { return a.Name },
 		set:    func(a *Answers, v string) { a.Name = v },

@@ -2,11 +2,14 @@ package generator
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/Masterminds/sprig/v3"
@@ -73,7 +76,7 @@ func (g *Generator) Render(a Answers) (*Project, error) {
 		return nil, err
 	}
 	data := templateData{Answers: a, GoVersion: goVersion}
-	p := &Project{Answers: a}
+	var rules []*fileRule
 	byPath := make(map[string]string)
 	for i := range g.rules {
 		r := &g.rules[i]
@@ -84,11 +87,29 @@ func (g *Generator) Render(a Answers) (*Project, error) {
 			return nil, fmt.Errorf("templates %s and %s both render %s", other, r.Template, r.Path)
 		}
 		byPath[r.Path] = r.Template
-		out, err := g.renderFile(r, &data)
-		if err != nil {
-			return nil, err
-		}
-		p.Files = append(p.Files, File{Path: r.Path, Class: r.Class, Template: r.Template, Data: out})
+		rules = append(rules, r)
+	}
+
+	// Formatting Go files is most of the work: spread it over the CPUs.
+	p := &Project{Answers: a, Files: make([]File, len(rules))}
+	errs := make([]error, len(rules))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(rules)) {
+		wg.Go(func() {
+			for i := range next {
+				out, err := g.renderFile(rules[i], &data)
+				p.Files[i], errs[i] = File{Path: rules[i].Path, Class: rules[i].Class, Template: rules[i].Template, Data: out}, err
+			}
+		})
+	}
+	for i := range rules {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path < p.Files[j].Path })
 	m, err := g.manifest(p)

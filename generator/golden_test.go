@@ -1,0 +1,281 @@
+package generator_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"go/format"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/wixgen/wixgen/generator"
+	"github.com/wixgen/wixgen/templates"
+)
+
+var update = flag.Bool("update", false, "rewrite golden/ from the current templates")
+
+const goldenVersion = "v0.0.0-golden"
+
+// goldenCases are the option sets kept in full under golden/<name>.
+var goldenCases = []struct {
+	name    string
+	answers generator.Answers
+}{
+	{"stdlib-sqlite-instance", allOn("stdlib", "sqlite", "instance")},
+	{"stdlib-memory-instance-minimal", allOff("stdlib", "memory", "instance")},
+}
+
+// allOn is a project with every feature, named shop, with an app ID.
+func allOn(router, store, auth string) generator.Answers {
+	a := generator.DefaultAnswers("shop")
+	a.AppID = "1b2c3d4e-0000-4000-8000-000000000001"
+	a.Router, a.Store, a.Auth = router, store, auth
+	return a
+}
+
+// allOff is a project with no optional feature and no app ID (it comes
+// from WIX_APP_ID at run time).
+func allOff(router, store, auth string) generator.Answers {
+	a := generator.DefaultAnswers("shop")
+	a.Router, a.Store, a.Auth = router, store, auth
+	a.Webhooks, a.Docker, a.CI = false, false, false
+	return a
+}
+
+func newGenerator(t testing.TB) *generator.Generator {
+	t.Helper()
+	g, err := generator.New(templates.FS(), goldenVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestGolden renders each golden case in memory and compares every byte
+// with golden/<case>, reporting missing, unexpected and different files.
+// With -update it deletes and rewrites the case folders instead.
+func TestGolden(t *testing.T) {
+	g := newGenerator(t)
+	for _, c := range goldenCases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := g.Render(c.answers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join("..", "golden", c.name)
+			if *update {
+				if err := os.RemoveAll(dir); err != nil {
+					t.Fatal(err)
+				}
+				writeTree(t, dir, p)
+				return
+			}
+			want, err := generator.ReadTree(dir)
+			if err != nil {
+				t.Fatalf("%v (run `make golden` to create it)", err)
+			}
+			if !compareTree(t, p, want) {
+				actual, _ := os.MkdirTemp("", "wixgen-golden-"+c.name+"-")
+				writeTree(t, actual, p)
+				t.Errorf("output differs from %s; the actual output is in %s; run `make golden` if the change is intended", dir, actual)
+			}
+		})
+	}
+}
+
+func writeTree(t *testing.T, dir string, p *generator.Project) {
+	t.Helper()
+	for _, f := range p.Files {
+		dest := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dest, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// compareTree reports every difference between the rendered project and
+// the golden tree, and whether they are equal.
+func compareTree(t *testing.T, p *generator.Project, want map[string][]byte) bool {
+	t.Helper()
+	equal := true
+	got := make(map[string][]byte)
+	for _, f := range p.Files {
+		got[f.Path] = f.Data
+	}
+	for _, path := range sortedKeys(want) {
+		data, ok := got[path]
+		switch {
+		case !ok:
+			t.Errorf("missing: %s is in the golden tree but not rendered", path)
+			equal = false
+		case !bytes.Equal(data, want[path]):
+			t.Errorf("different: %s: %s", path, firstDifference(want[path], data))
+			equal = false
+		}
+	}
+	for _, path := range sortedKeys(got) {
+		if _, ok := want[path]; !ok {
+			t.Errorf("unexpected: %s is rendered but not in the golden tree", path)
+			equal = false
+		}
+	}
+	return equal
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func firstDifference(want, got []byte) string {
+	wl, gl := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
+	for i := 0; i < max(len(wl), len(gl)); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			return fmt.Sprintf("line %d: golden %q, rendered %q", i+1, w, g)
+		}
+	}
+	return "same lines, different bytes"
+}
+
+// TestRenderIsIdempotent renders each golden case twice and checks the
+// bytes are the same and that Go output is already gofmt-clean.
+func TestRenderIsIdempotent(t *testing.T) {
+	g := newGenerator(t)
+	for _, c := range goldenCases {
+		p1, err := g.Render(c.answers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p2, _ := g.Render(c.answers)
+		if len(p1.Files) != len(p2.Files) {
+			t.Fatalf("%s: %d files, then %d", c.name, len(p1.Files), len(p2.Files))
+		}
+		for i, f := range p1.Files {
+			if f.Path != p2.Files[i].Path || !bytes.Equal(f.Data, p2.Files[i].Data) {
+				t.Errorf("%s: %s differs between two renders", c.name, f.Path)
+			}
+			if strings.HasSuffix(f.Path, ".go") {
+				again, err := format.Source(f.Data)
+				if err != nil || !bytes.Equal(again, f.Data) {
+					t.Errorf("%s: %s is not gofmt-stable (%v)", c.name, f.Path, err)
+				}
+			}
+		}
+	}
+}
+
+// allAnswers returns every combination of choice and bool options.
+func allAnswers() []generator.Answers {
+	combos := []generator.Answers{generator.DefaultAnswers("shop")}
+	for _, o := range generator.Options() {
+		vals := o.Values()
+		if vals == nil {
+			continue
+		}
+		var next []generator.Answers
+		for _, a := range combos {
+			for _, v := range vals {
+				b := a
+				if err := o.Set(&b, v); err != nil {
+					panic(err)
+				}
+				next = append(next, b)
+			}
+		}
+		combos = next
+	}
+	return combos
+}
+
+// TestEveryTemplateIsUsed proves that each embedded template is rendered
+// by some option set, and checks the ownership classes: managed source
+// files carry the generated-code header (data files such as fuzz corpora
+// cannot), scaffolded files do not.
+func TestEveryTemplateIsUsed(t *testing.T) {
+	g := newGenerator(t)
+	used := make(map[string]bool)
+	for _, a := range allAnswers() {
+		p, err := g.Render(a)
+		if err != nil {
+			t.Fatalf("%+v: %v", a, err)
+		}
+		for _, f := range p.Files {
+			used[f.Template] = true
+			header := bytes.Contains(f.Data, []byte("Code generated by wixgen"))
+			source := strings.HasSuffix(f.Path, ".go") || strings.HasSuffix(f.Path, ".ts")
+			if f.Class == generator.Managed && source && !header {
+				t.Errorf("%s is managed but has no \"Code generated by wixgen\" header", f.Path)
+			}
+			if f.Class == generator.Scaffolded && header {
+				t.Errorf("%s is scaffolded (the user's) but says it is generated", f.Path)
+			}
+		}
+	}
+	var all []string
+	fs.WalkDir(templates.FS(), generator.ProjectDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			all = append(all, strings.TrimPrefix(p, generator.ProjectDir+"/"))
+		}
+		return err
+	})
+	if len(all) == 0 {
+		t.Fatal("no templates found")
+	}
+	for _, tmpl := range all {
+		if !used[tmpl] {
+			t.Errorf("template %s is not rendered by any option set", tmpl)
+		}
+	}
+	for _, c := range goldenCases {
+		if !slices.ContainsFunc(allAnswers(), func(a generator.Answers) bool {
+			return a.Router == c.answers.Router && a.Store == c.answers.Store && a.Auth == c.answers.Auth
+		}) {
+			t.Errorf("golden case %s is not a valid option set", c.name)
+		}
+	}
+}
+
+// BenchmarkRender measures rendering the default project in memory:
+// executing templates, formatting Go files and building the manifest.
+func BenchmarkRender(b *testing.B) {
+	g := newGenerator(b)
+	a := goldenCases[0].answers
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := g.Render(a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkNewAndRender adds parsing the template tree, which every
+// process does once.
+func BenchmarkNewAndRender(b *testing.B) {
+	a := goldenCases[0].answers
+	b.ReportAllocs()
+	for b.Loop() {
+		g := newGenerator(b)
+		if _, err := g.Render(a); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

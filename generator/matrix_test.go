@@ -1,0 +1,108 @@
+//go:build matrix
+
+package generator_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wixgen/wixgen/generator"
+)
+
+// TestMatrix generates every router × store × auth combination, with every
+// feature on and with every feature off, outside the repository, and runs
+// the project's own checks in each: go mod tidy, gofmt, go vet, go build
+// and go test. It prints one line per combination. Run it with
+// `make matrix`; it needs the Go module proxy or a warm module cache.
+func TestMatrix(t *testing.T) {
+	g := newGenerator(t)
+	root, err := os.MkdirTemp("", "wixgen-matrix-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			os.RemoveAll(root)
+		}
+	})
+
+	var combos []struct {
+		name string
+		a    generator.Answers
+	}
+	seen := make(map[string]bool)
+	for _, a := range allAnswers() {
+		key := a.Router + "-" + a.Store + "-" + a.Auth
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		combos = append(combos,
+			struct {
+				name string
+				a    generator.Answers
+			}{key, allOn(a.Router, a.Store, a.Auth)},
+			struct {
+				name string
+				a    generator.Answers
+			}{key + "-minimal", allOff(a.Router, a.Store, a.Auth)},
+		)
+	}
+
+	var mu sync.Mutex // keeps each combination's line whole
+	fmt.Printf("matrix: %d combinations in %s\n", len(combos), root)
+	for _, c := range combos {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			dir := filepath.Join(root, c.name)
+			step, err := checkProject(t.Context(), g, c.a, dir)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				fmt.Printf("FAIL %-40s %s: %v\n", c.name, step, err)
+				t.Errorf("%s: %s: %v", c.name, step, err)
+				return
+			}
+			fmt.Printf("ok   %-40s %5.1fs\n", c.name, time.Since(start).Seconds())
+		})
+	}
+}
+
+// checkProject generates one project and runs its checks, returning the
+// step that failed.
+func checkProject(ctx context.Context, g *generator.Generator, a generator.Answers, dir string) (string, error) {
+	p, err := g.Render(a)
+	if err != nil {
+		return "render", err
+	}
+	if err := generator.Write(ctx, dir, p); err != nil {
+		return "write", err
+	}
+	for _, args := range [][]string{
+		{"go", "mod", "tidy"},
+		{"gofmt", "-l", "."},
+		{"go", "vet", "./..."},
+		{"go", "build", "./..."},
+		{"go", "test", "-count=1", "./..."},
+	} {
+		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := cmd.CombinedOutput()
+		if err == nil && args[0] == "gofmt" && len(out) > 0 {
+			err = fmt.Errorf("files need gofmt")
+		}
+		if err != nil {
+			return strings.Join(args, " "), fmt.Errorf("%w\n%s", err, out)
+		}
+	}
+	return "", nil
+}

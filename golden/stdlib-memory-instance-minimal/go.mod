@@ -1,0 +1,8 @@
+module example.com/shop
+
+go 1.26.0
+
+require (
+	github.com/rs/cors v1.11.1
+	golang.org/x/sync v0.25.0
+)

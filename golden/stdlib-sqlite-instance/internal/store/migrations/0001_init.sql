@@ -1,0 +1,23 @@
+-- 0001_init: installations and their settings documents.
+--
+-- Times are UTC text in a fixed-width RFC 3339 layout with nanoseconds
+-- (2006-01-02T15:04:05.000000000Z), so comparing them as strings compares
+-- them as times. The zero time (0001-01-01T00:00:00.000000000Z) means
+-- "not known yet".
+
+CREATE TABLE instances (
+    id              TEXT NOT NULL PRIMARY KEY,
+    installed_at    TEXT NOT NULL,
+    plan            TEXT NOT NULL DEFAULT '',
+    plan_updated_at TEXT NOT NULL
+) STRICT;
+
+-- settings rows may exist before the instance row: the dashboard can save
+-- settings before the install webhook arrives, so there is no foreign key.
+-- DeleteInstance removes both.
+CREATE TABLE settings (
+    instance_id TEXT    NOT NULL PRIMARY KEY,
+    doc         TEXT    NOT NULL,
+    version     INTEGER NOT NULL CHECK (version > 0),
+    updated_at  TEXT    NOT NULL
+) STRICT;
