@@ -1,0 +1,38 @@
+# wixgen's own tasks. `make help` lists them.
+GO ?= go
+
+.PHONY: help build test golden matrix bench bench-gen bench-server lint fmt tidy ci
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+build: ## build the wixgen binary into bin/
+	$(GO) build -o bin/wixgen .
+
+test: ## the quick tests: engine, goldens, CLI end to end
+	$(GO) test ./...
+
+golden: ## rewrite golden/ from the current templates
+	$(GO) test ./generator -run 'TestGolden$$' -update
+
+matrix: ## generate every option combination outside the repo and run each project's vet, build and tests
+	.ci/matrix
+
+bench: bench-gen bench-server ## all benchmarks
+
+bench-gen: ## generation speed: the engine in memory and `wixgen new --no-tidy` as a process
+	$(GO) test ./generator -run '^$$' -bench 'Render' -benchmem
+	$(GO) test . -run '^$$' -bench 'NewProcess' -benchtime 20x
+
+bench-server: ## the generated server under load against a bare net/http handler
+	$(GO) run ./internal/loadbench
+
+lint: ## go vet and gofmt
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+tidy:
+	$(GO) mod tidy
+
+ci: ## what CI runs: vet, gofmt, the tests and the matrix
+	.ci/run

@@ -1,0 +1,363 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/wixgen/wixgen/generator"
+)
+
+const newExamples = `Examples:
+   wixgen new                       ask for each answer (on a terminal)
+   wixgen new ./shop --yes          take every default; the name comes from the directory
+   wixgen new ./shop --name shop --app-id 1b2c3d4e-0000-4000-8000-000000000001 --store memory --webhooks=false
+   wixgen new ./shop --answers answers.yaml --json
+   wixgen new ./shop --yes --dry-run   list the files without writing them
+
+An answers file (JSON or YAML) holds the same keys as the option flags, for example
+   name: shop
+   app-id: 1b2c3d4e-0000-4000-8000-000000000001
+   store: sqlite
+   webhooks: true
+Flags override the answers file. Without a terminal, or with --yes, nothing is asked
+and missing answers take their defaults. Run 'wixgen options' for every valid value.`
+
+func newCommand(stdin *os.File, stderr io.Writer) *cli.Command {
+	flags := []cli.Flag{}
+	for _, o := range generator.Options() {
+		usage := o.Usage
+		if o.Kind == generator.KindChoice {
+			usage += ": " + strings.Join(o.Values(), ", ")
+		}
+		if o.Kind == generator.KindBool {
+			def, _ := strconv.ParseBool(o.Default)
+			flags = append(flags, &cli.BoolFlag{Name: o.Key, Usage: usage + " (--" + o.Key + "=false to leave out)", Value: def, Category: "Answers:"})
+			continue
+		}
+		flags = append(flags, &cli.StringFlag{Name: o.Key, Usage: usage, Value: o.Default, Category: "Answers:"})
+	}
+	flags = append(flags,
+		&cli.StringFlag{Name: "answers", Usage: "read answers from a JSON or YAML `FILE`", Category: "Input:"},
+		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "never ask: take defaults for missing answers", Category: "Input:"},
+		&cli.BoolFlag{Name: "force", Usage: "write into a non-empty directory, replacing files with the same names", Category: "Output:"},
+		&cli.BoolFlag{Name: "dry-run", Usage: "list the files that would be written, and write nothing", Category: "Output:"},
+		&cli.BoolFlag{Name: "no-tidy", Usage: "do not run go mod tidy after writing", Category: "Output:"},
+		&cli.BoolFlag{Name: "git", Usage: "run git init and make a first commit", Category: "Output:"},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON result on stdout instead of text", Category: "Output:"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors", Category: "Output:"},
+	)
+	return &cli.Command{
+		Name:               "new",
+		Usage:              "generate a new Wix app backend",
+		ArgsUsage:          "[DIR]",
+		Description:        "Writes a new project into DIR (default: ./<name>). DIR must not exist or be empty, unless --force.\n\n" + newExamples,
+		Flags:              flags,
+		CustomHelpTemplate: cli.CommandHelpTemplate,
+		Action: func(c *cli.Context) error {
+			return runNew(c, stdin, stderr)
+		},
+	}
+}
+
+// newRun is one `wixgen new`: its settings and where it reports.
+type newRun struct {
+	out      io.Writer // results (stdout)
+	progress io.Writer // progress and hints (stderr); io.Discard when quiet or JSON
+	json     bool
+	res      newResult
+}
+
+// newResult is the --json output of `wixgen new`.
+type newResult struct {
+	OK       bool               `json:"ok"`
+	Error    string             `json:"error,omitempty"`
+	ExitCode int                `json:"exitCode"`
+	Dir      string             `json:"dir,omitempty"`
+	DryRun   bool               `json:"dryRun,omitempty"`
+	Answers  *generator.Answers `json:"answers,omitempty"`
+	Files    []fileResult       `json:"files,omitempty"`
+	Steps    []stepResult       `json:"steps,omitempty"`
+}
+
+type fileResult struct {
+	Path  string          `json:"path"`
+	Class generator.Class `json:"class,omitempty"`
+}
+
+type stepResult struct {
+	Step   string `json:"step"`
+	Status string `json:"status"` // ok, failed or skipped
+	Error  string `json:"error,omitempty"`
+}
+
+func runNew(c *cli.Context, stdin *os.File, stderr io.Writer) error {
+	r := &newRun{out: c.App.Writer, progress: stderr, json: c.Bool("json")}
+	if r.json || c.Bool("quiet") {
+		r.progress = io.Discard
+	}
+	err := r.do(c, stdin, stderr)
+	if r.json {
+		r.res.OK = err == nil
+		r.res.ExitCode = exitCode(err)
+		if err != nil {
+			r.res.Error = err.Error()
+		}
+		enc := json.NewEncoder(r.out)
+		enc.SetIndent("", "  ")
+		if encErr := enc.Encode(r.res); encErr != nil {
+			return encErr
+		}
+		if err != nil {
+			return reportedError{err}
+		}
+	}
+	return err
+}
+
+func (r *newRun) do(c *cli.Context, stdin *os.File, stderr io.Writer) error {
+	if c.NArg() > 1 {
+		return usagef("new takes at most one directory, got %d arguments: %s", c.NArg(), strings.Join(c.Args().Slice(), " "))
+	}
+	dir := c.Args().First()
+
+	a, set, err := answersFromInput(c)
+	if err != nil {
+		return err
+	}
+	p := newPrompter(stdin, stderr)
+	interactive := !c.Bool("yes") && p != nil && len(set) < len(generator.Options())
+	if interactive {
+		if err := p.askMissing(&a, set, dir); err != nil {
+			return err
+		}
+	} else if err := fillDefaults(&a, set, dir); err != nil {
+		return err
+	}
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if dir == "" {
+		dir = a.Name
+	}
+	r.res.Dir, r.res.Answers = dir, &a
+
+	if err := generator.CheckTarget(dir, c.Bool("force")); err != nil {
+		return err
+	}
+	g, err := loadGenerator()
+	if err != nil {
+		return err
+	}
+	project, err := g.Render(a)
+	if err != nil {
+		return err
+	}
+	for _, f := range project.Files {
+		r.res.Files = append(r.res.Files, fileResult{Path: f.Path, Class: f.Class})
+	}
+	if interactive {
+		fmt.Fprintf(stderr, "\nTo generate the same project without questions:\n  %s\n\n", equivalentCommand(c, dir, a))
+	}
+	if c.Bool("dry-run") {
+		r.res.DryRun = true
+		if !r.json {
+			fmt.Fprintf(r.out, "Would create %s with %d files:\n", dir, len(project.Files))
+			for _, f := range project.Files {
+				fmt.Fprintf(r.out, "  create %s\n", f.Path)
+			}
+		}
+		return nil
+	}
+	if err := generator.Write(c.Context, dir, project); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.progress, "Wrote %d files to %s\n", len(project.Files), dir)
+
+	stepErr := r.postSteps(c, dir)
+	if !r.json && !c.Bool("quiet") {
+		printNextSteps(r.out, dir, a, c.Bool("no-tidy") || stepErr != nil)
+	}
+	return stepErr
+}
+
+// postSteps runs go mod tidy and git init as asked, reporting progress.
+func (r *newRun) postSteps(c *cli.Context, dir string) error {
+	type step struct {
+		name string
+		skip bool
+		run  func(context.Context) error
+	}
+	steps := []step{
+		{"go mod tidy", c.Bool("no-tidy"), func(ctx context.Context) error { return generator.Tidy(ctx, dir) }},
+		{"git init", !c.Bool("git"), func(ctx context.Context) error {
+			return generator.GitInit(ctx, dir, "Generate project with wixgen "+buildVersion())
+		}},
+	}
+	for _, s := range steps {
+		if s.skip {
+			r.res.Steps = append(r.res.Steps, stepResult{Step: s.name, Status: "skipped"})
+			continue
+		}
+		err := r.withProgress(c.Context, s.name, s.run)
+		if err != nil {
+			r.res.Steps = append(r.res.Steps, stepResult{Step: s.name, Status: "failed", Error: err.Error()})
+			return err
+		}
+		r.res.Steps = append(r.res.Steps, stepResult{Step: s.name, Status: "ok"})
+	}
+	return nil
+}
+
+// withProgress runs a long step, saying when it starts, every ten seconds
+// while it runs, and when it ends.
+func (r *newRun) withProgress(ctx context.Context, name string, f func(context.Context) error) error {
+	start := time.Now()
+	fmt.Fprintf(r.progress, "Running %s ...\n", name)
+	done := make(chan error, 1)
+	go func() { done <- f(ctx) }()
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if err == nil {
+				fmt.Fprintf(r.progress, "Ran %s in %.1fs\n", name, time.Since(start).Seconds())
+			}
+			return err
+		case <-tick.C:
+			fmt.Fprintf(r.progress, "  still running %s (%.0fs)\n", name, time.Since(start).Seconds())
+		}
+	}
+}
+
+// answersFromInput reads the answers file, then the flags over it, and
+// returns the answers and which keys were given.
+func answersFromInput(c *cli.Context) (generator.Answers, map[string]bool, error) {
+	var a generator.Answers
+	values := make(map[string]string)
+	if file := c.String("answers"); file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return a, nil, usagef("read answers file: %v", err)
+		}
+		values, err = generator.ParseAnswersFile(data)
+		if err != nil {
+			return a, nil, usageError{fmt.Errorf("%s: %w", file, err)}
+		}
+	}
+	for _, o := range generator.Options() {
+		if !c.IsSet(o.Key) {
+			continue
+		}
+		if o.Kind == generator.KindBool {
+			values[o.Key] = strconv.FormatBool(c.Bool(o.Key))
+		} else {
+			values[o.Key] = c.String(o.Key)
+		}
+	}
+	set := make(map[string]bool)
+	for _, o := range generator.Options() {
+		v, ok := values[o.Key]
+		if !ok {
+			continue
+		}
+		if err := o.Set(&a, v); err != nil {
+			return a, nil, err
+		}
+		set[o.Key] = true
+	}
+	return a, set, nil
+}
+
+// fillDefaults gives every answer not in set its default. The name
+// defaults to the directory's name, the module to example.com/<name>.
+func fillDefaults(a *generator.Answers, set map[string]bool, dir string) error {
+	for _, o := range generator.Options() {
+		if set[o.Key] {
+			continue
+		}
+		def, err := defaultFor(o, a, dir)
+		if err != nil {
+			return err
+		}
+		if err := o.Set(a, def); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// defaultFor is an option's default given the answers so far.
+func defaultFor(o generator.Option, a *generator.Answers, dir string) (string, error) {
+	switch o.Key {
+	case "name":
+		if dir == "" {
+			return generator.DefaultAnswers("").Name, nil
+		}
+		base := filepath.Base(filepath.Clean(dir))
+		if err := o.Check(a, base); err != nil {
+			return "", usagef("cannot take the project name from directory %q: %v; pass --name", dir, err)
+		}
+		return base, nil
+	case "module":
+		return generator.DefaultModule(a.Name), nil
+	}
+	return o.Default, nil
+}
+
+// equivalentCommand is the command line that makes the same project
+// without questions.
+func equivalentCommand(c *cli.Context, dir string, a generator.Answers) string {
+	args := []string{"wixgen", "new", dir}
+	for _, o := range generator.Options() {
+		v := o.Get(&a)
+		if o.Kind == generator.KindBool {
+			args = append(args, "--"+o.Key+"="+v)
+		} else {
+			args = append(args, "--"+o.Key, v)
+		}
+	}
+	for _, f := range []string{"force", "no-tidy", "git"} {
+		if c.Bool(f) {
+			args = append(args, "--"+f)
+		}
+	}
+	args = append(args, "--yes")
+	for i, s := range args {
+		args[i] = shellQuote(s)
+	}
+	return strings.Join(args, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func printNextSteps(w io.Writer, dir string, a generator.Answers, needTidy bool) {
+	fmt.Fprintf(w, "Created %s in %s.\n\nNext steps:\n  cd %s\n", a.Name, dir, shellQuote(dir))
+	if needTidy {
+		fmt.Fprintf(w, "  go mod tidy\n")
+	}
+	secrets := "WIX_APP_SECRET"
+	if a.AppID == "" {
+		secrets = "WIX_APP_ID, " + secrets
+	}
+	if a.Webhooks {
+		secrets += " and WIX_PUBLIC_KEY"
+	}
+	fmt.Fprintf(w, "  cp .env.example .env   # set %s from your app's page in the Wix app dashboard\n", secrets)
+	fmt.Fprintf(w, "  make run               # serves on http://localhost:8080\n")
+	fmt.Fprintf(w, "  make test\n\nREADME.md explains the Wix app dashboard settings and every environment variable.\n")
+}
