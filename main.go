@@ -22,12 +22,24 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 func main() {
+	os.Exit(wixgen())
+}
+
+// wixgen runs the command line of this process and returns its exit status.
+func wixgen() int {
+	// wixgen lives for a fraction of a second and allocates a few tens of
+	// megabytes: collecting garbage before exit is wasted work. Let the heap
+	// grow up to a limit instead, unless the user tunes the collector.
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(-1)
+		debug.SetMemoryLimit(512 << 20)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	defer stop()
+	return run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
 }

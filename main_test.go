@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,9 +21,7 @@ import (
 // separate process.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"wixgen": func() {
-			os.Exit(run(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr))
-		},
+		"wixgen": func() { os.Exit(wixgen()) },
 	})
 }
 
@@ -40,9 +37,9 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// wixgen runs the wixgen binary (this test binary, from PATH) in dir and
+// runWixgen runs the wixgen binary (this test binary, from PATH) in dir and
 // returns its output and exit status. Its stdin is not a terminal.
-func wixgen(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
+func runWixgen(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command("wixgen", args...)
 	cmd.Dir = dir
@@ -96,7 +93,7 @@ func TestUsageErrors(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "full", "keep.txt"), []byte("mine"), 0o644)
 			before, _ := generator.ReadTree(dir)
 
-			stdout, stderr, code := wixgen(t, dir, tt.args...)
+			stdout, stderr, code := runWixgen(t, dir, tt.args...)
 			if code != 2 {
 				t.Errorf("exit status %d, want 2\nstderr: %s", code, stderr)
 			}
@@ -117,7 +114,7 @@ func TestUsageErrors(t *testing.T) {
 // TestJSONResultOnError checks that --json reports a failure as one JSON
 // object with the exit status.
 func TestJSONResultOnError(t *testing.T) {
-	stdout, _, code := wixgen(t, t.TempDir(), "new", "shop", "--yes", "--json", "--router", "gorilla")
+	stdout, _, code := runWixgen(t, t.TempDir(), "new", "shop", "--yes", "--json", "--router", "gorilla")
 	var res struct {
 		OK       bool   `json:"ok"`
 		Error    string `json:"error"`

@@ -190,13 +190,17 @@ func mkdirAllUndo(dir string, undo *[]func()) error {
 
 // writeFiles writes every file of p under root, checking ctx between files.
 func writeFiles(ctx context.Context, root string, p *Project) error {
+	made := make(map[string]bool)
 	for _, f := range p.Files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		dest := filepath.Join(root, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(dest), dirMode); err != nil {
-			return fmt.Errorf("write %s: %w", f.Path, err)
+		if dir := filepath.Dir(dest); !made[dir] {
+			if err := os.MkdirAll(dir, dirMode); err != nil {
+				return fmt.Errorf("write %s: %w", f.Path, err)
+			}
+			made[dir] = true
 		}
 		if err := os.WriteFile(dest, f.Data, fileMode); err != nil {
 			return fmt.Errorf("write %s: %w", f.Path, err)

@@ -69,12 +69,22 @@ func main() {
 }
 
 // meBody is what both servers answer: the generated server's GET /api/me
-// for the instance loadbench signs.
+// for the instance loadbench signs, with the same Go types.
 type meBody struct {
-	InstanceID  string         `json:"instanceId"`
-	UserID      string         `json:"userId"`
-	Permissions string         `json:"permissions"`
-	Instance    map[string]any `json:"instance"`
+	InstanceID  string        `json:"instanceId"`
+	UserID      string        `json:"userId"`
+	Permissions string        `json:"permissions"`
+	Instance    *instanceBody `json:"instance"`
+}
+
+type instanceBody struct {
+	InstanceID  string    `json:"instanceId"`
+	AppDefID    string    `json:"appDefId"`
+	SignDate    time.Time `json:"signDate"`
+	UID         string    `json:"uid,omitempty"`
+	Permissions string    `json:"permissions,omitempty"`
+	DemoMode    bool      `json:"demoMode"`
+	SiteOwnerID string    `json:"siteOwnerId,omitempty"`
 }
 
 func instancePayload() map[string]any {
@@ -84,17 +94,17 @@ func instancePayload() map[string]any {
 	}
 }
 
-// serveBare is the baseline: a net/http handler writing the same JSON
-// body, encoded once, with nothing else.
+// serveBare is the baseline: a net/http handler that encodes the same
+// answer, with no authentication, CORS, logging or limits.
 func serveBare(addr string) error {
-	body, err := json.Marshal(meBody{InstanceID: instanceID, UserID: "user-1", Permissions: "OWNER", Instance: instancePayload()})
-	if err != nil {
-		return err
-	}
+	signDate, _ := time.Parse(time.RFC3339, "2024-05-01T10:00:00Z")
+	body := &meBody{InstanceID: instanceID, UserID: "user-1", Permissions: "OWNER", Instance: &instanceBody{
+		InstanceID: instanceID, AppDefID: appID, SignDate: signDate, UID: "user-1", Permissions: "OWNER", SiteOwnerID: "user-1",
+	}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/me", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		w.Write(append(body, '\n'))
+		json.NewEncoder(w).Encode(body)
 	})
 	return http.ListenAndServe(addr, mux)
 }
@@ -134,7 +144,7 @@ func run(rounds int, duration time.Duration, conns int) error {
 
 	instance := signInstance(instancePayload())
 	targets := []*target{
-		{name: "bare net/http", url: "http://" + bareAddr + "/api/me"},
+		{name: "bare net/http", url: "http://" + bareAddr + "/api/me", auth: instance}, // the same request, ignored
 		{name: "generated /api/me", url: "http://" + genAddr + "/api/me", auth: instance},
 	}
 	for _, t := range targets { // warm up connections, caches and the JIT-less runtime alike

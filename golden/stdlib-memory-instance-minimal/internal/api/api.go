@@ -46,8 +46,9 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /api/settings", authed(http.HandlerFunc(h.getSettings)))
 	mux.Handle("PUT /api/settings", authed(http.HandlerFunc(h.putSettings)))
 	mux.Handle("GET /api/site", authed(http.HandlerFunc(h.site)))
+	mux.Handle("/", routeErrors(mux))
 
-	var handler http.Handler = jsonErrors(mux)
+	var handler http.Handler = mux
 	handler = limitBody(handler, MaxBodyBytes)
 	handler = cors.Middleware(d.CORS)(handler)
 	handler = logRequests(handler, d.Logger)

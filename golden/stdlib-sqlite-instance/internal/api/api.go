@@ -51,8 +51,9 @@ func New(d Deps) http.Handler {
 	mux.Handle("PUT /api/settings", authed(http.HandlerFunc(h.putSettings)))
 	mux.Handle("GET /api/site", authed(http.HandlerFunc(h.site)))
 	mux.Handle("POST /webhooks", d.Webhooks)
+	mux.Handle("/", routeErrors(mux))
 
-	var handler http.Handler = jsonErrors(mux)
+	var handler http.Handler = mux
 	handler = limitBody(handler, MaxBodyBytes)
 	handler = cors.Middleware(d.CORS)(handler)
 	handler = logRequests(handler, d.Logger)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
@@ -79,51 +80,30 @@ func limitBody(next http.Handler, limit int64) http.Handler {
 	})
 }
 
-// jsonErrors answers requests that match no route with JSON 404 or 405
-// (keeping the Allow header) instead of ServeMux's plain-text pages.
-func jsonErrors(mux *http.ServeMux) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern == "" {
-			w = &jsonErrorWriter{ResponseWriter: w, r: r}
+// routeErrors is the handler for requests no route matches, registered
+// as the catch-all pattern "/". It answers JSON 405 with an Allow header
+// when the path has routes for other methods, and JSON 404 otherwise.
+// Only unmatched requests pay for the extra lookups.
+func routeErrors(mux *http.ServeMux) http.HandlerFunc {
+	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodOptions}
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allowed []string
+		probe := *r
+		for _, m := range methods {
+			probe.Method = m
+			if _, pattern := mux.Handler(&probe); pattern != "/" {
+				allowed = append(allowed, m)
+			}
 		}
-		mux.ServeHTTP(w, r)
-	})
-}
-
-// jsonErrorWriter replaces the body of ServeMux's own 404 and 405 pages
-// with JSON; any other answer (a redirect to a cleaned path) goes through.
-type jsonErrorWriter struct {
-	http.ResponseWriter
-	r           *http.Request
-	wroteHeader bool
-	passThrough bool
-}
-
-func (j *jsonErrorWriter) WriteHeader(status int) {
-	if j.wroteHeader {
-		return
+		if len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeError(w, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+				fmt.Sprintf("%s does not allow %s", r.URL.Path, r.Method))
+			return
+		}
+		writeError(w, http.StatusNotFound, codeNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
 	}
-	j.wroteHeader = true
-	switch status {
-	case http.StatusNotFound:
-		writeError(j.ResponseWriter, status, codeNotFound, fmt.Sprintf("no route for %s %s", j.r.Method, j.r.URL.Path))
-	case http.StatusMethodNotAllowed:
-		writeError(j.ResponseWriter, status, codeMethodNotAllowed, fmt.Sprintf("%s does not allow %s", j.r.URL.Path, j.r.Method))
-	default:
-		j.passThrough = true
-		j.ResponseWriter.WriteHeader(status)
-	}
-}
-
-// Write drops ServeMux's plain-text error body.
-func (j *jsonErrorWriter) Write(b []byte) (int, error) {
-	if !j.wroteHeader {
-		j.WriteHeader(http.StatusOK)
-	}
-	if j.passThrough {
-		return j.ResponseWriter.Write(b)
-	}
-	return len(b), nil
 }
 
 // writeJSON sends v as JSON with the given status.
