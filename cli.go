@@ -139,6 +139,7 @@ func optionsCommand() *cli.Command {
 			if c.Bool("json") {
 				enc := json.NewEncoder(c.App.Writer)
 				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
 				return enc.Encode(map[string]any{"options": generator.Options()})
 			}
 			w := c.App.Writer

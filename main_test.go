@@ -29,11 +29,6 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
-		Setup: func(env *testscript.Env) error {
-			// Generated projects are not tidied in scripts: no network.
-			env.Setenv("GOFLAGS", "-mod=mod")
-			return nil
-		},
 	})
 }
 

@@ -113,6 +113,7 @@ func runNew(c *cli.Context, stdin *os.File, stderr io.Writer) error {
 		}
 		enc := json.NewEncoder(r.out)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		if encErr := enc.Encode(r.res); encErr != nil {
 			return encErr
 		}
