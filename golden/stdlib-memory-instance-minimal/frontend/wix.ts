@@ -129,20 +129,39 @@ export class ApiError extends Error {
 export interface Me {
   /** The Wix app instance (one installation on one site). */
   instanceId: string;
-  /** The Wix user who opened the dashboard. */
-  userId: string;
-  /** The user's permissions on the site, e.g. `"OWNER"`. */
-  permissions: string;
+  /** The Wix user who opened the dashboard, when known. */
+  userId?: string;
+  /** The user's permissions on the site, e.g. `"OWNER"`, when known. */
+  permissions?: string;
+  /** The verified signed instance's fields, when the caller sent one. */
+  instance?: Record<string, unknown>;
 }
 
 /** A settings document and its version (`GET` and `PUT /api/settings`). */
 export interface Settings<T> {
-  /** The document itself. */
+  /** The document itself; `{}` before the first save. */
   doc: T;
-  /** Increments on every save; pass it to {@link putSettings} to detect conflicts. */
+  /** Increments on every save, 0 before the first; pass it to {@link putSettings} to detect conflicts. */
   version: number;
-  /** When the document was last saved (RFC 3339). */
-  updatedAt: string;
+  /** When the document was last saved (RFC 3339); absent before the first save. */
+  updatedAt?: string;
+}
+
+/** The site and app instance as Wix describes them (`GET /api/site`). */
+export interface Site {
+  instance: {
+    instanceId: string;
+    appName?: string;
+    appVersion?: string;
+    isFree?: boolean;
+    permissions?: string[];
+  };
+  site: {
+    siteId?: string;
+    siteDisplayName?: string;
+    locale?: string;
+    url?: string;
+  };
 }
 
 /**
@@ -152,6 +171,15 @@ export interface Settings<T> {
  */
 export function getMe(): Promise<Me> {
   return requestJSON<Me>("/api/me");
+}
+
+/**
+ * Returns the site this app instance is installed on, as Wix describes it.
+ *
+ * @throws {@link ApiError} when the backend answers with an error.
+ */
+export function getSite(): Promise<Site> {
+  return requestJSON<Site>("/api/site");
 }
 
 /**
@@ -169,15 +197,16 @@ export function getSettings<T>(): Promise<Settings<T>> {
  *
  * @typeParam T - Shape of the settings document.
  * @param doc - The whole document (a JSON object); it replaces the stored one.
- * @param version - The version the document was based on. When given, it is
- *   sent as `If-Match` and the save fails with status 412 if someone saved
- *   in between. Without it, the last save wins.
+ * @param version - The version the document was based on, as
+ *   {@link getSettings} returned it. From version 1 on it is sent as
+ *   `If-Match`, and the save fails with status 412 if someone saved in
+ *   between. Without it, or with 0 (nothing saved yet), the last save wins.
  * @returns The saved document with its new version.
  * @throws {@link ApiError} when the backend answers with an error.
  */
 export function putSettings<T>(doc: T, version?: number): Promise<Settings<T>> {
   const headers = new Headers();
-  if (version !== undefined) {
+  if (version !== undefined && version > 0) {
     headers.set("If-Match", `"${version}"`);
   }
   return requestJSON<Settings<T>>("/api/settings", {

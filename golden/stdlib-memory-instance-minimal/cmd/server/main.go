@@ -92,6 +92,9 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer, ln n
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
+		// Cut off what is still running, and cancel its contexts, before
+		// the deferred close of the store.
+		srv.Close()
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {

@@ -55,6 +55,7 @@ func TestServerAnswersAndShutsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
 	var logs syncBuffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, func(k string) string { return env[k] }, &logs, ln) }()
@@ -114,7 +115,16 @@ func TestServerRefusesIncompleteConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := testEnv(t)
 			tt.change(env)
-			err := run(context.Background(), func(k string) string { return env[k] }, io.Discard, nil)
+			// Should the configuration pass after all, the server stops at
+			// once instead of serving.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { ln.Close() })
+			err = run(ctx, func(k string) string { return env[k] }, io.Discard, ln)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("run: %v, want an error naming %s", err, tt.wantErr)
 			}

@@ -1,5 +1,6 @@
 // Package api serves the app's HTTP API on net/http's ServeMux: the
-// endpoints the app's frontend calls and the health check, behind recovery, request logging, CORS and a body size limit.
+// endpoints the app's frontend calls, the health check, behind recovery, request logging, CORS and a body
+// size limit.
 package api
 
 import (

@@ -3,11 +3,13 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"example.com/shop/internal/httpjson"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/wix"
 	"example.com/shop/internal/wixauth"
@@ -27,10 +29,10 @@ func (h *handlers) healthz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := h.store.Ping(ctx); err != nil {
 		h.log.WarnContext(ctx, "health check: store unreachable", "err", err)
-		writeError(w, http.StatusServiceUnavailable, codeUnavailable, "the store is unreachable")
+		httpjson.Error(w, http.StatusServiceUnavailable, codeUnavailable, "the store is unreachable")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // identity returns the caller's identity, which the auth middleware put in
@@ -45,7 +47,7 @@ func identity(r *http.Request) wixauth.Identity {
 }
 
 func (h *handlers) me(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, newMeBody(identity(r)))
+	httpjson.Write(w, http.StatusOK, newMeBody(identity(r)))
 }
 
 func (h *handlers) getSettings(w http.ResponseWriter, r *http.Request) {
@@ -53,12 +55,12 @@ func (h *handlers) getSettings(w http.ResponseWriter, r *http.Request) {
 	s, err := h.store.Settings(r.Context(), id.InstanceID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		writeJSON(w, http.StatusOK, emptySettings())
+		httpjson.Write(w, http.StatusOK, emptySettings())
 	case err != nil:
 		h.internalError(w, r, "read settings", err)
 	default:
 		w.Header().Set("ETag", etag(s.Version))
-		writeJSON(w, http.StatusOK, newSettingsBody(s))
+		httpjson.Write(w, http.StatusOK, newSettingsBody(s))
 	}
 }
 
@@ -66,54 +68,72 @@ func (h *handlers) putSettings(w http.ResponseWriter, r *http.Request) {
 	id := identity(r)
 	ifVersion, err := parseIfMatch(r.Header.Get("If-Match"))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		httpjson.Error(w, http.StatusBadRequest, codeBadRequest, err.Error())
 		return
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		if maxErr, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			writeError(w, http.StatusRequestEntityTooLarge, codeTooLarge, tooLargeMessage(maxErr))
+			httpjson.Error(w, http.StatusRequestEntityTooLarge, codeTooLarge, tooLargeMessage(maxErr))
 			return
 		}
-		writeError(w, http.StatusBadRequest, codeBadRequest, "could not read the request body")
+		httpjson.Error(w, http.StatusBadRequest, codeBadRequest, "could not read the request body")
 		return
 	}
 	doc, err := parseSettings(body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		httpjson.Error(w, http.StatusBadRequest, codeBadRequest, err.Error())
 		return
 	}
 	s, err := h.store.PutSettings(r.Context(), id.InstanceID, doc, ifVersion)
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		writeError(w, http.StatusPreconditionFailed, codeConflict,
+		httpjson.Error(w, http.StatusPreconditionFailed, codeConflict,
 			"the settings changed since they were read; read them again and retry")
 	case err != nil:
 		h.internalError(w, r, "write settings", err)
 	default:
 		h.log.InfoContext(r.Context(), "settings saved", "instance_id", id.InstanceID, "version", s.Version)
 		w.Header().Set("ETag", etag(s.Version))
-		writeJSON(w, http.StatusOK, newSettingsBody(s))
+		httpjson.Write(w, http.StatusOK, newSettingsBody(s))
 	}
 }
+
+// wixTimeout bounds a handler's calls to Wix, retries included, well
+// inside the server's write timeout.
+const wixTimeout = 15 * time.Second
 
 // site returns the caller's app instance and site as Wix describes them.
 func (h *handlers) site(w http.ResponseWriter, r *http.Request) {
 	id := identity(r)
-	inst, err := h.wix.GetAppInstance(r.Context(), id.InstanceID)
+	ctx, cancel := context.WithTimeout(r.Context(), wixTimeout)
+	defer cancel()
+	inst, err := h.wix.GetAppInstance(ctx, id.InstanceID)
 	if err != nil {
-		h.log.WarnContext(r.Context(), "get app instance from Wix", "instance_id", id.InstanceID, "err", err)
-		status, message := http.StatusBadGateway, "Wix did not answer"
-		if apiErr, ok := errors.AsType[*wix.APIError](err); ok {
-			message = "Wix answered: " + apiErr.Message
-		}
-		writeError(w, status, codeWixError, message)
+		h.wixError(w, r, "get app instance", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, inst)
+	httpjson.Write(w, http.StatusOK, inst)
+}
+
+// wixError answers a failed call to Wix without passing on what Wix said,
+// which is logged instead.
+func (h *handlers) wixError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	h.log.WarnContext(r.Context(), what+" from Wix", "err", err)
+	switch apiErr, isAPI := errors.AsType[*wix.APIError](err); {
+	case errors.Is(err, wix.ErrAPIKeyMode):
+		httpjson.Error(w, http.StatusServiceUnavailable, codeUnavailable,
+			"this server calls Wix with an API key; per-site calls need OAuth (unset WIX_API_KEY)")
+	case errors.Is(err, context.DeadlineExceeded):
+		httpjson.Error(w, http.StatusGatewayTimeout, codeWixError, "Wix did not answer in time")
+	case isAPI:
+		httpjson.Error(w, http.StatusBadGateway, codeWixError, fmt.Sprintf("Wix answered with status %d", apiErr.Status))
+	default:
+		httpjson.Error(w, http.StatusBadGateway, codeWixError, "Wix could not be reached")
+	}
 }
 
 func (h *handlers) internalError(w http.ResponseWriter, r *http.Request, what string, err error) {
 	h.log.ErrorContext(r.Context(), what, "err", err)
-	writeError(w, http.StatusInternalServerError, codeInternal, "internal error")
+	httpjson.Error(w, http.StatusInternalServerError, codeInternal, "internal error")
 }

@@ -1,13 +1,14 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"example.com/shop/internal/httpjson"
 )
 
 // recoverPanics turns a panic in a handler into a logged 500, so one bad
@@ -24,7 +25,7 @@ func recoverPanics(next http.Handler, log *slog.Logger) http.Handler {
 			}
 			log.ErrorContext(r.Context(), "panic serving request",
 				"method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			writeError(w, http.StatusInternalServerError, codeInternal, "internal error")
+			httpjson.Error(w, http.StatusInternalServerError, codeInternal, "internal error")
 		}()
 		next.ServeHTTP(w, r)
 	})
@@ -98,25 +99,10 @@ func routeErrors(mux *http.ServeMux) http.HandlerFunc {
 		}
 		if len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
-			writeError(w, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+			httpjson.Error(w, http.StatusMethodNotAllowed, codeMethodNotAllowed,
 				fmt.Sprintf("%s does not allow %s", r.URL.Path, r.Method))
 			return
 		}
-		writeError(w, http.StatusNotFound, codeNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
+		httpjson.Error(w, http.StatusNotFound, codeNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
 	}
-}
-
-// writeJSON sends v as JSON with the given status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v) // the client may be gone; nothing to do then
-}
-
-// writeError sends the JSON error body.
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, errorBody{Error: code, Message: message})
 }

@@ -12,6 +12,8 @@
 package cors
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -63,31 +65,61 @@ func (p Policy) Allowed(origin string) bool {
 // http://127.0.0.1, optionally followed by a port from 1 to 65535 written
 // without leading zeros.
 func isLocalDevOrigin(origin string) bool {
+	rest, ok := strings.CutPrefix(origin, "http://")
+	if !ok || CheckOrigin(origin) != nil {
+		return false
+	}
+	host, _, _ := strings.Cut(rest, ":")
+	return host == "localhost" || host == "127.0.0.1"
+}
+
+// CheckOrigin reports what is wrong with origin, or nil when it is a
+// canonical http or https origin: exactly what a browser sends in the Origin
+// header, which is what the policy compares against. The error never
+// repeats the origin, which may hold user information.
+func CheckOrigin(origin string) error {
+	const form = "list origins as scheme://host[:port], e.g. https://example.com or http://localhost:3000"
+	if strings.Contains(origin, "*") {
+		return errors.New("wildcards are not supported: list each origin exactly")
+	}
 	u, err := url.Parse(origin)
-	if err != nil {
-		return false
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return errors.New(form)
 	}
-	if u.Scheme != "http" || u.Opaque != "" || u.User != nil || u.Path != "" || u.RawPath != "" ||
-		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return false
+	if u.User != nil {
+		return errors.New("an origin has no user information: " + form)
 	}
-	host := u.Hostname()
-	if host != "localhost" && host != "127.0.0.1" {
-		return false
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(origin, "#") {
+		return errors.New("an origin has no query or fragment: " + form)
 	}
-	canonical := "http://" + host
-	if port := u.Port(); port != "" {
-		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 {
-			return false
+	if u.Path != "" && u.Path != "/" {
+		return errors.New("an origin has no path: " + form)
+	}
+	if u.Hostname() == "" {
+		return errors.New(form)
+	}
+	for i := range len(u.Host) {
+		if u.Host[i] >= 0x80 {
+			return errors.New("write the host name in its ASCII (xn--) form, as browsers send it")
 		}
-		// Re-serialising drops leading zeros, so "http://localhost:03000"
-		// fails the comparison below.
-		canonical += ":" + strconv.Itoa(n)
 	}
-	// Whatever url.Parse tolerated (an empty port, an empty fragment, a
-	// different spelling) makes the origin differ from its canonical form.
-	return origin == canonical
+	port := u.Port()
+	host := strings.TrimSuffix(u.Host, ":"+port) // also drops an empty port's ":"
+	canonical := u.Scheme + "://" + strings.ToLower(host)
+	if port != "" {
+		p, err := strconv.Atoi(port)
+		if err != nil || p < 1 || p > 65535 {
+			return errors.New("the port must be a number from 1 to 65535")
+		}
+		// Browsers leave out the scheme's default port.
+		if !(u.Scheme == "http" && p == 80 || u.Scheme == "https" && p == 443) {
+			canonical += ":" + strconv.Itoa(p)
+		}
+	}
+	if origin != canonical {
+		return fmt.Errorf("origins are matched exactly as browsers send them: write it as %q", canonical)
+	}
+	return nil
 }
 
 // Middleware returns middleware that answers CORS preflight requests itself
@@ -98,8 +130,8 @@ func isLocalDevOrigin(origin string) bool {
 // Preflight answers allow the methods GET, PUT and POST (and OPTIONS) and the
 // request headers Authorization, Content-Type and If-Match, and may be cached
 // for ten minutes. Other answers to allowed origins expose the ETag response
-// header. Every answer carries "Vary: Origin". Credentials (cookies) are not allowed: the API
-// authenticates with the Authorization header.
+// header. Every answer carries "Vary: Origin". Credentials (cookies) are
+// not allowed: the API authenticates with the Authorization header.
 func Middleware(p Policy) func(http.Handler) http.Handler {
 	c := cors.New(cors.Options{
 		AllowOriginFunc: p.Allowed,

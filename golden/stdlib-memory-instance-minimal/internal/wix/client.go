@@ -167,9 +167,10 @@ func parseBaseURL(raw string) (string, error) {
 // apiKeyMode reports whether the client authenticates with an API key.
 func (c *Client) apiKeyMode() bool { return c.apiKey != "" }
 
-// Do calls a Wix REST endpoint on behalf of instanceID (ignored in API-key
-// mode), JSON-encoding in (if non-nil) and decoding the answer into out (if
-// non-nil). path is relative to the base URL, starts with "/" and may carry
+// Do calls a Wix REST endpoint on behalf of instanceID, JSON-encoding in
+// (if non-nil) and decoding the answer into out (if non-nil). In API-key
+// mode the call acts on the configured site or account, and instanceID
+// must be empty (else ErrAPIKeyMode). path is relative to the base URL, starts with "/" and may carry
 // a query string.
 //
 // Answers with status 429 or 5xx are retried with backoff up to MaxRetries
@@ -181,8 +182,11 @@ func (c *Client) Do(ctx context.Context, instanceID, method, path string, in, ou
 		// Anything else could point the credentials at another host.
 		return fmt.Errorf("wix: %s %q: path must be relative to the base URL and start with /", method, path)
 	}
-	if !c.apiKeyMode() && instanceID == "" {
+	switch {
+	case !c.apiKeyMode() && instanceID == "":
 		return fmt.Errorf("wix: %s %s: %w", method, path, ErrNoInstance)
+	case c.apiKeyMode() && instanceID != "":
+		return fmt.Errorf("wix: %s %s: %w", method, path, ErrAPIKeyMode)
 	}
 	var body []byte
 	if in != nil {

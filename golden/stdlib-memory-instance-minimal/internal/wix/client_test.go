@@ -293,7 +293,11 @@ func TestDoAPIKeyMode(t *testing.T) {
 			var out struct {
 				OK bool `json:"ok"`
 			}
-			// The instance ID is ignored in API-key mode, so it may be empty.
+			// An API key acts on its own site or account, never on an
+			// instance's behalf.
+			if err := c.Do(t.Context(), "instance-1", http.MethodGet, "/site-properties/v4/properties", nil, &out); !errors.Is(err, ErrAPIKeyMode) {
+				t.Fatalf("Do with an instance ID in API-key mode: %v, want ErrAPIKeyMode", err)
+			}
 			if err := c.Do(t.Context(), "", http.MethodGet, "/site-properties/v4/properties", nil, &out); err != nil {
 				t.Fatal(err)
 			}

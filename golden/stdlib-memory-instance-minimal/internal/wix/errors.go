@@ -16,6 +16,12 @@ import (
 // an access token is always issued for one particular app instance.
 var ErrNoInstance = errors.New("wix: instance ID is required")
 
+// ErrAPIKeyMode is returned by Do in API-key mode when an instance ID is
+// given: an API key acts on the one site or account it was configured
+// with, so answering on behalf of an instance would hand every instance
+// that site's data.
+var ErrAPIKeyMode = errors.New("wix: calls on behalf of an instance need OAuth, not an API key")
+
 // APIError is a non-2xx answer from Wix, from an API endpoint or from the
 // token endpoint. Use errors.As to get at it:
 //

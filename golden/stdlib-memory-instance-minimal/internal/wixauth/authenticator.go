@@ -18,7 +18,7 @@ type Authenticator interface {
 
 // InstanceAuthenticator reads the signed instance from the Authorization
 // header (raw, or with a "Bearer " prefix), verifies it, and rejects
-// anonymous visitors (aid without uid) with ErrAnonymous.
+// instances that name no Wix user (anonymous visitors) with ErrAnonymous.
 type InstanceAuthenticator struct {
 	v *Verifier
 }

@@ -353,7 +353,7 @@ func TestInstanceAnonymous(t *testing.T) {
 		{uid: "", aid: "a", want: true},
 		{uid: "u", aid: "a", want: false},
 		{uid: "u", aid: "", want: false},
-		{uid: "", aid: "", want: false},
+		{uid: "", aid: "", want: true},
 	}
 	for _, tc := range tests {
 		inst := wixauth.Instance{InstanceID: "i", UID: tc.uid, AID: tc.aid}

@@ -4,10 +4,11 @@
 package wixauth
 
 import (
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+
+	"example.com/shop/internal/httpjson"
 )
 
 // Middleware authenticates every request with a. On failure it answers 401
@@ -36,7 +37,7 @@ func Middleware(a Authenticator, log *slog.Logger) func(http.Handler) http.Handl
 					slog.String("reason", err.Error()),
 					slog.String("path", r.URL.Path),
 				)
-				unauthorized(w, failureMessage(err))
+				httpjson.Error(w, http.StatusUnauthorized, "unauthorized", failureMessage(err))
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), id)))
@@ -58,21 +59,4 @@ func failureMessage(err error) string {
 	default:
 		return "authentication failed"
 	}
-}
-
-// unauthorized writes a 401 JSON error response.
-func unauthorized(w http.ResponseWriter, message string) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusUnauthorized)
-	// A failed write means the client has gone; there is nobody to tell.
-	_ = json.NewEncoder(w).Encode(errorBody{Error: "unauthorized", Message: message})
-}
-
-// errorBody is the JSON shape of error responses.
-type errorBody struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,10 +52,7 @@ func newTestAPI(t *testing.T, dev bool) *testAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := webhookKey(t)
 	wixClient, err := wix.New(wix.Config{BaseURL: fakeWix(t).URL, AppID: testAppID, AppSecret: testSecret, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +69,21 @@ func newTestAPI(t *testing.T, dev bool) *testAPI {
 	}))
 	t.Cleanup(srv.Close)
 	return &testAPI{url: srv.URL, store: st, webhookKey: key}
+}
+
+// webhookKeys holds the webhook signing key, made once: RSA key generation
+// is slow, and every test server may share the key.
+var webhookKeys = sync.OnceValues(func() (*rsa.PrivateKey, error) {
+	return rsa.GenerateKey(rand.Reader, 2048)
+})
+
+func webhookKey(t *testing.T) *rsa.PrivateKey {
+	t.Helper()
+	key, err := webhookKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }
 
 // fakeWix answers Wix's token and Get App Instance endpoints as Wix

@@ -19,8 +19,8 @@ import (
 // version format.
 
 // MaxBodyBytes bounds every request body; a larger body is answered with
-// 413. It leaves room for a settings document of up to 1 MiB.
-const MaxBodyBytes = 1<<20 + 4<<10
+// 413.
+const MaxBodyBytes = 1 << 20
 
 // Error codes in the "error" field of error responses.
 const (
@@ -33,12 +33,6 @@ const (
 	codeWixError         = "wix_error"
 	codeInternal         = "internal"
 )
-
-// errorBody is the JSON body of every error response.
-type errorBody struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
-}
 
 // meBody is the answer of GET /api/me: who is calling.
 type meBody struct {
@@ -97,7 +91,7 @@ func parseIfMatch(h string) (int64, error) {
 	unquoted := strings.TrimSuffix(strings.TrimPrefix(h, `"`), `"`)
 	v, err := strconv.ParseInt(unquoted, 10, 64)
 	if err != nil || v < 1 || len(unquoted) != len(h) && len(unquoted) != len(h)-2 {
-		return 0, fmt.Errorf("If-Match %q: want a settings version from ETag, such as \"3\"", h)
+		return 0, fmt.Errorf(`If-Match %s: want the version from an ETag, such as "3"`, h)
 	}
 	return v, nil
 }

@@ -9,9 +9,12 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"example.com/shop/internal/cors"
 )
 
 // DefaultAppID is the Wix app ID this project was generated for. WIX_APP_ID
@@ -249,13 +252,39 @@ func (l *loader) apiBase() string {
 		return DefaultAPIBase
 	}
 	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-		u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		l.fail(name, "is %q: use an absolute http or https URL without query or fragment, such as %s, or leave it unset", v, DefaultAPIBase)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		l.fail(name, "is %q: use an absolute https URL without user information, query or fragment, such as %s, or leave it unset", redact(v), DefaultAPIBase)
+		return ""
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		l.fail(name, "is %q: the app secret and access tokens are sent there, so use https (plain http only for localhost)", v)
 		return ""
 	}
 	// Callers append paths that start with "/".
 	return strings.TrimRight(v, "/")
+}
+
+// isLoopback reports whether host names this machine.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// redact hides the user information (user:password@) of a URL-like value
+// before it goes into an error message.
+func redact(v string) string {
+	at := strings.LastIndex(v, "@")
+	if at < 0 {
+		return v
+	}
+	if scheme, _, ok := strings.Cut(v[:at], "://"); ok {
+		return scheme + "://xxxxx@" + v[at+1:]
+	}
+	return "xxxxx@" + v[at+1:]
 }
 
 func (l *loader) checkAPIKeyMode(c Config) {
@@ -284,62 +313,14 @@ func (l *loader) corsOrigins() []string {
 		if item == "" || seen[item] {
 			continue
 		}
-		if msg := checkOrigin(item); msg != "" {
-			l.fail(name, "has %q: %s", item, msg)
+		if err := cors.CheckOrigin(item); err != nil {
+			l.fail(name, "has %q: %v", redact(item), err)
 			continue
 		}
 		seen[item] = true
 		origins = append(origins, item)
 	}
 	return origins
-}
-
-// checkOrigin returns what is wrong with origin, or "" when it is a
-// canonical http or https origin: exactly what a browser sends in the Origin
-// header, which is what the CORS policy compares against.
-func checkOrigin(origin string) string {
-	const form = "list origins as scheme://host[:port], e.g. https://example.com or http://localhost:3000"
-	if strings.Contains(origin, "*") {
-		return "wildcards are not supported: list each origin exactly"
-	}
-	u, err := url.Parse(origin)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
-		return form
-	}
-	if u.User != nil {
-		return "an origin has no user information: " + form
-	}
-	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(origin, "#") {
-		return "an origin has no query or fragment: " + form
-	}
-	if u.Path != "" && u.Path != "/" {
-		return "an origin has no path: " + form
-	}
-	if u.Hostname() == "" {
-		return form
-	}
-	for i := range len(u.Host) {
-		if u.Host[i] >= 0x80 {
-			return "write the host name in its ASCII (xn--) form, as browsers send it"
-		}
-	}
-	port := u.Port()
-	host := strings.TrimSuffix(u.Host, ":"+port) // also drops an empty port's ":"
-	canonical := u.Scheme + "://" + strings.ToLower(host)
-	if port != "" {
-		p, err := strconv.Atoi(port)
-		if err != nil || p < 1 || p > 65535 {
-			return "the port must be a number from 1 to 65535"
-		}
-		// Browsers leave out the scheme's default port.
-		if !(u.Scheme == "http" && p == 80 || u.Scheme == "https" && p == 443) {
-			canonical += ":" + strconv.Itoa(p)
-		}
-	}
-	if origin != canonical {
-		return fmt.Sprintf("origins are matched exactly as browsers send them: write it as %q", canonical)
-	}
-	return ""
 }
 
 func (l *loader) logLevel() slog.Level {

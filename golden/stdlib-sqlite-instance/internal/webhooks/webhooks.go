@@ -21,9 +21,13 @@
 //	  "exp": 1714561200
 //	}
 //
-// Wix waits about 1.25 s for an answer, repeats deliveries and does not keep
-// them in order, so every handler here is quick and idempotent: replaying an
-// event, or replaying an older one after a newer one, leaves the same state.
+// Wix waits about 1.25 s for an answer, may deliver an event more than once
+// and does not keep deliveries in order, so every handler here is quick and
+// idempotent: a repeated delivery leaves the same state. Paid plan events
+// carry their operation time, and an older one arriving after a newer one is
+// ignored. Install and removal events carry no time of their own and are
+// applied in the order they arrive; the token's exp (required) bounds how
+// late a delivery can be.
 package webhooks
 
 import (
@@ -40,6 +44,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"example.com/shop/internal/httpjson"
 	"example.com/shop/internal/store"
 )
 
@@ -143,6 +148,7 @@ func NewHandler(key *rsa.PublicKey, st Store, log *slog.Logger, opts ...Option) 
 		jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}),
 		jwt.WithLeeway(clockLeeway),
 		jwt.WithIssuedAt(),
+		jwt.WithExpirationRequired(), // without exp, a captured token would replay forever
 		jwt.WithTimeFunc(h.now),
 	)
 	h.events = map[string]func(context.Context, Event) error{
@@ -232,31 +238,31 @@ func eventData(raw json.RawMessage) (json.RawMessage, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use POST")
+		httpjson.Error(w, http.StatusMethodNotAllowed, "method_not_allowed", "use POST")
 		return
 	}
 
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			h.log.WarnContext(r.Context(), "webhook rejected", "reason", "body too large")
-			writeError(w, http.StatusRequestEntityTooLarge, "request_too_large", "request body too large")
+			h.log.InfoContext(r.Context(), "webhook rejected", "reason", "body too large")
+			httpjson.Error(w, http.StatusRequestEntityTooLarge, "request_too_large", "request body too large")
 			return
 		}
-		h.log.WarnContext(r.Context(), "webhook rejected", "reason", "reading body", "err", err)
-		writeError(w, http.StatusBadRequest, "bad_request", "could not read request body")
+		h.log.InfoContext(r.Context(), "webhook rejected", "reason", "reading body", "err", err)
+		httpjson.Error(w, http.StatusBadRequest, "bad_request", "could not read request body")
 		return
 	}
 
 	ev, err := h.Parse(body)
 	switch {
 	case errors.Is(err, ErrSignature):
-		h.log.WarnContext(r.Context(), "webhook rejected", "err", err)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "invalid webhook signature")
+		h.log.InfoContext(r.Context(), "webhook rejected", "err", err)
+		httpjson.Error(w, http.StatusUnauthorized, "unauthorized", "invalid webhook signature")
 		return
 	case err != nil:
-		h.log.WarnContext(r.Context(), "webhook rejected", "err", err)
-		writeError(w, http.StatusBadRequest, "bad_request", "malformed webhook payload")
+		h.log.InfoContext(r.Context(), "webhook rejected", "err", err)
+		httpjson.Error(w, http.StatusBadRequest, "bad_request", "malformed webhook payload")
 		return
 	}
 
@@ -264,29 +270,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if err := h.Handle(ctx, ev); err != nil {
 		if errors.Is(err, ErrMalformed) {
-			h.log.WarnContext(ctx, "webhook rejected", "event_type", ev.Type, "instance_id", ev.InstanceID, "err", err)
-			writeError(w, http.StatusBadRequest, "bad_request", "malformed webhook payload")
+			h.log.InfoContext(ctx, "webhook rejected", "event_type", ev.Type, "instance_id", ev.InstanceID, "err", err)
+			httpjson.Error(w, http.StatusBadRequest, "bad_request", "malformed webhook payload")
 			return
 		}
 		h.log.ErrorContext(ctx, "webhook failed", "event_type", ev.Type, "instance_id", ev.InstanceID, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "could not process webhook")
+		httpjson.Error(w, http.StatusInternalServerError, "internal", "could not process webhook")
 		return
 	}
-	writeJSON(w, http.StatusOK, struct{}{})
-}
-
-// errorBody is the JSON shape of every error answer.
-type errorBody struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
-}
-
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	writeJSON(w, status, errorBody{Error: code, Message: message})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v) // the status is sent; nothing useful to do on failure
+	httpjson.Write(w, http.StatusOK, struct{}{})
 }

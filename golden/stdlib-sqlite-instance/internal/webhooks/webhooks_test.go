@@ -20,6 +20,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"example.com/shop/internal/httpjson"
 	"example.com/shop/internal/store"
 )
 
@@ -69,8 +70,15 @@ func (f *fakeStore) SaveInstance(ctx context.Context, rec store.InstanceRecord) 
 	if f.err != nil {
 		return f.err
 	}
-	if old, ok := f.instances[rec.ID]; ok && rec.Plan == "" {
-		rec.Plan, rec.PlanUpdatedAt = old.Plan, old.PlanUpdatedAt
+	// As store.Store promises: the earliest install time stays, and the
+	// plan changes only with a newer plan time.
+	if old, ok := f.instances[rec.ID]; ok {
+		if !old.InstalledAt.IsZero() && (rec.InstalledAt.IsZero() || old.InstalledAt.Before(rec.InstalledAt)) {
+			rec.InstalledAt = old.InstalledAt
+		}
+		if !rec.PlanUpdatedAt.After(old.PlanUpdatedAt) {
+			rec.Plan, rec.PlanUpdatedAt = old.Plan, old.PlanUpdatedAt
+		}
 	}
 	f.instances[rec.ID] = rec
 	return nil
@@ -225,7 +233,8 @@ func TestServeHTTP(t *testing.T) {
 	withinLeeway := wixClaims(t, EventAppRemoved, testInstance, "{}")
 	withinLeeway["exp"] = testNow.Add(-10 * time.Second).Unix()
 
-	noTimes := jwt.MapClaims{"data": envelopeText(t, EventAppRemoved, testInstance, "{}")}
+	noExp := wixClaims(t, EventAppRemoved, testInstance, "{}")
+	delete(noExp, "exp")
 
 	dataObject := wixClaims(t, EventAppRemoved, testInstance, "{}")
 	dataObject["data"] = map[string]any{"eventType": EventAppRemoved, "instanceId": testInstance}
@@ -317,14 +326,7 @@ func TestServeHTTP(t *testing.T) {
 				{Method: "DeleteInstance", ID: testInstance},
 			},
 		},
-		{
-			name:     "no iat or exp",
-			body:     sign(t, key, noTimes),
-			wantCode: http.StatusOK,
-			wantCalls: []call{
-				{Method: "DeleteInstance", ID: testInstance},
-			},
-		},
+		{name: "no exp (could be replayed forever)", body: sign(t, key, noExp), wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
 		{name: "wrong key", body: sign(t, otherKey, wixClaims(t, EventAppRemoved, testInstance, "{}")), wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
 		{name: "HS256 keyed with the public key", body: hsToken, wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
 		{name: "alg none", body: noneToken, wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
@@ -380,7 +382,7 @@ func TestServeHTTP(t *testing.T) {
 			if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
 				t.Errorf("Content-Type = %q, want application/json", ct)
 			}
-			var body errorBody
+			var body httpjson.ErrorBody
 			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 				t.Fatalf("response body %q is not JSON: %v", rec.Body, err)
 			}

@@ -22,6 +22,10 @@ func TestInstanceAuthenticator(t *testing.T) {
 		"appDefId":   testAppID,
 		"aid":        "7c6b5a49-3827-4165-9e8d-7c6b5a493827",
 	})
+	noUser := wixauthtest.SignInstance(testSecret, map[string]any{
+		"instanceId": "6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e",
+		"appDefId":   testAppID,
+	})
 	tests := []struct {
 		name    string
 		headers []string // Authorization header values
@@ -42,6 +46,7 @@ func TestInstanceAuthenticator(t *testing.T) {
 		{name: "another secret", headers: []string{wixauthtest.SignRaw("another-secret", testPayload)}, wantErr: wixauth.ErrSignature},
 		{name: "another app", headers: []string{wixauthtest.SignRaw(testSecret, strings.Replace(testPayload, testAppID, otherAppID, 1))}, wantErr: wixauth.ErrWrongApp},
 		{name: "anonymous visitor", headers: []string{anonymous}, wantErr: wixauth.ErrAnonymous},
+		{name: "no user at all", headers: []string{noUser}, wantErr: wixauth.ErrAnonymous},
 		{name: "oversized", headers: []string{"Bearer " + strings.Repeat("a", 5000)}, wantErr: wixauth.ErrTooLarge},
 	}
 	a := wixauth.NewInstanceAuthenticator(newVerifier(t, testAppID))

@@ -33,10 +33,12 @@ type Instance struct {
 	OriginInstanceID string    `json:"originInstanceId,omitempty"`
 }
 
-// Anonymous reports whether the instance belongs to an anonymous site
-// visitor: it carries a visitor ID (aid) but no Wix user ID (uid).
+// Anonymous reports whether the instance names no Wix user (uid): an
+// anonymous site visitor carries only a visitor ID (aid). Dashboard
+// endpoints must refuse such instances; the site owner and collaborators
+// are identified by uid.
 func (i Instance) Anonymous() bool {
-	return i.AID != "" && i.UID == ""
+	return i.UID == ""
 }
 
 // Errors returned by this package. Returned errors wrap one of them with a
@@ -54,9 +56,9 @@ var (
 	ErrWrongApp = errors.New("wixauth: app instance issued for another app")
 	// ErrTooLarge means the instance is longer than 4096 bytes.
 	ErrTooLarge = errors.New("wixauth: app instance too large")
-	// ErrAnonymous means the instance belongs to an anonymous site visitor
-	// rather than a Wix user.
-	ErrAnonymous = errors.New("wixauth: anonymous visitor")
+	// ErrAnonymous means the instance names no Wix user: an anonymous site
+	// visitor, not the site's owner or a collaborator.
+	ErrAnonymous = errors.New("wixauth: no Wix user in the app instance")
 )
 
 const (
