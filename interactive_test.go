@@ -123,15 +123,22 @@ const (
 	arrowDown = "\x1b[B"
 )
 
+// startNewOnTerminal runs `wixgen new proj --no-tidy` in dir on a
+// pseudo-terminal, with nothing given, so that it asks for every answer.
+func startNewOnTerminal(t *testing.T, dir string) (*exec.Cmd, *ptyTerminal) {
+	t.Helper()
+	cmd := exec.Command("wixgen", "new", "proj", "--no-tidy")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TERM=xterm")
+	return cmd, startTerminal(t, cmd)
+}
+
 // TestInteractiveNew answers every prompt of `wixgen new` on a
 // pseudo-terminal: defaults, typed values, a rejected value, a menu choice
 // and yes/no questions, then checks the project and the printed command.
 func TestInteractiveNew(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command("wixgen", "new", "proj", "--no-tidy")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "TERM=xterm")
-	term := startTerminal(t, cmd)
+	cmd, term := startNewOnTerminal(t, dir)
 
 	term.expect("Project name")
 	term.typeKeys(enter) // the default: the directory's name
@@ -181,10 +188,7 @@ func TestInteractiveNew(t *testing.T) {
 // status 130 and writes nothing.
 func TestInteractiveInterrupt(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command("wixgen", "new", "proj", "--no-tidy")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "TERM=xterm")
-	term := startTerminal(t, cmd)
+	cmd, term := startNewOnTerminal(t, dir)
 	term.expect("Project name")
 	term.typeKeys(enter)
 	term.expect("Go module path")
