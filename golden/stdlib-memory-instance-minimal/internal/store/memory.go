@@ -17,10 +17,9 @@ import (
 // Documents are copied on the way in and on the way out, so no caller can
 // change stored data by mutating a slice.
 type Memory struct {
-	mu        sync.RWMutex
-	closed    bool
-	instances map[string]InstanceRecord
-	settings  map[string]Settings
+	mu       sync.RWMutex
+	closed   bool
+	settings map[string]Settings
 }
 
 var _ Store = (*Memory)(nil)
@@ -39,8 +38,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (Store, error) {
 // NewMemory returns a new, empty in-memory store.
 func NewMemory() *Memory {
 	return &Memory{
-		instances: make(map[string]InstanceRecord),
-		settings:  make(map[string]Settings),
+		settings: make(map[string]Settings),
 	}
 }
 
@@ -53,99 +51,6 @@ func (m *Memory) usable(ctx context.Context, op string) error {
 	if m.closed {
 		return fmt.Errorf("store: %s: store is closed", op)
 	}
-	return nil
-}
-
-// SaveInstance implements Store.
-func (m *Memory) SaveInstance(ctx context.Context, rec InstanceRecord) error {
-	if err := checkID(rec.ID); err != nil {
-		return err
-	}
-	if err := checkTime("InstalledAt", rec.InstalledAt); err != nil {
-		return err
-	}
-	if err := checkTime("PlanUpdatedAt", rec.PlanUpdatedAt); err != nil {
-		return err
-	}
-	rec.InstalledAt = rec.InstalledAt.UTC()
-	rec.PlanUpdatedAt = rec.PlanUpdatedAt.UTC()
-
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.usable(ctx, "save instance"); err != nil {
-		return err
-	}
-	if old, ok := m.instances[rec.ID]; ok {
-		// Keep the earliest known installation time.
-		if rec.InstalledAt.IsZero() || (!old.InstalledAt.IsZero() && old.InstalledAt.Before(rec.InstalledAt)) {
-			rec.InstalledAt = old.InstalledAt
-		}
-		// Only a newer plan event replaces the stored plan.
-		if !rec.PlanUpdatedAt.After(old.PlanUpdatedAt) {
-			rec.Plan, rec.PlanUpdatedAt = old.Plan, old.PlanUpdatedAt
-		}
-	}
-	m.instances[rec.ID] = rec
-	return nil
-}
-
-// Instance implements Store.
-func (m *Memory) Instance(ctx context.Context, id string) (InstanceRecord, error) {
-	if err := checkID(id); err != nil {
-		return InstanceRecord{}, err
-	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if err := m.usable(ctx, "get instance"); err != nil {
-		return InstanceRecord{}, err
-	}
-	rec, ok := m.instances[id]
-	if !ok {
-		return InstanceRecord{}, ErrNotFound
-	}
-	return rec, nil
-}
-
-// SetPlan implements Store.
-func (m *Memory) SetPlan(ctx context.Context, id, plan string, at time.Time) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	if at.IsZero() {
-		return fmt.Errorf("%w: plan operation time is zero", ErrInvalid)
-	}
-	if err := checkTime("plan operation time", at); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.usable(ctx, "set plan"); err != nil {
-		return err
-	}
-	rec, ok := m.instances[id]
-	if !ok {
-		rec = InstanceRecord{ID: id}
-	}
-	if !at.After(rec.PlanUpdatedAt) {
-		return nil // an older or repeated event
-	}
-	rec.Plan, rec.PlanUpdatedAt = plan, at.UTC()
-	m.instances[id] = rec
-	return nil
-}
-
-// DeleteInstance implements Store.
-func (m *Memory) DeleteInstance(ctx context.Context, id string) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.usable(ctx, "delete instance"); err != nil {
-		return err
-	}
-	delete(m.instances, id)
-	delete(m.settings, id)
 	return nil
 }
 
@@ -210,7 +115,6 @@ func (m *Memory) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.closed = true
-	m.instances = nil
 	m.settings = nil
 	return nil
 }

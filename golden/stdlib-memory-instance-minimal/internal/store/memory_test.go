@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
-	"time"
 )
 
 // These tests cover what only the memory store has. The behaviour every
@@ -57,8 +56,8 @@ func TestMemoryClosed(t *testing.T) {
 	if _, err := m.PutSettings(ctx, "inst", json.RawMessage(`{}`), 0); err == nil {
 		t.Error("PutSettings after Close succeeded")
 	}
-	if err := m.SetPlan(ctx, "inst", "premium", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)); err == nil {
-		t.Error("SetPlan after Close succeeded")
+	if _, err := m.Settings(ctx, "inst"); err == nil {
+		t.Error("Settings after Close succeeded")
 	}
 	if err := m.Close(); err != nil {
 		t.Errorf("second Close: %v", err)

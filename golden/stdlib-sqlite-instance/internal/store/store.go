@@ -4,8 +4,8 @@
 //
 // Every method takes the instance ID explicitly and touches only that
 // instance's rows, so one site can never read or change another site's data.
-// The ID must come from a verified credential (a signed instance or a
-// verified webhook), never from plain request input.
+// The ID must come from a verified credential, never from plain request
+// input: take it from the signed instance or a verified webhook.
 //
 // Open returns the implementation this project was generated with.
 package store
@@ -22,8 +22,7 @@ import (
 )
 
 var (
-	// ErrNotFound is returned when an instance record or settings document
-	// does not exist.
+	// ErrNotFound is returned when the data asked for does not exist.
 	ErrNotFound = errors.New("store: not found")
 
 	// ErrConflict is returned by PutSettings when the stored version is not
@@ -31,28 +30,14 @@ var (
 	ErrConflict = errors.New("store: version conflict")
 
 	// ErrInvalid is returned, wrapped with a description, when an argument
-	// is rejected before the store is touched: an empty or malformed
-	// instance ID, a document that is not a JSON object, a missing time.
+	// is rejected before the store is touched, such as an empty or malformed
+	// instance ID or a settings document that is not a JSON object.
 	ErrInvalid = errors.New("store: invalid argument")
 )
 
 // maxIDLen bounds instance IDs. Wix instance IDs are 36-character UUIDs; the
 // bound only keeps garbage out.
 const maxIDLen = 256
-
-// InstanceRecord is what the backend knows about one installation.
-type InstanceRecord struct {
-	// ID is the Wix instance ID.
-	ID string
-	// InstalledAt is when the app was installed; zero when not yet known
-	// (a plan event can arrive before the install event).
-	InstalledAt time.Time
-	// Plan is the vendorProductId of the current paid plan, "" when free.
-	Plan string
-	// PlanUpdatedAt is the operation time of the last plan event applied;
-	// zero when no plan event has been applied.
-	PlanUpdatedAt time.Time
-}
 
 // Settings is one instance's settings document.
 type Settings struct {
@@ -70,31 +55,12 @@ type Settings struct {
 //
 // Implementations are safe for concurrent use. Instance IDs must be non-empty
 // valid UTF-8 without NUL bytes, at most 256 bytes long; anything else is
-// rejected with ErrInvalid. Times are stored in UTC and must lie in years
-// 1 to 9999. A method called with a context that is already done returns an
-// error wrapping the context's error.
+// rejected with ErrInvalid. A method called with a context that is already
+// done returns an error wrapping the context's error.
 type Store interface {
-	// SaveInstance records an installation. It is idempotent: saving the
-	// same record again leaves the store unchanged. When the instance is
-	// already known, the earliest non-zero InstalledAt is kept, and the plan
-	// fields of rec replace the stored ones only when rec.PlanUpdatedAt is
-	// after the stored PlanUpdatedAt, so a bare install event never clears
-	// a plan that is already recorded.
-	SaveInstance(ctx context.Context, rec InstanceRecord) error
-
-	// Instance returns the record for id, or ErrNotFound.
-	Instance(ctx context.Context, id string) (InstanceRecord, error)
-
-	// SetPlan records that instance id moved to plan at operation time at.
-	// It is applied only when at is after the stored PlanUpdatedAt, so an
-	// older event delivered late, or the same event delivered twice, changes
-	// nothing. It creates the record (with a zero InstalledAt) when missing.
-	// A zero at is rejected with ErrInvalid.
-	SetPlan(ctx context.Context, id, plan string, at time.Time) error
-
-	// DeleteInstance deletes the record and all data of instance id. It
-	// returns nil when there is nothing to delete.
-	DeleteInstance(ctx context.Context, id string) error
+	// Instances holds the installation records, kept up to date by the
+	// webhooks package; see instances.go.
+	Instances
 
 	// Settings returns the settings document of instanceID, or ErrNotFound
 	// when it has never been written.
@@ -141,14 +107,6 @@ func checkDoc(doc json.RawMessage) error {
 	// the top-level value.
 	if trimmed := bytes.TrimLeft(doc, " \t\r\n"); trimmed[0] != '{' {
 		return fmt.Errorf("%w: settings document is not a JSON object", ErrInvalid)
-	}
-	return nil
-}
-
-// checkTime rejects times that RFC 3339 cannot represent.
-func checkTime(name string, t time.Time) error {
-	if y := t.UTC().Year(); y < 1 || y > 9999 {
-		return fmt.Errorf("%w: %s year %d is outside 1 to 9999", ErrInvalid, name, y)
 	}
 	return nil
 }

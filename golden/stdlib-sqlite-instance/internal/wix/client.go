@@ -131,7 +131,9 @@ func New(cfg Config) (*Client, error) {
 		sleep:      sleep,
 	}
 	if c.http == nil {
-		c.http = &http.Client{Timeout: DefaultTimeout}
+		// A transport of its own: the client's connections to Wix are not
+		// shared with, or closed by, other users of http.DefaultTransport.
+		c.http = &http.Client{Timeout: DefaultTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	switch {
 	case c.maxRetries == 0:

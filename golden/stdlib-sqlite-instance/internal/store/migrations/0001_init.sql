@@ -5,6 +5,9 @@
 -- them as times. The zero time (0001-01-01T00:00:00.000000000Z) means
 -- "not known yet".
 
+-- instances holds installation records, which the webhook handlers keep
+-- (the table is created whether or not the project receives webhooks, so
+-- turning them on later needs no migration).
 CREATE TABLE instances (
     id              TEXT NOT NULL PRIMARY KEY,
     installed_at    TEXT NOT NULL,
@@ -14,7 +17,6 @@ CREATE TABLE instances (
 
 -- settings rows may exist before the instance row: the dashboard can save
 -- settings before the install webhook arrives, so there is no foreign key.
--- DeleteInstance removes both.
 CREATE TABLE settings (
     instance_id TEXT    NOT NULL PRIMARY KEY,
     doc         TEXT    NOT NULL,
