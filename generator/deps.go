@@ -11,10 +11,11 @@ const goVersion = "1.26.0"
 // bumping a dependency of generated projects is a one-line change here.
 // Templates ask for a version with {{dep "module/path"}}.
 var deps = map[string]string{
-	"github.com/golang-jwt/jwt/v5": "v5.3.1",
-	"github.com/rs/cors":           "v1.11.1",
-	"golang.org/x/sync":            "v0.25.0",
-	"modernc.org/sqlite":           "v1.62.0",
+	"github.com/go-json-experiment/json": "v1.27.2",
+	"github.com/golang-jwt/jwt/v5":       "v5.3.1",
+	"github.com/rs/cors":                 "v1.11.1",
+	"golang.org/x/sync":                  "v0.25.0",
+	"modernc.org/sqlite":                 "v1.62.0",
 }
 
 // depVersion is the template function dep.

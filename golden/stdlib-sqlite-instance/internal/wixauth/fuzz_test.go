@@ -16,7 +16,7 @@ import (
 // helpers_test.go. Each input is used twice: raw is verified as a client
 // would send it, so any success must carry a genuinely valid signature; and
 // payload is signed and verified: Verify must then accept exactly what
-// encoding/json accepts as an instance, and decode it the same way.
+// encoding/json/v2 accepts as an instance, and decode it the same way.
 func FuzzParseInstance(f *testing.F) {
 	valid := wixauthtest.SignRaw(testSecret, testPayload)
 	sig, payload := splitInstance(f, valid)
@@ -38,7 +38,7 @@ func FuzzParseInstance(f *testing.F) {
 			}
 			want, oerr := oracleDecode(text)
 			if oerr != nil {
-				t.Fatalf("Verify accepted %q; encoding/json says %v", raw, oerr)
+				t.Fatalf("Verify accepted %q; encoding/json/v2 says %v", raw, oerr)
 			}
 			if d := diffInstance(got, want); d != "" {
 				t.Fatalf("Verify(%q): %s", raw, d)
@@ -53,14 +53,14 @@ func FuzzParseInstance(f *testing.F) {
 		case err == nil:
 			want, oerr := oracleDecode(payload)
 			if oerr != nil {
-				t.Fatalf("Verify accepted payload %q; encoding/json says %v", payload, oerr)
+				t.Fatalf("Verify accepted payload %q; encoding/json/v2 says %v", payload, oerr)
 			}
 			if d := diffInstance(got, want); d != "" {
 				t.Fatalf("payload %q: %s", payload, d)
 			}
 		case errors.Is(err, wixauth.ErrMalformed):
 			if _, oerr := oracleDecode(payload); oerr == nil {
-				t.Fatalf("Verify rejected payload %q (%v); encoding/json accepts it", payload, err)
+				t.Fatalf("Verify rejected payload %q (%v); encoding/json/v2 accepts it", payload, err)
 			}
 		case errors.Is(err, wixauth.ErrTooLarge):
 		default:

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+
 	"example.com/shop/internal/wixauth"
 )
 
@@ -140,11 +142,11 @@ func naiveVerify(secret, appID, raw string) (wixauth.Instance, error) {
 	return inst, nil
 }
 
-// oracleDecode decodes a payload with encoding/json alone, as the naive
-// implementation does.
+// oracleDecode decodes a payload as Verify must: with encoding/json/v2,
+// on its own.
 func oracleDecode(payload []byte) (wixauth.Instance, error) {
 	var inst wixauth.Instance
-	if err := json.Unmarshal(payload, &inst); err != nil {
+	if err := jsonv2.Unmarshal(payload, &inst); err != nil {
 		return wixauth.Instance{}, err
 	}
 	if inst.InstanceID == "" {
