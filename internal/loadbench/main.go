@@ -56,8 +56,8 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("loadbench: ")
 	bare := flag.String("serve-bare", "", "internal: serve the bare handler on this address")
-	rounds := flag.Int("rounds", 3, "rounds; each drives both servers once")
-	duration := flag.Duration("duration", 5*time.Second, "how long each server is driven per round")
+	rounds := flag.Int("rounds", 5, "rounds; each drives both servers once")
+	duration := flag.Duration("duration", 4*time.Second, "how long each server is driven per round")
 	conns := flag.Int("conns", 16, "concurrent keep-alive connections")
 	flag.Parse()
 	if *bare != "" {
