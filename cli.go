@@ -44,7 +44,6 @@ func exitCode(err error) int {
 		ue usageError
 		oe *generator.OptionError
 		te *generator.TargetError
-		ex cli.ExitCoder
 	)
 	switch {
 	case err == nil:
@@ -53,10 +52,8 @@ func exitCode(err error) int {
 		return 2
 	case errors.Is(err, context.Canceled):
 		return 130
-	case errors.As(err, &ex):
-		return ex.ExitCode()
 	}
-	return 1
+	return 1 // including a failed step such as go mod tidy, whatever its own status
 }
 
 // run is the whole program: main only adds the process around it.
@@ -66,19 +63,49 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 	if err == nil {
 		return 0
 	}
-	var reported reportedError
-	if !errors.As(err, &reported) {
-		msg := err.Error()
-		if errors.Is(err, context.Canceled) {
-			msg = "interrupted; nothing was written"
-		}
-		fmt.Fprintf(stderr, "wixgen: %s\n", msg)
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "Run 'wixgen --help' for usage.\n")
-		}
+	var (
+		reported reportedError
+		step     *generator.StepError
+		ue       usageError
+	)
+	if errors.As(err, &reported) {
+		return exitCode(err)
+	}
+	msg := err.Error()
+	if errors.Is(err, context.Canceled) && !errors.As(err, &step) {
+		msg = "interrupted; nothing was written"
+	}
+	if wantsJSON(args) {
+		// Flag errors come before any command runs: still one JSON result.
+		writeJSONResult(stdout, newResult{Error: msg, ExitCode: exitCode(err)})
+		return exitCode(err)
+	}
+	fmt.Fprintf(stderr, "wixgen: %s\n", msg)
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "Run 'wixgen --help' for usage.\n")
 	}
 	return exitCode(err)
+}
+
+// wantsJSON reports whether the command line asks for --json output.
+func wantsJSON(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "--json" || a == "-json" || a == "--json=true" || a == "-json=true" {
+			return true
+		}
+	}
+	return false
+}
+
+// writeJSONResult prints one JSON result object.
+func writeJSONResult(w io.Writer, res newResult) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(res)
 }
 
 // reportedError has already been reported (as JSON); run only sets the

@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 
 	"github.com/wixgen/wixgen/generator"
 )
@@ -202,5 +204,34 @@ func TestInteractiveInterrupt(t *testing.T) {
 	term.expect("interrupted; nothing was written")
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("an interrupted run left %d entries", len(entries))
+	}
+}
+
+// TestInteractiveTerminated sends SIGTERM while wixgen waits at a prompt:
+// it stops with status 130, writes nothing, and leaves the terminal out of
+// raw mode.
+func TestInteractiveTerminated(t *testing.T) {
+	dir := t.TempDir()
+	cmd, term := startNewOnTerminal(t, dir)
+	term.expect("Project name")
+	term.settle()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 130 {
+		t.Fatalf("wixgen new after SIGTERM: %v, want exit status 130\n%s", err, term.output())
+	}
+	term.expect("interrupted; nothing was written")
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a terminated run left %d entries", len(entries))
+	}
+	state, err := unix.IoctlGetTermios(int(term.pty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state.Lflag&unix.ICANON == 0 || state.Lflag&unix.ECHO == 0 {
+		t.Errorf("the terminal was left in raw mode (lflag %#x)", state.Lflag)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -111,10 +110,7 @@ func runNew(c *cli.Context, stdin *os.File, stderr io.Writer) error {
 		if err != nil {
 			r.res.Error = err.Error()
 		}
-		enc := json.NewEncoder(r.out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if encErr := enc.Encode(r.res); encErr != nil {
+		if encErr := writeJSONResult(r.out, r.res); encErr != nil {
 			return encErr
 		}
 		if err != nil {
@@ -137,7 +133,7 @@ func (r *newRun) do(c *cli.Context, stdin *os.File, stderr io.Writer) error {
 	p := newPrompter(stdin, stderr)
 	interactive := !c.Bool("yes") && p != nil && len(set) < len(generator.Options())
 	if interactive {
-		if err := p.askMissing(&a, set, dir); err != nil {
+		if err := p.askMissing(c.Context, &a, set, dir); err != nil {
 			return err
 		}
 	} else if err := fillDefaults(&a, set, dir); err != nil {
@@ -305,6 +301,9 @@ func defaultFor(o generator.Option, a *generator.Answers, dir string) (string, e
 			return generator.DefaultAnswers("").Name, nil
 		}
 		base := filepath.Base(filepath.Clean(dir))
+		if abs, err := filepath.Abs(dir); err == nil {
+			base = filepath.Base(abs) // "." and ".." name the directories they stand for
+		}
 		if err := o.Check(a, base); err != nil {
 			return "", usagef("cannot take the project name from directory %q: %v; pass --name", dir, err)
 		}

@@ -16,6 +16,8 @@ import (
 
 // prompter asks for answers on a terminal.
 type prompter struct {
+	stdin *os.File
+	out   *os.File
 	stdio survey.AskOpt
 }
 
@@ -26,12 +28,35 @@ func newPrompter(stdin *os.File, stderr io.Writer) *prompter {
 	if !ok || stdin == nil || !term.IsTerminal(int(stdin.Fd())) || !term.IsTerminal(int(out.Fd())) {
 		return nil
 	}
-	return &prompter{stdio: survey.WithStdio(stdin, out, out)}
+	return &prompter{stdin: stdin, out: out, stdio: survey.WithStdio(stdin, out, out)}
 }
 
 // askMissing asks, in table order, for every answer not in set, offering
-// its default.
-func (p *prompter) askMissing(a *generator.Answers, set map[string]bool, dir string) error {
+// its default. When ctx ends first (SIGTERM, or SIGINT from outside the
+// terminal) it puts the terminal back as it was and returns ctx's error;
+// Ctrl-C typed at a prompt returns context.Canceled too.
+func (p *prompter) askMissing(ctx context.Context, a *generator.Answers, set map[string]bool, dir string) error {
+	state, err := term.GetState(int(p.stdin.Fd()))
+	if err != nil {
+		return fmt.Errorf("read terminal state: %w", err)
+	}
+	answers := *a
+	done := make(chan error, 1)
+	go func() { done <- p.askAll(&answers, set, dir) }()
+	select {
+	case err := <-done:
+		*a = answers
+		return err
+	case <-ctx.Done():
+		// The prompt still waits for a key, in raw mode; leave the
+		// terminal usable for the shell.
+		term.Restore(int(p.stdin.Fd()), state)
+		fmt.Fprintln(p.out)
+		return ctx.Err()
+	}
+}
+
+func (p *prompter) askAll(a *generator.Answers, set map[string]bool, dir string) error {
 	for _, o := range generator.Options() {
 		if set[o.Key] {
 			continue

@@ -323,6 +323,75 @@ func TestWriteFailureRestoresExistingDirectory(t *testing.T) {
 	}
 }
 
+func TestWriteRefusesSymlinkedDirectories(t *testing.T) {
+	g := mustNew(t, miniTree())
+	p, err := g.Render(testAnswers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	dir, outside := filepath.Join(root, "proj"), filepath.Join(root, "outside")
+	os.Mkdir(dir, 0o755)
+	os.Mkdir(outside, 0o755)
+	if err := os.Symlink(outside, filepath.Join(dir, "store")); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := ReadTree(dir)
+
+	err = Write(context.Background(), dir, p)
+	if err == nil || !strings.Contains(err.Error(), "is a symbolic link") {
+		t.Fatalf("Write through a symlinked directory: %v, want an error naming the link", err)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("Write wrote %d entries outside the project", len(entries))
+	}
+	if after, _ := ReadTree(dir); !reflect.DeepEqual(before, after) {
+		t.Errorf("a refused write changed the project: %v", keys(after))
+	}
+}
+
+// countdownContext is done after its Err method has been asked n times:
+// a Ctrl-C that arrives part-way through writing.
+type countdownContext struct {
+	context.Context
+	n int
+}
+
+func (c *countdownContext) Err() error {
+	if c.n--; c.n < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestWriteCancelledPartWayRestores(t *testing.T) {
+	g := mustNew(t, miniTree())
+	p, err := g.Render(testAnswers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; n < 2*len(p.Files); n++ {
+		root := t.TempDir()
+		fresh, existing := filepath.Join(root, "fresh"), filepath.Join(root, "existing")
+		os.Mkdir(existing, 0o755)
+		os.WriteFile(filepath.Join(existing, "go.mod"), []byte("mine"), 0o644)
+		for _, dir := range []string{fresh, existing} {
+			before, _ := ReadTree(dir)
+			err := Write(&countdownContext{Context: context.Background(), n: n}, dir, p)
+			if !errors.Is(err, context.Canceled) {
+				continue // the countdown outlasted the write
+			}
+			after, _ := ReadTree(dir)
+			if !reflect.DeepEqual(before, after) {
+				t.Errorf("cancelled after %d checks, %s holds %v, want %v", n, filepath.Base(dir), keys(after), keys(before))
+			}
+		}
+		if entries, _ := os.ReadDir(root); len(entries) > 2 {
+			t.Errorf("cancelled after %d checks, staging is left in %s", n, root)
+		}
+	}
+}
+
 func TestWriteCancelledWritesNothing(t *testing.T) {
 	g := mustNew(t, miniTree())
 	p, err := g.Render(testAnswers())
@@ -365,6 +434,7 @@ func TestCheckTarget(t *testing.T) {
 		{full, false, "directory is not empty (it holds a.txt); choose a new directory, or pass --force"},
 		{full, true, ""},
 		{project, false, "already holds a wixgen project"},
+		{project, true, "even --force does not write a project over another"},
 		{file, true, "exists and is not a directory"},
 	}
 	for _, tt := range tests {

@@ -3,9 +3,12 @@ package generator
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
+	"time"
 )
 
 // StepError is a failed step after the files were written, such as
@@ -20,6 +23,9 @@ type StepError struct {
 
 func (e *StepError) Error() string {
 	msg := fmt.Sprintf("%s failed: %v", e.Step, e.Err)
+	if errors.Is(e.Err, context.Canceled) {
+		msg = e.Step + " was interrupted"
+	}
 	if e.Output != "" {
 		msg += "\n" + e.Output
 	}
@@ -52,9 +58,16 @@ func GitInit(ctx context.Context, dir, message string) error {
 func runStep(ctx context.Context, dir string, args ...string) error {
 	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Dir = dir
+	// On interruption, ask the command to stop as Ctrl-C would, and stop
+	// waiting for its output if a child it started keeps the pipe open.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 3 * time.Second
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
 		return &StepError{Step: strings.Join(args, " "), Dir: dir, Output: lastLines(out.String(), 20), Err: err}
 	}
 	return nil

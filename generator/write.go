@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -27,7 +28,10 @@ type TargetError struct {
 func (e *TargetError) Error() string { return fmt.Sprintf("%s: %s", e.Dir, e.Reason) }
 
 // CheckTarget reports whether dir may receive a new project: it must not
-// exist, or be an empty directory, or force must be set.
+// exist, or be an empty directory, or force must be set. A directory that
+// already holds a generated project is refused even with force: writing a
+// project with other options over it would leave the old option's files
+// behind, in a tree that no longer builds.
 func CheckTarget(dir string, force bool) error {
 	info, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -38,6 +42,10 @@ func CheckTarget(dir string, force bool) error {
 	}
 	if !info.IsDir() {
 		return &TargetError{Dir: dir, Reason: "exists and is not a directory; choose another path"}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, ManifestFile)); err == nil {
+		return &TargetError{Dir: dir, Reason: fmt.Sprintf("already holds a wixgen project (%s); "+
+			"generate into a new directory (even --force does not write a project over another)", ManifestFile)}
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -54,11 +62,8 @@ func CheckTarget(dir string, force bool) error {
 	if len(entries) > 3 {
 		held += fmt.Sprintf(" and %d more", len(entries)-3)
 	}
-	reason := fmt.Sprintf("directory is not empty (it holds %s); choose a new directory, or pass --force to write into it", held)
-	if _, err := os.Stat(filepath.Join(dir, ManifestFile)); err == nil {
-		reason = fmt.Sprintf("already holds a wixgen project (%s); use `wixgen upgrade` to update it, or pass --force to overwrite its generated files", ManifestFile)
-	}
-	return &TargetError{Dir: dir, Reason: reason}
+	return &TargetError{Dir: dir, Reason: fmt.Sprintf(
+		"directory is not empty (it holds %s); choose a new directory, or pass --force to write into it", held)}
 }
 
 // Write writes p into dir so that, on any failure or cancellation of ctx,
@@ -149,6 +154,9 @@ func commitFile(ctx context.Context, dir, fresh, backup, rel string, undo *[]fun
 		return err
 	}
 	dest := filepath.Join(dir, filepath.FromSlash(rel))
+	if err := checkNoLinks(dir, rel); err != nil {
+		return fmt.Errorf("write %s: %w", rel, err)
+	}
 	if err := mkdirAllUndo(filepath.Dir(dest), undo); err != nil {
 		return fmt.Errorf("write %s: %w", rel, err)
 	}
@@ -169,6 +177,29 @@ func commitFile(ctx context.Context, dir, fresh, backup, rel string, undo *[]fun
 		return fmt.Errorf("write %s: %w", rel, err)
 	}
 	*undo = append(*undo, func() { os.Remove(dest) })
+	return nil
+}
+
+// checkNoLinks refuses a symbolic link among the directories between dir
+// and the file rel: writing through it could write outside the project.
+func checkNoLinks(dir, rel string) error {
+	p := dir
+	for _, part := range strings.Split(path.Dir(rel), "/") {
+		if part == "." {
+			continue
+		}
+		p = filepath.Join(p, part)
+		info, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // created by this write, so not a link
+		}
+		if err != nil {
+			return err
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("%s is a symbolic link, and wixgen does not write through links, which may lead outside the project", p)
+		}
+	}
 	return nil
 }
 
