@@ -24,8 +24,29 @@ func buildVersion() string {
 	if version != "" {
 		return version
 	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v // installed with go install module@version
+	}
+	// A build from a checkout: name the commit, so a manifest says which
+	// templates made the project.
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if len(rev) >= 12 {
+		if modified == "true" {
+			return "(devel) " + rev[:12] + "+dirty"
+		}
+		return "(devel) " + rev[:12]
 	}
 	return "(devel)"
 }
@@ -223,19 +244,32 @@ func completionCommand() *cli.Command {
 
 const bashCompletion = `# bash completion for wixgen
 _wixgen() {
-  local cur words
+  local cur opts
   cur="${COMP_WORDS[COMP_CWORD]}"
-  words=$("${COMP_WORDS[0]}" "${COMP_WORDS[@]:1:$COMP_CWORD-1}" --generate-bash-completion 2>/dev/null)
-  COMPREPLY=($(compgen -W "${words}" -- "${cur}"))
+  if [[ "$cur" == -* ]]; then
+    opts=$("${COMP_WORDS[@]:0:$COMP_CWORD}" "$cur" --generate-bash-completion 2>/dev/null)
+  else
+    opts=$("${COMP_WORDS[@]:0:$COMP_CWORD}" --generate-bash-completion 2>/dev/null)
+  fi
+  COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }
-complete -o default -F _wixgen wixgen
+complete -o bashdefault -o default -F _wixgen wixgen
 `
 
 const zshCompletion = `#compdef wixgen
 _wixgen() {
   local -a opts
-  opts=("${(@f)$(${words[1]} ${words[@]:1:#words[@]-2} --generate-bash-completion 2>/dev/null)}")
-  _describe 'values' opts
+  local cur=${words[-1]}
+  if [[ "$cur" == -* ]]; then
+    opts=("${(@f)$(${words[@]:0:#words[@]-1} "$cur" --generate-bash-completion 2>/dev/null)}")
+  else
+    opts=("${(@f)$(${words[@]:0:#words[@]-1} --generate-bash-completion 2>/dev/null)}")
+  fi
+  if [[ "${opts[1]}" != "" ]]; then
+    _describe 'values' opts
+  else
+    _files
+  fi
 }
 compdef _wixgen wixgen
 `
@@ -244,8 +278,8 @@ compdef _wixgen wixgen
 // `wixgen new ./shop --yes` works as well as `wixgen new --yes ./shop`
 // (the flag package stops at the first positional argument).
 func permuteArgs(app *cli.App, args []string) []string {
-	if len(args) < 2 {
-		return args
+	if len(args) < 2 || args[len(args)-1] == "--generate-bash-completion" {
+		return args // completion reads the words as typed
 	}
 	cmd := app.Command(args[1])
 	if cmd == nil {
@@ -272,7 +306,11 @@ func permuteArgs(app *cli.App, args []string) []string {
 		}
 		flags = append(flags, a)
 		name := strings.TrimLeft(a, "-")
-		if !strings.Contains(name, "=") && takesValue[name] && i+1 < len(rest) {
+		if !strings.Contains(name, "=") && takesValue[name] {
+			if i+1 == len(rest) {
+				// The value is missing: let the flag parser say so.
+				return append([]string{args[0], args[1]}, flags...)
+			}
 			i++
 			flags = append(flags, rest[i])
 		}

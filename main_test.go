@@ -8,8 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -98,28 +101,40 @@ func TestUsageErrors(t *testing.T) {
 			if stdout != "" && !strings.Contains(tt.name, "flag") {
 				t.Errorf("stdout should be empty on a usage error, got:\n%s", stdout)
 			}
-			after, _ := generator.ReadTree(dir)
-			if len(after) != len(before) {
-				t.Errorf("a usage error wrote files: %d before, %d after", len(before), len(after))
+			if after, _ := generator.ReadTree(dir); !reflect.DeepEqual(before, after) {
+				t.Errorf("a usage error changed the directory: %d files before, %d after", len(before), len(after))
 			}
 		})
 	}
 }
 
 // TestJSONResultOnError checks that --json reports a failure as one JSON
-// object with the exit status.
+// object with the exit status, flag errors included.
 func TestJSONResultOnError(t *testing.T) {
-	stdout, _, code := runWixgen(t, t.TempDir(), "new", "shop", "--yes", "--json", "--router", "gorilla")
-	var res struct {
-		OK       bool   `json:"ok"`
-		Error    string `json:"error"`
-		ExitCode int    `json:"exitCode"`
+	tests := []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"new", "shop", "--yes", "--json", "--router", "gorilla"}, `invalid router "gorilla"`},
+		{[]string{"new", "shop", "--json", "--colour", "red"}, "flag provided but not defined: -colour"},
+		{[]string{"new", "--json", "shop", "--webhooks=maybe"}, `invalid boolean value "maybe"`},
 	}
-	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
-		t.Fatalf("stdout is not one JSON object: %v\n%s", err, stdout)
-	}
-	if code != 2 || res.OK || res.ExitCode != 2 || !strings.Contains(res.Error, `invalid router "gorilla"`) {
-		t.Errorf("exit %d, result %+v; want exit 2 and the error in the JSON", code, res)
+	for _, tt := range tests {
+		stdout, stderr, code := runWixgen(t, t.TempDir(), tt.args...)
+		var res struct {
+			OK       bool   `json:"ok"`
+			Error    string `json:"error"`
+			ExitCode int    `json:"exitCode"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+			t.Fatalf("%v: stdout is not one JSON object: %v\n%s", tt.args, err, stdout)
+		}
+		if code != 2 || res.OK || res.ExitCode != 2 || !strings.Contains(res.Error, tt.wantErr) {
+			t.Errorf("%v: exit %d, result %+v; want exit 2 and %q in the JSON", tt.args, code, res, tt.wantErr)
+		}
+		if stderr != "" {
+			t.Errorf("%v: with --json, stderr should be empty, got %q", tt.args, stderr)
+		}
 	}
 }
 
@@ -136,4 +151,89 @@ func BenchmarkNewProcess(b *testing.B) {
 			b.Fatalf("wixgen new: %v\n%s", err, out)
 		}
 	}
+}
+
+// fakeGo puts a go command that runs script first on PATH for the wixgen
+// processes started by cmd.
+func fakeGo(t *testing.T, cmd *exec.Cmd, script string) {
+	t.Helper()
+	bin := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "go"), []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// TestFailedStepExitsOne checks that a failing go mod tidy makes wixgen
+// exit 1, whatever status the go command itself returned.
+func TestFailedStepExitsOne(t *testing.T) {
+	for _, status := range []int{1, 2, 130} {
+		dir := t.TempDir()
+		cmd := exec.Command("wixgen", "new", "shop", "--yes")
+		cmd.Dir = dir
+		fakeGo(t, cmd, fmt.Sprintf("exit %d", status))
+		out, err := cmd.CombinedOutput()
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) || exitErr.ExitCode() != 1 {
+			t.Errorf("go mod tidy exiting %d: wixgen %v, want exit status 1\n%s", status, err, out)
+		}
+		if !strings.Contains(string(out), "run the step again with: cd shop && go mod tidy") {
+			t.Errorf("go mod tidy exiting %d: no command to run again in\n%s", status, out)
+		}
+	}
+}
+
+// TestInterruptedStep interrupts wixgen while go mod tidy runs: the
+// command is stopped, wixgen exits 130 and says the project is written.
+func TestInterruptedStep(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command("wixgen", "new", "shop", "--yes")
+	cmd.Dir = dir
+	fakeGo(t, cmd, "exec sleep 60")
+	var out lockedBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "Running go mod tidy") {
+		if time.Now().After(deadline) {
+			t.Fatalf("go mod tidy did not start:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	start := time.Now()
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 130 {
+		t.Fatalf("interrupted during go mod tidy: %v, want exit status 130\n%s", err, out.String())
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("wixgen took %v to stop after the interrupt", waited)
+	}
+	for _, want := range []string{"go mod tidy was interrupted", "the project is written; run the step again with"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// lockedBuffer is a bytes.Buffer that a process may write while a test
+// reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -162,14 +162,18 @@ func (r *newRun) do(c *cli.Context, stdin *os.File, stderr io.Writer) error {
 		r.res.Files = append(r.res.Files, fileResult{Path: f.Path, Class: f.Class})
 	}
 	if interactive {
-		fmt.Fprintf(stderr, "\nTo generate the same project without questions:\n  %s\n\n", equivalentCommand(c, dir, a))
+		fmt.Fprintf(r.progress, "\nTo generate the same project without questions:\n  %s\n\n", equivalentCommand(c, dir, a))
 	}
 	if c.Bool("dry-run") {
 		r.res.DryRun = true
 		if !r.json {
-			fmt.Fprintf(r.out, "Would create %s with %d files:\n", dir, len(project.Files))
+			fmt.Fprintf(r.out, "Would write %d files into %s:\n", len(project.Files), dir)
 			for _, f := range project.Files {
-				fmt.Fprintf(r.out, "  create %s\n", f.Path)
+				action := "create"
+				if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(f.Path))); err == nil {
+					action = "replace"
+				}
+				fmt.Fprintf(r.out, "  %-7s %s\n", action, f.Path)
 			}
 		}
 		return nil

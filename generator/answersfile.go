@@ -42,6 +42,8 @@ func ParseAnswersFile(data []byte) (map[string]string, error) {
 			return nil, fmt.Errorf("answers file: %s: %w", key, err)
 		}
 		switch v := v.(type) {
+		case nil:
+			continue // "key:" with no value leaves the answer to its default
 		case string:
 			values[key] = v
 		case bool:

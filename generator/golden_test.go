@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -245,11 +244,22 @@ func TestEveryTemplateIsUsed(t *testing.T) {
 			t.Errorf("template %s is not rendered by any option set", tmpl)
 		}
 	}
+}
+
+// TestGoldenCaseNames keeps each golden case's name true to its answers:
+// router-store-auth, and -minimal when every feature is off.
+func TestGoldenCaseNames(t *testing.T) {
 	for _, c := range goldenCases {
-		if !slices.ContainsFunc(allAnswers(), func(a generator.Answers) bool {
-			return a.Router == c.answers.Router && a.Store == c.answers.Store && a.Auth == c.answers.Auth
-		}) {
-			t.Errorf("golden case %s is not a valid option set", c.name)
+		a := c.answers
+		want := a.Router + "-" + a.Store + "-" + a.Auth
+		if !a.Webhooks && !a.Docker && !a.CI {
+			want += "-minimal"
+		}
+		if c.name != want {
+			t.Errorf("golden case %s holds the answers of %s", c.name, want)
+		}
+		if err := a.Validate(); err != nil {
+			t.Errorf("golden case %s: %v", c.name, err)
 		}
 	}
 }

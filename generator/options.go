@@ -264,13 +264,19 @@ func checkName(_ *Answers, v string) error {
 		return &OptionError{Key: "name", Value: v,
 			Reason: "use 1 to 64 characters: a lowercase letter first, then lowercase letters, digits, '-' or '_' (for example shop or my-app)"}
 	}
+	if module.CheckPath(DefaultModule(v)) != nil { // con, aux, nul and such
+		return &OptionError{Key: "name", Value: v, Reason: "it is a reserved file name on some systems; choose another"}
+	}
 	return nil
 }
 
 func checkModule(_ *Answers, v string) error {
-	if err := module.CheckImportPath(v); err != nil || strings.HasSuffix(v, "/") {
+	// module.CheckPath also wants a dot in the first element, as in a
+	// domain name: that keeps module paths apart from the standard
+	// library's (a module called fmt would not build).
+	if err := module.CheckPath(v); err != nil {
 		return &OptionError{Key: "module", Value: v,
-			Reason: "use a Go module path such as example.com/shop or github.com/you/shop"}
+			Reason: "use a Go module path that starts with a domain, such as example.com/shop or github.com/you/shop"}
 	}
 	return nil
 }
