@@ -19,8 +19,10 @@ import (
 // TestMatrix generates every router × store × auth combination, with every
 // feature on and with every feature off, outside the repository, and runs
 // the project's own checks in each: go mod tidy, gofmt, go vet, go build
-// and go test. It prints one line per combination. Run it with
-// `make matrix`; it needs the Go module proxy or a warm module cache.
+// without cgo (the binary must be static) and go test with the race
+// detector, as the generated CI does. It prints one line per combination.
+// Run it with `make matrix`; it needs the Go module proxy or a warm module
+// cache, and gcc for -race.
 func TestMatrix(t *testing.T) {
 	g := newGenerator(t)
 	root, err := os.MkdirTemp("", "wixgen-matrix-")
@@ -90,12 +92,11 @@ func checkProject(ctx context.Context, g *generator.Generator, a generator.Answe
 		{"go", "mod", "tidy"},
 		{"gofmt", "-l", "."},
 		{"go", "vet", "./..."},
-		{"go", "build", "./..."},
-		{"go", "test", "-count=1", "./..."},
+		{"env", "CGO_ENABLED=0", "go", "build", "./..."},
+		{"go", "test", "-race", "-count=1", "./..."},
 	} {
 		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		out, err := cmd.CombinedOutput()
 		if err == nil && args[0] == "gofmt" && len(out) > 0 {
 			err = fmt.Errorf("files need gofmt")

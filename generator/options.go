@@ -39,6 +39,11 @@ const (
 type Choice struct {
 	Value       string `json:"value"`
 	Description string `json:"description"`
+	// Traits name what the choice brings that templates share between
+	// choices, so that a template asks {{if .Traits.database_url}} rather
+	// than listing every store that takes DATABASE_URL. A new choice with
+	// the same traits needs no template changes for them.
+	Traits []string `json:"traits,omitempty"`
 }
 
 // Option describes one answer: its key (the flag name and answers-file key),
@@ -103,7 +108,8 @@ var options = []Option{
 		Usage:  "datastore",
 		Prompt: "Datastore",
 		Choices: []Choice{
-			{Value: "sqlite", Description: "SQLite file (modernc.org/sqlite, pure Go, no cgo), WAL mode; one server"},
+			{Value: "sqlite", Description: "SQLite file (modernc.org/sqlite, pure Go, no cgo), WAL mode; one server",
+				Traits: []string{TraitDatabaseURL, TraitDataFile}},
 			{Value: "memory", Description: "in-process maps; data is lost on restart (demos and tests)"},
 		},
 		get: func(a *Answers) string { return a.Store },
@@ -133,6 +139,30 @@ func boolOption(key, usage, prompt string, field func(*Answers) *bool) Option {
 		get: func(a *Answers) string { return strconv.FormatBool(*field(a)) },
 		set: func(a *Answers, v string) { *field(a) = v == "true" },
 	}
+}
+
+// The traits choices may have.
+const (
+	// TraitDatabaseURL: the store is configured by DATABASE_URL.
+	TraitDatabaseURL = "database_url"
+	// TraitDataFile: the store keeps its data in a local file, which needs
+	// a directory (and, in a container, a volume).
+	TraitDataFile = "data_file"
+)
+
+// traits returns every trait of every choice, true for those the answers
+// chose. Templates index it, so every known trait must be present.
+func (a *Answers) traits() map[string]bool {
+	t := make(map[string]bool)
+	for _, o := range options {
+		chosen := o.Get(a)
+		for _, c := range o.Choices {
+			for _, name := range c.Traits {
+				t[name] = t[name] || c.Value == chosen
+			}
+		}
+	}
+	return t
 }
 
 // Options returns the option table in prompt order. The caller must not

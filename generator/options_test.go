@@ -124,3 +124,20 @@ func TestParseAnswersFile(t *testing.T) {
 		})
 	}
 }
+
+func TestTraits(t *testing.T) {
+	tests := []struct {
+		store string
+		want  map[string]bool
+	}{
+		{"sqlite", map[string]bool{TraitDatabaseURL: true, TraitDataFile: true}},
+		{"memory", map[string]bool{TraitDatabaseURL: false, TraitDataFile: false}},
+	}
+	for _, tt := range tests {
+		a := DefaultAnswers("shop")
+		a.Store = tt.store
+		if got := a.traits(); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("store %s: traits %v, want %v (every known trait, so templates can index any)", tt.store, got, tt.want)
+		}
+	}
+}

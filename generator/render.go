@@ -63,10 +63,11 @@ type Project struct {
 }
 
 // templateData is what templates see: the answers plus values that follow
-// from the generator itself.
+// from them and from the generator itself.
 type templateData struct {
 	Answers
-	GoVersion string // the go directive of generated go.mod files
+	Traits    map[string]bool // see Choice.Traits
+	GoVersion string          // the go directive of generated go.mod files
 }
 
 // Render renders every file the answers call for, formats Go files and
@@ -75,7 +76,7 @@ func (g *Generator) Render(a Answers) (*Project, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	data := templateData{Answers: a, GoVersion: goVersion}
+	data := templateData{Answers: a, Traits: a.traits(), GoVersion: goVersion}
 	var rules []*fileRule
 	byPath := make(map[string]string)
 	for i := range g.rules {

@@ -55,16 +55,23 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // logRequests logs one line per request: method, path (never the query,
-// which may carry credentials), status and duration.
+// which may carry credentials), status and duration. Answers with status
+// 500 and above are logged at Warn; the others at Debug, since load
+// balancers and hosting platforms keep access logs of their own: set
+// LOG_LEVEL=debug to see every request.
 func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		if !log.Enabled(r.Context(), slog.LevelInfo) {
+		level := slog.LevelDebug
+		if rec.status >= http.StatusInternalServerError {
+			level = slog.LevelWarn
+		}
+		if !log.Enabled(r.Context(), level) {
 			return
 		}
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		log.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status),

@@ -1,7 +1,7 @@
 // Package api serves the app's HTTP API on net/http's ServeMux: the
-// endpoints the app's frontend calls, the health check and the
-// webhook endpoint, behind recovery, request logging, CORS and a body
-// size limit.
+// endpoints the app's frontend calls, the health check and the webhook endpoint.
+// Every request goes through panic recovery, request logging, CORS and a
+// body size limit.
 package api
 
 import (
@@ -16,7 +16,7 @@ import (
 
 // Deps is what the API needs.
 type Deps struct {
-	// Logger receives one line per request and every failure.
+	// Logger receives every failure, and one line per request at Debug.
 	Logger *slog.Logger
 	// Auth authenticates every /api request.
 	Auth wixauth.Authenticator

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -398,13 +399,13 @@ func TestInstancesAreIsolated(t *testing.T) {
 	}
 }
 
-// webhook signs a webhook body as Wix does.
-func (a *testAPI) webhook(t *testing.T, key *rsa.PrivateKey, eventType, instanceID string) string {
+// webhook signs a webhook body as Wix does, issued at iat.
+func (a *testAPI) webhook(t *testing.T, key *rsa.PrivateKey, eventType, instanceID string, iat time.Time) string {
 	t.Helper()
 	envelope, _ := json.Marshal(map[string]string{"eventType": eventType, "instanceId": instanceID, "data": "{}"})
 	token, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
 		"data": string(envelope),
-		"iat":  time.Now().Unix(),
+		"iat":  iat.Unix(),
 		"exp":  time.Now().Add(time.Hour).Unix(),
 	}).SignedString(key)
 	if err != nil {
@@ -413,13 +414,27 @@ func (a *testAPI) webhook(t *testing.T, key *rsa.PrivateKey, eventType, instance
 	return token
 }
 
+// TestWebhooks checks that AppInstalled records the instance and AppRemoved
+// deletes exactly that instance's data, and that repeated or late
+// deliveries (Wix retries with the same token) change nothing more.
 func TestWebhooks(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "POST", "/webhooks", nil, a.webhook(t, a.webhookKey, "AppInstalled", instanceA))
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("AppInstalled: %d %s", resp.StatusCode, body)
+	ctx := t.Context()
+	// Instance A is installed, removed, and installed again; the tokens were
+	// issued a few minutes ago, a minute apart, as iat has one-second steps.
+	now := time.Now()
+	installed := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, now.Add(-3*time.Minute))
+	removed := a.webhook(t, a.webhookKey, "AppRemoved", instanceA, now.Add(-2*time.Minute))
+	reinstalled := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, now.Add(-time.Minute))
+	post := func(what, token string) {
+		t.Helper()
+		if resp, body := a.call(t, "POST", "/webhooks", nil, token); resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", what, resp.StatusCode, body)
+		}
 	}
-	if _, err := a.store.Instance(t.Context(), instanceA); err != nil {
+
+	post("AppInstalled", installed)
+	if _, err := a.store.Instance(ctx, instanceA); err != nil {
 		t.Fatalf("AppInstalled did not record the instance: %v", err)
 	}
 
@@ -427,22 +442,40 @@ func TestWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, body = a.call(t, "POST", "/webhooks", nil, a.webhook(t, otherKey, "AppRemoved", instanceA))
+	resp, body := a.call(t, "POST", "/webhooks", nil, a.webhook(t, otherKey, "AppRemoved", instanceA, now))
 	wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
 
 	a.call(t, "PUT", "/api/settings", auth(signedInstance(instanceA)), `{"a":1}`)
 	a.call(t, "PUT", "/api/settings", auth(signedInstance(instanceB)), `{"b":1}`)
 	for range 2 { // a repeated delivery changes nothing more
-		resp, body = a.call(t, "POST", "/webhooks", nil, a.webhook(t, a.webhookKey, "AppRemoved", instanceA))
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("AppRemoved: %d %s", resp.StatusCode, body)
-		}
+		post("AppRemoved", removed)
 	}
-	if _, err := a.store.Settings(t.Context(), instanceA); err == nil {
-		t.Error("AppRemoved kept the instance's settings")
+	if _, err := a.store.Instance(ctx, instanceA); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("AppRemoved kept the instance: err = %v, want ErrNotFound", err)
 	}
-	if _, err := a.store.Settings(t.Context(), instanceB); err != nil {
+	if _, err := a.store.Settings(ctx, instanceA); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("AppRemoved kept the instance's settings: err = %v, want ErrNotFound", err)
+	}
+	if _, err := a.store.Settings(ctx, instanceB); err != nil {
 		t.Errorf("AppRemoved for A removed B's settings: %v", err)
+	}
+
+	// The first AppInstalled delivered again, late: A stays removed.
+	post("late AppInstalled", installed)
+	if _, err := a.store.Instance(ctx, instanceA); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a late AppInstalled brought the removed instance back: err = %v, want ErrNotFound", err)
+	}
+
+	// A reinstall, then the old AppRemoved delivered again, late: the new
+	// installation and its settings stay.
+	post("AppInstalled again", reinstalled)
+	a.call(t, "PUT", "/api/settings", auth(signedInstance(instanceA)), `{"a":2}`)
+	post("late AppRemoved", removed)
+	if _, err := a.store.Instance(ctx, instanceA); err != nil {
+		t.Errorf("a late AppRemoved removed the new installation: %v", err)
+	}
+	if s, err := a.store.Settings(ctx, instanceA); err != nil || string(s.Doc) != `{"a":2}` {
+		t.Errorf("a late AppRemoved touched the new installation's settings: %s, %v", s.Doc, err)
 	}
 }
 

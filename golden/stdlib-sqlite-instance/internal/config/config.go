@@ -44,7 +44,8 @@ type Config struct {
 	PublicKeyPEM string
 	// Port is the TCP port to listen on (PORT, default 8080).
 	Port int
-	// DatabaseURL is the SQLite file (DATABASE_URL, default DefaultDatabaseURL).
+	// DatabaseURL locates the store's data (DATABASE_URL, default
+	// DefaultDatabaseURL).
 	DatabaseURL string
 	// Dev enables development conveniences such as CORS for localhost (DEV).
 	Dev bool

@@ -40,6 +40,13 @@ func mustInstance(t *testing.T, st store.Store, id string) store.InstanceRecord 
 	return rec
 }
 
+func mustDelete(t *testing.T, st store.Store, id string, at time.Time) {
+	t.Helper()
+	if err := st.DeleteInstance(t.Context(), id, at); err != nil {
+		t.Fatalf("DeleteInstance(%q, %v): %v", id, at, err)
+	}
+}
+
 func TestInstanceLifecycle(t *testing.T) {
 	t.Parallel()
 	st := storetest.Open(t)
@@ -48,6 +55,7 @@ func TestInstanceLifecycle(t *testing.T) {
 	// A non-UTC zone checks that times come back as the same instant.
 	installed := time.Date(2025, 3, 4, 5, 6, 7, 123456789, time.FixedZone("CET", 3600))
 	purchased := time.Date(2025, 4, 1, 0, 0, 0, 1, time.UTC)
+	removed := time.Date(2025, 5, 1, 0, 0, 0, 0, time.FixedZone("EST", -5*3600))
 
 	if _, err := st.Instance(ctx, id); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Instance before SaveInstance: err = %v, want ErrNotFound", err)
@@ -72,14 +80,234 @@ func TestInstanceLifecycle(t *testing.T) {
 		t.Fatalf("after SetPlan: got %+v, want %+v", got, want)
 	}
 
-	if err := st.DeleteInstance(ctx, id); err != nil {
-		t.Fatalf("DeleteInstance: %v", err)
-	}
+	mustDelete(t, st, id, removed)
 	if _, err := st.Instance(ctx, id); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Instance after DeleteInstance: err = %v, want ErrNotFound", err)
 	}
 }
 
+// lifecycleOp is one call in a TestLifecycleOrdering sequence.
+type lifecycleOp struct {
+	name string
+	do   func(ctx context.Context, st store.Store, id string) error
+}
+
+func opInstall(at time.Time) lifecycleOp {
+	return lifecycleOp{"install@" + at.Format(time.TimeOnly), func(ctx context.Context, st store.Store, id string) error {
+		return st.SaveInstance(ctx, store.InstanceRecord{ID: id, InstalledAt: at})
+	}}
+}
+
+func opRemove(at time.Time) lifecycleOp {
+	return lifecycleOp{"remove@" + at.Format(time.TimeOnly), func(ctx context.Context, st store.Store, id string) error {
+		return st.DeleteInstance(ctx, id, at)
+	}}
+}
+
+func opPlan(plan string, at time.Time) lifecycleOp {
+	return lifecycleOp{"plan " + plan + "@" + at.Format(time.TimeOnly), func(ctx context.Context, st store.Store, id string) error {
+		return st.SetPlan(ctx, id, plan, at)
+	}}
+}
+
+// opSettings writes the instance's settings; it is not repeated when the
+// events are delivered again.
+var opSettings = lifecycleOp{"settings", func(ctx context.Context, st store.Store, id string) error {
+	_, err := st.PutSettings(ctx, id, json.RawMessage(`{"k":1}`), 0)
+	return err
+}}
+
+// TestLifecycleOrdering checks the rules that order installs, removals and
+// plan changes of one instance by their times, whatever order they are
+// delivered in (see store.Instances).
+func TestLifecycleOrdering(t *testing.T) {
+	t.Parallel()
+	const id = "inst"
+	// Whole seconds, as the webhook tokens' iat gives them.
+	t1 := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
+	t2 := t1.Add(time.Hour)
+	t3 := t1.Add(2 * time.Hour)
+	t4 := t1.Add(3 * time.Hour)
+	mid := t1.Add(30 * time.Minute) // between t1 and t2
+
+	rec := func(installed time.Time, plan string, planAt time.Time) *store.InstanceRecord {
+		return &store.InstanceRecord{ID: id, InstalledAt: installed, Plan: plan, PlanUpdatedAt: planAt}
+	}
+	var zero time.Time
+
+	tests := []struct {
+		name         string
+		ops          []lifecycleOp         // in delivery order
+		want         *store.InstanceRecord // nil: Instance returns ErrNotFound
+		wantSettings bool                  // the settings written by opSettings survive
+	}{
+		// DeleteInstance
+		{
+			name: "removal deletes record and settings",
+			ops:  []lifecycleOp{opInstall(t1), opSettings, opRemove(t2)},
+		},
+		{
+			name: "removal at the install time applies",
+			ops:  []lifecycleOp{opInstall(t2), opSettings, opRemove(t2)},
+		},
+		{
+			name:         "removal before the install time is stale",
+			ops:          []lifecycleOp{opInstall(t3), opSettings, opRemove(t2)},
+			want:         rec(t3, "", zero),
+			wantSettings: true,
+		},
+		{
+			name:         "stale removal after reinstall",
+			ops:          []lifecycleOp{opInstall(t1), opRemove(t2), opInstall(t3), opSettings, opRemove(t2)},
+			want:         rec(t3, "", zero),
+			wantSettings: true,
+		},
+		{
+			name: "repeated removal",
+			ops:  []lifecycleOp{opInstall(t1), opSettings, opRemove(t2), opRemove(t2)},
+		},
+		{
+			name: "removal of an unknown instance deletes its settings",
+			ops:  []lifecycleOp{opSettings, opRemove(t2)},
+		},
+		{
+			name: "removal of a record known only from a plan event",
+			ops:  []lifecycleOp{opPlan("premium", t1), opSettings, opRemove(t2)},
+		},
+		{
+			name: "an older removal does not lower RemovedAt",
+			ops:  []lifecycleOp{opRemove(t3), opRemove(t1), opInstall(t2)},
+		},
+		{
+			name: "removal clears the plan of the removed installation",
+			ops:  []lifecycleOp{opInstall(t1), opPlan("premium", mid), opRemove(t2), opInstall(t3)},
+			want: rec(t3, "", zero),
+		},
+		{
+			name: "removal keeps a plan change after it",
+			ops:  []lifecycleOp{opInstall(t1), opPlan("business", t3), opSettings, opRemove(t2)},
+			want: rec(zero, "business", t3),
+		},
+
+		// SaveInstance
+		{
+			name: "install",
+			ops:  []lifecycleOp{opInstall(t1)},
+			want: rec(t1, "", zero),
+		},
+		{
+			name: "stale install after removal",
+			ops:  []lifecycleOp{opInstall(t1), opRemove(t2), opInstall(t1)},
+		},
+		{
+			name: "install delivered after the removal of a later time",
+			ops:  []lifecycleOp{opRemove(t2), opInstall(t1)},
+		},
+		{
+			name: "install at the removal time is stale",
+			ops:  []lifecycleOp{opRemove(t2), opInstall(t2)},
+		},
+		{
+			name: "install after the removal reinstalls",
+			ops:  []lifecycleOp{opInstall(t1), opRemove(t2), opInstall(t3)},
+			want: rec(t3, "", zero),
+		},
+		{
+			name: "stale install after reinstall keeps the new install time",
+			ops:  []lifecycleOp{opInstall(t1), opRemove(t2), opInstall(t3), opInstall(t1)},
+			want: rec(t3, "", zero),
+		},
+		{
+			name: "earliest install after the removal wins",
+			ops:  []lifecycleOp{opRemove(t2), opInstall(t4), opInstall(t3)},
+			want: rec(t3, "", zero),
+		},
+		{
+			name:         "settings written after the reinstall survive",
+			ops:          []lifecycleOp{opRemove(t2), opInstall(t3), opSettings},
+			want:         rec(t3, "", zero),
+			wantSettings: true,
+		},
+
+		// SetPlan
+		{
+			name: "plan of a removed installation is ignored",
+			ops:  []lifecycleOp{opInstall(t1), opRemove(t2), opPlan("premium", mid)},
+		},
+		{
+			name: "plan at the removal time is ignored",
+			ops:  []lifecycleOp{opInstall(t1), opRemove(t2), opPlan("premium", t2)},
+		},
+		{
+			name: "plan after the removal recreates the record",
+			ops:  []lifecycleOp{opInstall(t1), opRemove(t2), opPlan("business", t3)},
+			want: rec(zero, "business", t3),
+		},
+		{
+			name: "plan after the removal, then the reinstall",
+			ops:  []lifecycleOp{opInstall(t1), opRemove(t2), opPlan("business", t4), opInstall(t1), opInstall(t3)},
+			want: rec(t3, "business", t4),
+		},
+		{
+			name: "plan of the removed installation after reinstall",
+			ops:  []lifecycleOp{opInstall(t1), opRemove(t2), opInstall(t3), opPlan("premium", mid)},
+			want: rec(t3, "", zero),
+		},
+		{
+			name: "plan of the new installation after reinstall",
+			ops:  []lifecycleOp{opInstall(t1), opRemove(t2), opInstall(t3), opPlan("business", t4)},
+			want: rec(t3, "business", t4),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st := storetest.Open(t)
+			ctx := t.Context()
+
+			check := func(when string) {
+				t.Helper()
+				got, err := st.Instance(ctx, id)
+				switch {
+				case tt.want == nil && !errors.Is(err, store.ErrNotFound):
+					t.Errorf("%s: Instance = %+v, %v; want ErrNotFound", when, got, err)
+				case tt.want != nil && err != nil:
+					t.Errorf("%s: Instance: %v; want %+v", when, err, *tt.want)
+				case tt.want != nil && !sameRecord(got, *tt.want):
+					t.Errorf("%s: Instance = %+v, want %+v", when, got, *tt.want)
+				}
+				_, err = st.Settings(ctx, id)
+				switch {
+				case tt.wantSettings && err != nil:
+					t.Errorf("%s: settings: %v, want them kept", when, err)
+				case !tt.wantSettings && !errors.Is(err, store.ErrNotFound):
+					t.Errorf("%s: settings: err = %v, want ErrNotFound", when, err)
+				}
+			}
+
+			for _, op := range tt.ops {
+				if err := op.do(ctx, st, id); err != nil {
+					t.Fatalf("%s: %v", op.name, err)
+				}
+			}
+			check("after the events")
+
+			// Delivering every event again changes nothing.
+			for _, op := range tt.ops {
+				if op.name == opSettings.name {
+					continue
+				}
+				if err := op.do(ctx, st, id); err != nil {
+					t.Fatalf("%s again: %v", op.name, err)
+				}
+			}
+			check("after delivering the events again")
+		})
+	}
+}
+
+// TestSaveInstanceMerge checks how two installs of the same installation
+// (no removal between them) merge.
 func TestSaveInstanceMerge(t *testing.T) {
 	t.Parallel()
 	const id = "inst"
@@ -117,18 +345,6 @@ func TestSaveInstanceMerge(t *testing.T) {
 			want:   store.InstanceRecord{ID: id, InstalledAt: t0},
 		},
 		{
-			name:   "unknown install time is filled in",
-			first:  store.InstanceRecord{ID: id, Plan: "premium", PlanUpdatedAt: t1},
-			second: store.InstanceRecord{ID: id, InstalledAt: t2},
-			want:   store.InstanceRecord{ID: id, InstalledAt: t2, Plan: "premium", PlanUpdatedAt: t1},
-		},
-		{
-			name:   "zero install time keeps known one",
-			first:  store.InstanceRecord{ID: id, InstalledAt: t0},
-			second: store.InstanceRecord{ID: id},
-			want:   store.InstanceRecord{ID: id, InstalledAt: t0},
-		},
-		{
 			name:   "newer plan applies",
 			first:  store.InstanceRecord{ID: id, InstalledAt: t0, Plan: "basic", PlanUpdatedAt: t1},
 			second: store.InstanceRecord{ID: id, InstalledAt: t0, Plan: "premium", PlanUpdatedAt: t2},
@@ -154,6 +370,49 @@ func TestSaveInstanceMerge(t *testing.T) {
 			mustSave(t, st, tt.second)
 			if got := mustInstance(t, st, id); !sameRecord(got, tt.want) {
 				t.Errorf("after repeating the save: got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSaveInstancePlanAfterRemoval checks that the plan fields of a saved
+// record obey the removal rule too: a plan at or before the last removal is
+// not taken, a later one is.
+func TestSaveInstancePlanAfterRemoval(t *testing.T) {
+	t.Parallel()
+	const id = "inst"
+	removed := time.Date(2025, 1, 1, 10, 0, 0, 0, time.UTC)
+	installed := removed.Add(time.Hour)
+
+	tests := []struct {
+		name   string
+		planAt time.Time
+		want   store.InstanceRecord
+	}{
+		{
+			name:   "plan before the removal",
+			planAt: removed.Add(-time.Minute),
+			want:   store.InstanceRecord{ID: id, InstalledAt: installed},
+		},
+		{
+			name:   "plan at the removal",
+			planAt: removed,
+			want:   store.InstanceRecord{ID: id, InstalledAt: installed},
+		},
+		{
+			name:   "plan after the removal",
+			planAt: removed.Add(time.Minute),
+			want:   store.InstanceRecord{ID: id, InstalledAt: installed, Plan: "premium", PlanUpdatedAt: removed.Add(time.Minute)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st := storetest.Open(t)
+			mustDelete(t, st, id, removed)
+			mustSave(t, st, store.InstanceRecord{ID: id, InstalledAt: installed, Plan: "premium", PlanUpdatedAt: tt.planAt})
+			if got := mustInstance(t, st, id); !sameRecord(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
 	}
@@ -269,6 +528,7 @@ func TestDeleteInstance(t *testing.T) {
 	st := storetest.Open(t)
 	ctx := t.Context()
 	installed := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	removed := installed.Add(24 * time.Hour)
 
 	for _, id := range []string{"a", "b"} {
 		mustSave(t, st, store.InstanceRecord{ID: id, InstalledAt: installed})
@@ -282,9 +542,7 @@ func TestDeleteInstance(t *testing.T) {
 	bSettings := mustSettings(t, st, "b")
 
 	for _, id := range []string{"a", "settings-only"} {
-		if err := st.DeleteInstance(ctx, id); err != nil {
-			t.Fatalf("DeleteInstance(%q): %v", id, err)
-		}
+		mustDelete(t, st, id, removed)
 		if _, err := st.Instance(ctx, id); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Instance(%q) after delete: err = %v, want ErrNotFound", id, err)
 		}
@@ -293,10 +551,14 @@ func TestDeleteInstance(t *testing.T) {
 		}
 	}
 
-	// Deleting again, or deleting what never existed, is a no-op.
+	// Deleting again, or deleting what never existed, succeeds and leaves
+	// nothing to find.
 	for _, id := range []string{"a", "never-installed"} {
-		if err := st.DeleteInstance(ctx, id); err != nil {
+		if err := st.DeleteInstance(ctx, id, removed); err != nil {
 			t.Errorf("DeleteInstance(%q) when absent: %v", id, err)
+		}
+		if _, err := st.Instance(ctx, id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Instance(%q) after deleting again: err = %v, want ErrNotFound", id, err)
 		}
 	}
 
@@ -308,6 +570,12 @@ func TestDeleteInstance(t *testing.T) {
 	}
 
 	// A reinstalled instance starts from scratch.
+	reinstalled := removed.Add(time.Hour)
+	mustSave(t, st, store.InstanceRecord{ID: "a", InstalledAt: reinstalled})
+	want := store.InstanceRecord{ID: "a", InstalledAt: reinstalled}
+	if got := mustInstance(t, st, "a"); !sameRecord(got, want) {
+		t.Errorf("a after reinstall: got %+v, want %+v", got, want)
+	}
 	if got := mustPut(t, st, "a", `{}`, 0); got.Version != 1 {
 		t.Errorf("version after reinstall = %d, want 1", got.Version)
 	}
@@ -317,6 +585,7 @@ func TestInstanceValidation(t *testing.T) {
 	t.Parallel()
 	st := storetest.Open(t)
 	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	year10000 := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 	tests := []struct {
 		name string
@@ -325,8 +594,11 @@ func TestInstanceValidation(t *testing.T) {
 		{"SaveInstance empty ID", func(ctx context.Context) error {
 			return st.SaveInstance(ctx, store.InstanceRecord{InstalledAt: at})
 		}},
+		{"SaveInstance zero InstalledAt", func(ctx context.Context) error {
+			return st.SaveInstance(ctx, store.InstanceRecord{ID: "inst", Plan: "premium", PlanUpdatedAt: at})
+		}},
 		{"SaveInstance year 10000", func(ctx context.Context) error {
-			return st.SaveInstance(ctx, store.InstanceRecord{ID: "inst", InstalledAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)})
+			return st.SaveInstance(ctx, store.InstanceRecord{ID: "inst", InstalledAt: year10000})
 		}},
 		{"Instance empty ID", func(ctx context.Context) error {
 			_, err := st.Instance(ctx, "")
@@ -334,7 +606,9 @@ func TestInstanceValidation(t *testing.T) {
 		}},
 		{"SetPlan empty ID", func(ctx context.Context) error { return st.SetPlan(ctx, "", "premium", at) }},
 		{"SetPlan zero time", func(ctx context.Context) error { return st.SetPlan(ctx, "inst", "premium", time.Time{}) }},
-		{"DeleteInstance empty ID", func(ctx context.Context) error { return st.DeleteInstance(ctx, "") }},
+		{"DeleteInstance empty ID", func(ctx context.Context) error { return st.DeleteInstance(ctx, "", at) }},
+		{"DeleteInstance zero time", func(ctx context.Context) error { return st.DeleteInstance(ctx, "inst", time.Time{}) }},
+		{"DeleteInstance year 10000", func(ctx context.Context) error { return st.DeleteInstance(ctx, "inst", year10000) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -344,9 +618,13 @@ func TestInstanceValidation(t *testing.T) {
 		})
 	}
 
-	// Nothing was written by the rejected calls.
+	// Nothing was written by the rejected calls: an install now applies.
 	if _, err := st.Instance(t.Context(), "inst"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Instance after rejected writes: err = %v, want ErrNotFound", err)
+	}
+	mustSave(t, st, store.InstanceRecord{ID: "inst", InstalledAt: at})
+	if got, want := mustInstance(t, st, "inst"), (store.InstanceRecord{ID: "inst", InstalledAt: at}); !sameRecord(got, want) {
+		t.Errorf("Instance after a valid install = %+v, want %+v", got, want)
 	}
 }
 
@@ -383,7 +661,7 @@ func TestInstanceIsolation(t *testing.T) {
 			_, err = st.PutSettings(ctx, id, json.RawMessage(`{"owner":"attacker"}`), 0)
 			tt.check(t, "PutSettings", err)
 
-			tt.check(t, "DeleteInstance", st.DeleteInstance(ctx, id))
+			tt.check(t, "DeleteInstance", st.DeleteInstance(ctx, id, later.Add(2*time.Hour)))
 			if !tt.wantInvalid {
 				if _, err := st.Instance(ctx, id); !errors.Is(err, store.ErrNotFound) {
 					t.Errorf("Instance after delete: err = %v, want ErrNotFound", err)
@@ -423,7 +701,7 @@ func TestInstancesCancelledContext(t *testing.T) {
 			return err
 		}},
 		{"SetPlan", func() error { return st.SetPlan(ctx, "inst", "premium", at.Add(time.Hour)) }},
-		{"DeleteInstance", func() error { return st.DeleteInstance(ctx, "inst") }},
+		{"DeleteInstance", func() error { return st.DeleteInstance(ctx, "inst", at.Add(time.Hour)) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -463,7 +741,7 @@ func TestInstancesAfterClose(t *testing.T) {
 	if _, err := st.Instance(ctx, "inst"); err == nil || errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Instance after Close: err = %v, want a store error", err)
 	}
-	if err := st.DeleteInstance(ctx, "inst"); err == nil {
+	if err := st.DeleteInstance(ctx, "inst", at); err == nil {
 		t.Error("DeleteInstance after Close succeeded")
 	}
 	// storetest closes the store again at cleanup; Close must allow that.

@@ -13,10 +13,11 @@ import (
 )
 
 // Handle applies a verified event to the store. Unknown event types are
-// ignored. Every event is idempotent: installing is an upsert, removing an
-// absent instance succeeds, and a plan change carries its operation time so
-// the store can ignore one older than what it already has. Errors wrap
-// ErrMalformed when the event data cannot be understood.
+// ignored. Every event is idempotent and carries a time, so that the store
+// can tell a stale delivery from a current one: an install or removal is
+// applied as of ev.IssuedAt, and a plan change as of its operation time (see
+// store.Instances for the rules). Errors wrap ErrMalformed when the event
+// cannot be understood, including a known event without IssuedAt.
 func (h *Handler) Handle(ctx context.Context, ev Event) error {
 	log := h.log.With("event_type", ev.Type, "instance_id", ev.InstanceID)
 	apply, ok := h.events[ev.Type]
@@ -27,6 +28,9 @@ func (h *Handler) Handle(ctx context.Context, ev Event) error {
 	if ev.InstanceID == "" {
 		return fmt.Errorf("%w: %s without instance ID", ErrMalformed, ev.Type)
 	}
+	if ev.IssuedAt.IsZero() {
+		return fmt.Errorf("%w: %s without issue time", ErrMalformed, ev.Type)
+	}
 	if err := apply(ctx, ev); err != nil {
 		return fmt.Errorf("webhooks: %s for instance %s: %w", ev.Type, ev.InstanceID, err)
 	}
@@ -34,17 +38,20 @@ func (h *Handler) Handle(ctx context.Context, ev Event) error {
 	return nil
 }
 
-// appInstalled records the installation.
+// appInstalled records the installation as of the token's issue time. The
+// store ignores it when a removal at or after that time is already applied.
 func (h *Handler) appInstalled(ctx context.Context, ev Event) error {
 	return h.store.SaveInstance(ctx, store.InstanceRecord{
 		ID:          ev.InstanceID,
-		InstalledAt: h.now().UTC(),
+		InstalledAt: ev.IssuedAt.UTC(),
 	})
 }
 
-// appRemoved deletes the instance and everything stored for it.
+// appRemoved deletes everything stored for the instance, as of the token's
+// issue time. The store ignores it when the instance was (re)installed after
+// that time.
 func (h *Handler) appRemoved(ctx context.Context, ev Event) error {
-	return h.store.DeleteInstance(ctx, ev.InstanceID)
+	return h.store.DeleteInstance(ctx, ev.InstanceID, ev.IssuedAt.UTC())
 }
 
 // planData is the part of PaidPlanPurchased and PaidPlanChanged data used here.
@@ -54,13 +61,13 @@ type planData struct {
 }
 
 // planChanged records the plan the site now pays for, as of the time Wix
-// performed the operation (or now, when Wix did not say).
+// performed the operation (or, when Wix did not say, the token's issue time).
 func (h *Handler) planChanged(ctx context.Context, ev Event) error {
 	var d planData
 	if err := json.Unmarshal(ev.Data, &d); err != nil {
 		return fmt.Errorf("%w: %s data: %w", ErrMalformed, ev.Type, err)
 	}
-	at := h.now()
+	at := ev.IssuedAt
 	if d.OperationTimeStamp != "" {
 		t, err := time.Parse(time.RFC3339, d.OperationTimeStamp)
 		if err != nil {

@@ -23,11 +23,25 @@
 //
 // Wix waits about 1.25 s for an answer, may deliver an event more than once
 // and does not keep deliveries in order, so every handler here is quick and
-// idempotent: a repeated delivery leaves the same state. Paid plan events
-// carry their operation time, and an older one arriving after a newer one is
-// ignored. Install and removal events carry no time of their own and are
-// applied in the order they arrive; the token's exp (required) bounds how
-// late a delivery can be.
+// idempotent (a repeated delivery leaves the same state), and every event is
+// applied as of a time it carries rather than when it arrives:
+//
+//   - Install and removal events are ordered by the token's iat, the second
+//     Wix issued it (required: a token without iat is refused, like one
+//     without exp). A retried delivery carries the same token, so the same
+//     iat. An install is ignored when a removal issued at or after it has
+//     been applied, so a late AppInstalled does not bring a removed instance
+//     back; a removal is ignored when the instance was installed after it
+//     was issued, so a late AppRemoved does not delete the data of a newer
+//     installation. An install and a removal issued in the same second count
+//     as the install followed by the removal.
+//   - Paid plan events are ordered by their operationTimeStamp (by iat when
+//     they have none): one older than the plan event already applied, or not
+//     after the instance's latest applied removal, is ignored.
+//
+// The store keeps these rules (see store.Instances). The token's exp
+// (required) bounds how late a delivery can be, and iat may not lie in the
+// future.
 package webhooks
 
 import (
@@ -79,15 +93,18 @@ var (
 	ErrMalformed = errors.New("webhooks: malformed webhook payload")
 )
 
-// Store is what the lifecycle handlers need (store.Store satisfies it).
+// Store is what the lifecycle handlers need (store.Store satisfies it, and
+// store.Instances documents the rules in full).
 type Store interface {
-	// SaveInstance records an installation (an upsert).
+	// SaveInstance records an installation at rec.InstalledAt (an upsert),
+	// unless a removal at or after that time is already recorded.
 	SaveInstance(ctx context.Context, rec store.InstanceRecord) error
-	// SetPlan records the instance's plan unless a later plan change is
-	// already recorded.
+	// SetPlan records the instance's plan unless a later plan change, or a
+	// removal at or after at, is already recorded.
 	SetPlan(ctx context.Context, id, plan string, at time.Time) error
-	// DeleteInstance removes the instance and all its data.
-	DeleteInstance(ctx context.Context, id string) error
+	// DeleteInstance removes the instance and all its data as of time at,
+	// unless the instance was installed after at.
+	DeleteInstance(ctx context.Context, id string, at time.Time) error
 }
 
 // Event is a verified, decoded webhook event.
@@ -98,13 +115,18 @@ type Event struct {
 	InstanceID string
 	// Data is the event-specific JSON; "{}" when Wix sent none.
 	Data json.RawMessage
+	// IssuedAt is when Wix issued the token (its iat claim, whole seconds,
+	// UTC). A retried delivery carries the same token, so IssuedAt orders
+	// the install and removal events of an instance.
+	IssuedAt time.Time
 }
 
 // Option configures a Handler.
 type Option func(*Handler)
 
-// WithClock replaces time.Now, for the token's time checks and for the times
-// recorded in the store. It is meant for tests.
+// WithClock replaces time.Now for the token's time checks (exp and iat). The
+// times recorded in the store come from the events, not from the clock. It is
+// meant for tests.
 func WithClock(now func() time.Time) Option {
 	return func(h *Handler) {
 		h.now = now
@@ -147,7 +169,7 @@ func NewHandler(key *rsa.PublicKey, st Store, log *slog.Logger, opts ...Option) 
 	h.parser = jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodRS256.Alg()}),
 		jwt.WithLeeway(clockLeeway),
-		jwt.WithIssuedAt(),
+		jwt.WithIssuedAt(),           // refuses an iat in the future; claims.Validate requires one
 		jwt.WithExpirationRequired(), // without exp, a captured token would replay forever
 		jwt.WithTimeFunc(h.now),
 	)
@@ -164,6 +186,15 @@ func NewHandler(key *rsa.PublicKey, st Store, log *slog.Logger, opts ...Option) 
 type claims struct {
 	Data json.RawMessage `json:"data"`
 	jwt.RegisteredClaims
+}
+
+// Validate implements jwt.ClaimsValidator, which the parser calls after its
+// own checks: iat is required, since it orders install and removal events.
+func (c *claims) Validate() error {
+	if c.IssuedAt == nil {
+		return fmt.Errorf("%w: iat claim is required", jwt.ErrTokenRequiredClaimMissing)
+	}
+	return nil
 }
 
 // envelope is the JSON held, as a string, in the data claim.
@@ -207,7 +238,12 @@ func (h *Handler) Parse(body []byte) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	return Event{Type: env.EventType, InstanceID: env.InstanceID, Data: data}, nil
+	return Event{
+		Type:       env.EventType,
+		InstanceID: env.InstanceID,
+		Data:       data,
+		IssuedAt:   c.IssuedAt.UTC(),
+	}, nil
 }
 
 // eventData unwraps the envelope's data field: a JSON string holding JSON,

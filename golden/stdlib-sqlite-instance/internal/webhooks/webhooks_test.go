@@ -39,21 +39,38 @@ func (c call) equal(o call) bool {
 	return c.Method == o.Method && c.ID == o.ID && c.Plan == o.Plan && c.At.Equal(o.At)
 }
 
-// fakeStore records calls and keeps state with the semantics store.Store
-// promises: SaveInstance upserts (keeping the plan), SetPlan applies only a
-// newer operation time and creates missing records, DeleteInstance of an
-// absent instance succeeds.
+// fakeStore records calls and keeps state with the semantics store.Instances
+// promises: it remembers the latest removal applied (removedAt) and refuses
+// installs and plan changes at or before it; SaveInstance upserts, keeping
+// the earliest install time and the plan; SetPlan applies only a newer
+// operation time and creates missing records; DeleteInstance is ignored when
+// the instance was installed after it, and otherwise leaves a tombstone,
+// also for an unknown instance.
 type fakeStore struct {
 	err error // returned by every method when set
 
 	mu        sync.Mutex
 	calls     []call
-	instances map[string]store.InstanceRecord
-	noTimeout int // calls whose context had no deadline within HandleTimeout
+	instances map[string]fakeEntry
+	wipes     map[string]int // removals applied (each deletes the settings)
+	noTimeout int            // calls whose context had no deadline within HandleTimeout
+}
+
+// fakeEntry is one instance's record and the time of the latest removal
+// applied to it.
+type fakeEntry struct {
+	rec       store.InstanceRecord
+	removedAt time.Time
+}
+
+// live reports whether Instance would return the record: it was never
+// removed, or something newer than the removal was recorded.
+func (e fakeEntry) live() bool {
+	return e.removedAt.IsZero() || !e.rec.InstalledAt.IsZero() || !e.rec.PlanUpdatedAt.IsZero()
 }
 
 func newFakeStore() *fakeStore {
-	return &fakeStore{instances: make(map[string]store.InstanceRecord)}
+	return &fakeStore{instances: make(map[string]fakeEntry), wipes: make(map[string]int)}
 }
 
 func (f *fakeStore) record(ctx context.Context, c call) {
@@ -70,17 +87,23 @@ func (f *fakeStore) SaveInstance(ctx context.Context, rec store.InstanceRecord) 
 	if f.err != nil {
 		return f.err
 	}
-	// As store.Store promises: the earliest install time stays, and the
-	// plan changes only with a newer plan time.
-	if old, ok := f.instances[rec.ID]; ok {
-		if !old.InstalledAt.IsZero() && (rec.InstalledAt.IsZero() || old.InstalledAt.Before(rec.InstalledAt)) {
-			rec.InstalledAt = old.InstalledAt
+	if rec.InstalledAt.IsZero() {
+		return store.ErrInvalid
+	}
+	e, ok := f.instances[rec.ID]
+	if ok {
+		if !rec.InstalledAt.After(e.removedAt) {
+			return nil // stale: a removal at or after it is applied
 		}
-		if !rec.PlanUpdatedAt.After(old.PlanUpdatedAt) {
-			rec.Plan, rec.PlanUpdatedAt = old.Plan, old.PlanUpdatedAt
+		if !e.rec.InstalledAt.IsZero() && e.rec.InstalledAt.Before(rec.InstalledAt) {
+			rec.InstalledAt = e.rec.InstalledAt
+		}
+		if !rec.PlanUpdatedAt.After(e.rec.PlanUpdatedAt) || !rec.PlanUpdatedAt.After(e.removedAt) {
+			rec.Plan, rec.PlanUpdatedAt = e.rec.Plan, e.rec.PlanUpdatedAt
 		}
 	}
-	f.instances[rec.ID] = rec
+	e.rec = rec
+	f.instances[rec.ID] = e
 	return nil
 }
 
@@ -91,40 +114,76 @@ func (f *fakeStore) SetPlan(ctx context.Context, id, plan string, at time.Time) 
 	if f.err != nil {
 		return f.err
 	}
-	rec, ok := f.instances[id]
+	if at.IsZero() {
+		return store.ErrInvalid
+	}
+	e, ok := f.instances[id]
 	if !ok {
-		rec = store.InstanceRecord{ID: id}
+		e.rec = store.InstanceRecord{ID: id}
 	}
-	if at.After(rec.PlanUpdatedAt) {
-		rec.Plan, rec.PlanUpdatedAt = plan, at
+	if at.After(e.rec.PlanUpdatedAt) && at.After(e.removedAt) {
+		e.rec.Plan, e.rec.PlanUpdatedAt = plan, at
 	}
-	f.instances[id] = rec
+	f.instances[id] = e
 	return nil
 }
 
-func (f *fakeStore) DeleteInstance(ctx context.Context, id string) error {
+func (f *fakeStore) DeleteInstance(ctx context.Context, id string, at time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.record(ctx, call{Method: "DeleteInstance", ID: id})
+	f.record(ctx, call{Method: "DeleteInstance", ID: id, At: at})
 	if f.err != nil {
 		return f.err
 	}
-	delete(f.instances, id)
+	if at.IsZero() {
+		return store.ErrInvalid
+	}
+	e, ok := f.instances[id]
+	if !ok {
+		e.rec = store.InstanceRecord{ID: id}
+	}
+	if e.rec.InstalledAt.After(at) {
+		return nil // stale: the instance was installed after it
+	}
+	if at.After(e.removedAt) {
+		e.removedAt = at
+	}
+	e.rec.InstalledAt = time.Time{}
+	if !e.rec.PlanUpdatedAt.After(e.removedAt) {
+		e.rec.Plan, e.rec.PlanUpdatedAt = "", time.Time{}
+	}
+	f.instances[id] = e
+	f.wipes[id]++
 	return nil
 }
 
+// snapshot returns the calls so far and the records Instance would return
+// (tombstones left out).
 func (f *fakeStore) snapshot() ([]call, map[string]store.InstanceRecord) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	instances := make(map[string]store.InstanceRecord, len(f.instances))
-	for id, rec := range f.instances {
-		instances[id] = rec
+	for id, e := range f.instances {
+		if e.live() {
+			instances[id] = e.rec
+		}
 	}
 	return slices.Clone(f.calls), instances
 }
 
+// wipeCount returns how many removals of id were applied.
+func (f *fakeStore) wipeCount(id string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.wipes[id]
+}
+
 // testNow is the fixed clock of every test handler.
 var testNow = time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+
+// testIssuedAt is the iat of the tokens wixClaims makes: a little before
+// testNow, so that tests tell the token's time from the clock.
+var testIssuedAt = testNow.Add(-time.Minute)
 
 const testInstance = "6a5f1c9e-7b3d-4c2a-9e1f-0d8b7a6c5e4f"
 
@@ -144,12 +203,18 @@ func envelopeText(t *testing.T, eventType, instanceID string, data any) string {
 	return mustJSON(t, env)
 }
 
-// wixClaims returns the claims of a Wix webhook token issued at testNow.
+// wixClaims returns the claims of a Wix webhook token issued at testIssuedAt.
 func wixClaims(t *testing.T, eventType, instanceID string, data any) jwt.MapClaims {
+	t.Helper()
+	return wixClaimsAt(t, testIssuedAt, eventType, instanceID, data)
+}
+
+// wixClaimsAt returns the claims of a Wix webhook token issued at iat.
+func wixClaimsAt(t *testing.T, iat time.Time, eventType, instanceID string, data any) jwt.MapClaims {
 	t.Helper()
 	return jwt.MapClaims{
 		"data": envelopeText(t, eventType, instanceID, data),
-		"iat":  testNow.Unix(),
+		"iat":  iat.Unix(),
 		"exp":  testNow.Add(time.Hour).Unix(),
 	}
 }
@@ -236,6 +301,12 @@ func TestServeHTTP(t *testing.T) {
 	noExp := wixClaims(t, EventAppRemoved, testInstance, "{}")
 	delete(noExp, "exp")
 
+	noIat := wixClaims(t, EventAppRemoved, testInstance, "{}")
+	delete(noIat, "iat")
+
+	noIatInstall := wixClaims(t, EventAppInstalled, testInstance, "{}")
+	delete(noIatInstall, "iat")
+
 	dataObject := wixClaims(t, EventAppRemoved, testInstance, "{}")
 	dataObject["data"] = map[string]any{"eventType": EventAppRemoved, "instanceId": testInstance}
 
@@ -262,7 +333,7 @@ func TestServeHTTP(t *testing.T) {
 			body:     installed,
 			wantCode: http.StatusOK,
 			wantCalls: []call{
-				{Method: "SaveInstance", ID: testInstance, At: testNow},
+				{Method: "SaveInstance", ID: testInstance, At: testIssuedAt},
 			},
 		},
 		{
@@ -270,7 +341,7 @@ func TestServeHTTP(t *testing.T) {
 			body:     installed + "\n",
 			wantCode: http.StatusOK,
 			wantCalls: []call{
-				{Method: "SaveInstance", ID: testInstance, At: testNow},
+				{Method: "SaveInstance", ID: testInstance, At: testIssuedAt},
 			},
 		},
 		{
@@ -278,7 +349,7 @@ func TestServeHTTP(t *testing.T) {
 			body:     sign(t, key, wixClaims(t, EventAppRemoved, testInstance, "{}")),
 			wantCode: http.StatusOK,
 			wantCalls: []call{
-				{Method: "DeleteInstance", ID: testInstance},
+				{Method: "DeleteInstance", ID: testInstance, At: testIssuedAt},
 			},
 		},
 		{
@@ -286,7 +357,7 @@ func TestServeHTTP(t *testing.T) {
 			body:     sign(t, key, wixClaims(t, EventAppRemoved, testInstance, nil)),
 			wantCode: http.StatusOK,
 			wantCalls: []call{
-				{Method: "DeleteInstance", ID: testInstance},
+				{Method: "DeleteInstance", ID: testInstance, At: testIssuedAt},
 			},
 		},
 		{
@@ -306,11 +377,11 @@ func TestServeHTTP(t *testing.T) {
 			},
 		},
 		{
-			name:     "plan event without operation time uses now",
+			name:     "plan event without operation time uses the issue time",
 			body:     sign(t, key, wixClaims(t, EventPaidPlanPurchased, testInstance, planEventData("premium", ""))),
 			wantCode: http.StatusOK,
 			wantCalls: []call{
-				{Method: "SetPlan", ID: testInstance, Plan: "premium", At: testNow},
+				{Method: "SetPlan", ID: testInstance, Plan: "premium", At: testIssuedAt},
 			},
 		},
 		{
@@ -323,10 +394,12 @@ func TestServeHTTP(t *testing.T) {
 			body:     sign(t, key, withinLeeway),
 			wantCode: http.StatusOK,
 			wantCalls: []call{
-				{Method: "DeleteInstance", ID: testInstance},
+				{Method: "DeleteInstance", ID: testInstance, At: testIssuedAt},
 			},
 		},
 		{name: "no exp (could be replayed forever)", body: sign(t, key, noExp), wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
+		{name: "no iat (cannot be ordered)", body: sign(t, key, noIat), wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
+		{name: "AppInstalled without iat", body: sign(t, key, noIatInstall), wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
 		{name: "wrong key", body: sign(t, otherKey, wixClaims(t, EventAppRemoved, testInstance, "{}")), wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
 		{name: "HS256 keyed with the public key", body: hsToken, wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
 		{name: "alg none", body: noneToken, wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
@@ -357,7 +430,7 @@ func TestServeHTTP(t *testing.T) {
 			wantCode:  http.StatusInternalServerError,
 			wantError: "internal",
 			wantCalls: []call{
-				{Method: "SaveInstance", ID: testInstance, At: testNow},
+				{Method: "SaveInstance", ID: testInstance, At: testIssuedAt},
 			},
 		},
 	}
@@ -466,7 +539,7 @@ func TestRepeatedDelivery(t *testing.T) {
 	}
 	want := store.InstanceRecord{
 		ID:            testInstance,
-		InstalledAt:   testNow,
+		InstalledAt:   testIssuedAt,
 		Plan:          "premium",
 		PlanUpdatedAt: time.Date(2024, 4, 30, 8, 0, 0, 0, time.UTC),
 	}
@@ -532,6 +605,166 @@ func TestOutOfOrderPlanEvents(t *testing.T) {
 	}
 }
 
+// TestOutOfOrderLifecycle checks that install and removal events are applied
+// as of the time Wix issued their tokens, whatever order they arrive in: a
+// late install does not bring a removed instance back, and a late removal
+// does not delete a newer installation's data.
+func TestOutOfOrderLifecycle(t *testing.T) {
+	t.Parallel()
+	key := newRSAKey(t, 2048)
+
+	// One instance installed at t1 and removed at t2, then installed again
+	// at t3; retried deliveries carry the same tokens.
+	t1 := testNow.Add(-3 * time.Hour)
+	t2 := testNow.Add(-2 * time.Hour)
+	t3 := testNow.Add(-time.Hour)
+	install1 := sign(t, key, wixClaimsAt(t, t1, EventAppInstalled, testInstance, "{}"))
+	remove := sign(t, key, wixClaimsAt(t, t2, EventAppRemoved, testInstance, "{}"))
+	install2 := sign(t, key, wixClaimsAt(t, t3, EventAppInstalled, testInstance, "{}"))
+	// A plan bought during the first installation, without operation time
+	// (so ordered by iat), and one bought during the second.
+	plan1 := sign(t, key, wixClaimsAt(t, t1.Add(time.Minute), EventPaidPlanPurchased, testInstance, planEventData("premium", "")))
+	plan2 := sign(t, key, wixClaimsAt(t, t3.Add(time.Minute), EventPaidPlanPurchased, testInstance, planEventData("business", "")))
+	// An install and a removal issued in the same second.
+	sameInstall := sign(t, key, wixClaimsAt(t, t1, EventAppInstalled, testInstance, "{}"))
+	sameRemove := sign(t, key, wixClaimsAt(t, t1, EventAppRemoved, testInstance, "{}"))
+
+	tests := []struct {
+		name      string
+		bodies    []string // in delivery order
+		want      *store.InstanceRecord
+		wantWipes int // removals applied, each deleting the settings
+	}{
+		{
+			name:   "installed",
+			bodies: []string{install1},
+			want:   &store.InstanceRecord{ID: testInstance, InstalledAt: t1},
+		},
+		{
+			name:      "installed then removed",
+			bodies:    []string{install1, remove},
+			wantWipes: 1,
+		},
+		{
+			name:      "stale install after removal is ignored",
+			bodies:    []string{install1, remove, install1},
+			wantWipes: 1,
+		},
+		{
+			name:      "removal delivered before the install",
+			bodies:    []string{remove, install1},
+			wantWipes: 1,
+		},
+		{
+			name:      "repeated removal",
+			bodies:    []string{install1, remove, remove},
+			wantWipes: 2,
+		},
+		{
+			name:      "reinstalled",
+			bodies:    []string{install1, remove, install2},
+			want:      &store.InstanceRecord{ID: testInstance, InstalledAt: t3},
+			wantWipes: 1,
+		},
+		{
+			name:      "stale removal after reinstall is ignored",
+			bodies:    []string{install1, remove, install2, remove},
+			want:      &store.InstanceRecord{ID: testInstance, InstalledAt: t3},
+			wantWipes: 1,
+		},
+		{
+			name:      "old removal delivered after the reinstall only is ignored",
+			bodies:    []string{install2, remove},
+			want:      &store.InstanceRecord{ID: testInstance, InstalledAt: t3},
+			wantWipes: 0,
+		},
+		{
+			name:      "stale install and removal after reinstall are ignored",
+			bodies:    []string{install1, remove, install2, install1, remove},
+			want:      &store.InstanceRecord{ID: testInstance, InstalledAt: t3},
+			wantWipes: 1,
+		},
+		{
+			name:      "removal in the same second as the install wins",
+			bodies:    []string{sameInstall, sameRemove},
+			wantWipes: 1,
+		},
+		{
+			name:      "install in the same second as the removal is stale",
+			bodies:    []string{sameRemove, sameInstall},
+			wantWipes: 1,
+		},
+		{
+			name:      "plan of a removed installation is ignored",
+			bodies:    []string{install1, remove, plan1},
+			wantWipes: 1,
+		},
+		{
+			name:      "plan of the first installation does not reach the second",
+			bodies:    []string{install1, plan1, remove, install2, plan1},
+			want:      &store.InstanceRecord{ID: testInstance, InstalledAt: t3},
+			wantWipes: 1,
+		},
+		{
+			name:      "plan of the second installation arriving before its install",
+			bodies:    []string{install1, remove, plan2, install1, install2},
+			want:      &store.InstanceRecord{ID: testInstance, InstalledAt: t3, Plan: "business", PlanUpdatedAt: t3.Add(time.Minute)},
+			wantWipes: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st := newFakeStore()
+			h, _ := newTestHandler(t, key, st)
+			for i, b := range tt.bodies {
+				if rec := post(h, b); rec.Code != http.StatusOK {
+					t.Fatalf("delivery %d: status = %d, want 200 (body %s)", i, rec.Code, rec.Body)
+				}
+			}
+			_, state := st.snapshot()
+			got, ok := state[testInstance]
+			switch {
+			case tt.want == nil && ok:
+				t.Errorf("instance = %+v, want removed", got)
+			case tt.want != nil && !ok:
+				t.Errorf("instance removed, want %+v", *tt.want)
+			case tt.want != nil && !recordsEqual(got, *tt.want):
+				t.Errorf("instance = %+v, want %+v", got, *tt.want)
+			}
+			if n := st.wipeCount(testInstance); n != tt.wantWipes {
+				t.Errorf("removals applied = %d, want %d", n, tt.wantWipes)
+			}
+		})
+	}
+}
+
+// TestLifecycleStoreCalls checks the times the handlers pass to the store.
+func TestLifecycleStoreCalls(t *testing.T) {
+	t.Parallel()
+	key := newRSAKey(t, 2048)
+	st := newFakeStore()
+	h, _ := newTestHandler(t, key, st)
+
+	installed := testNow.Add(-2 * time.Hour)
+	removed := testNow.Add(-time.Hour)
+	for _, body := range []string{
+		sign(t, key, wixClaimsAt(t, installed, EventAppInstalled, testInstance, "{}")),
+		sign(t, key, wixClaimsAt(t, removed, EventAppRemoved, testInstance, "{}")),
+	} {
+		if rec := post(h, body); rec.Code != http.StatusOK {
+			t.Fatalf("status = %d, want 200 (body %s)", rec.Code, rec.Body)
+		}
+	}
+	want := []call{
+		{Method: "SaveInstance", ID: testInstance, At: installed},
+		{Method: "DeleteInstance", ID: testInstance, At: removed},
+	}
+	if calls, _ := st.snapshot(); !slices.EqualFunc(calls, want, call.equal) {
+		t.Errorf("store calls = %+v, want %+v", calls, want)
+	}
+}
+
 func TestParse(t *testing.T) {
 	t.Parallel()
 	key := newRSAKey(t, 2048)
@@ -555,9 +788,12 @@ func TestParse(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse() error = %v", err)
 			}
-			if ev.Type != EventAppInstalled || ev.InstanceID != testInstance || string(ev.Data) != tt.wantData {
-				t.Errorf("Parse() = {Type: %q, InstanceID: %q, Data: %s}, want {%q, %q, %s}",
-					ev.Type, ev.InstanceID, ev.Data, EventAppInstalled, testInstance, tt.wantData)
+			if ev.Type != EventAppInstalled || ev.InstanceID != testInstance || string(ev.Data) != tt.wantData || !ev.IssuedAt.Equal(testIssuedAt) {
+				t.Errorf("Parse() = {Type: %q, InstanceID: %q, Data: %s, IssuedAt: %v}, want {%q, %q, %s, %v}",
+					ev.Type, ev.InstanceID, ev.Data, ev.IssuedAt, EventAppInstalled, testInstance, tt.wantData, testIssuedAt)
+			}
+			if ev.IssuedAt.Location() != time.UTC {
+				t.Errorf("IssuedAt location = %v, want UTC", ev.IssuedAt.Location())
 			}
 		})
 	}
@@ -568,6 +804,9 @@ func TestParseErrors(t *testing.T) {
 	key := newRSAKey(t, 2048)
 	h, _ := newTestHandler(t, key, newFakeStore())
 
+	noIat := wixClaims(t, EventAppInstalled, testInstance, "{}")
+	delete(noIat, "iat")
+
 	tests := []struct {
 		name string
 		body string
@@ -575,6 +814,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{name: "garbage", body: "a.b.c", want: ErrSignature},
 		{name: "missing instanceId", body: sign(t, key, wixClaims(t, EventAppInstalled, "", "{}")), want: ErrMalformed},
+		{name: "missing iat", body: sign(t, key, noIat), want: ErrSignature},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -598,19 +838,36 @@ func TestHandle(t *testing.T) {
 	}{
 		{
 			name: "AppInstalled",
-			ev:   Event{Type: EventAppInstalled, InstanceID: testInstance, Data: json.RawMessage("{}")},
+			ev:   Event{Type: EventAppInstalled, InstanceID: testInstance, Data: json.RawMessage("{}"), IssuedAt: testIssuedAt},
 			wantCalls: []call{
-				{Method: "SaveInstance", ID: testInstance, At: testNow},
+				{Method: "SaveInstance", ID: testInstance, At: testIssuedAt},
+			},
+		},
+		{
+			name: "AppRemoved",
+			ev:   Event{Type: EventAppRemoved, InstanceID: testInstance, Data: json.RawMessage("{}"), IssuedAt: testIssuedAt},
+			wantCalls: []call{
+				{Method: "DeleteInstance", ID: testInstance, At: testIssuedAt},
 			},
 		},
 		{
 			name:    "known event without instance",
-			ev:      Event{Type: EventAppRemoved, Data: json.RawMessage("{}")},
+			ev:      Event{Type: EventAppRemoved, Data: json.RawMessage("{}"), IssuedAt: testIssuedAt},
+			wantErr: ErrMalformed,
+		},
+		{
+			name:    "AppInstalled without issue time",
+			ev:      Event{Type: EventAppInstalled, InstanceID: testInstance, Data: json.RawMessage("{}")},
+			wantErr: ErrMalformed,
+		},
+		{
+			name:    "AppRemoved without issue time",
+			ev:      Event{Type: EventAppRemoved, InstanceID: testInstance, Data: json.RawMessage("{}")},
 			wantErr: ErrMalformed,
 		},
 		{
 			name:    "plan event with data that is not an object",
-			ev:      Event{Type: EventPaidPlanPurchased, InstanceID: testInstance, Data: json.RawMessage(`"premium"`)},
+			ev:      Event{Type: EventPaidPlanPurchased, InstanceID: testInstance, Data: json.RawMessage(`"premium"`), IssuedAt: testIssuedAt},
 			wantErr: ErrMalformed,
 		},
 		{
