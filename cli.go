@@ -86,16 +86,12 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 	}
 	var (
 		reported reportedError
-		step     *generator.StepError
 		ue       usageError
 	)
 	if errors.As(err, &reported) {
 		return exitCode(err)
 	}
-	msg := err.Error()
-	if errors.Is(err, context.Canceled) && !errors.As(err, &step) {
-		msg = "interrupted; nothing was written"
-	}
+	msg := message(err)
 	if wantsJSON(args) {
 		// Flag errors come before any command runs: still one JSON result.
 		writeJSONResult(stdout, newResult{Error: msg, ExitCode: exitCode(err)})
@@ -106,6 +102,16 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 		fmt.Fprintf(stderr, "Run 'wixgen --help' for usage.\n")
 	}
 	return exitCode(err)
+}
+
+// message is what wixgen tells the user about err.
+func message(err error) string {
+	var step *generator.StepError
+	if errors.Is(err, context.Canceled) && !errors.As(err, &step) {
+		// Cancelled before a step ran: Write put everything back.
+		return "interrupted; nothing was written"
+	}
+	return err.Error()
 }
 
 // wantsJSON reports whether the command line asks for --json output.

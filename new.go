@@ -108,7 +108,7 @@ func runNew(c *cli.Context, stdin *os.File, stderr io.Writer) error {
 		r.res.OK = err == nil
 		r.res.ExitCode = exitCode(err)
 		if err != nil {
-			r.res.Error = err.Error()
+			r.res.Error = message(err)
 		}
 		if encErr := writeJSONResult(r.out, r.res); encErr != nil {
 			return encErr
