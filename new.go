@@ -47,7 +47,7 @@ func newCommand(stdin *os.File, stderr io.Writer) *cli.Command {
 	flags = append(flags,
 		&cli.StringFlag{Name: "answers", Usage: "read answers from a JSON or YAML `FILE`", Category: "Input:"},
 		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "never ask: take defaults for missing answers", Category: "Input:"},
-		&cli.BoolFlag{Name: "force", Usage: "write into a non-empty directory, replacing files with the same names", Category: "Output:"},
+		&cli.BoolFlag{Name: "force", Usage: "write into a non-empty directory, replacing files with the same names (never over another generated project)", Category: "Output:"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "list the files that would be written, and write nothing", Category: "Output:"},
 		&cli.BoolFlag{Name: "no-tidy", Usage: "do not run go mod tidy after writing", Category: "Output:"},
 		&cli.BoolFlag{Name: "git", Usage: "run git init and make a first commit", Category: "Output:"},
