@@ -257,7 +257,7 @@ func assertTree(t *testing.T, dir string, p *Project) {
 		t.Fatal(err)
 	}
 	want := make(map[string][]byte)
-	for _, f := range p.Files {
+	for _, f := range append(p.Files, p.BaseFiles()...) {
 		want[f.Path] = f.Data
 	}
 	if !reflect.DeepEqual(tree, want) {
@@ -292,8 +292,8 @@ func TestWriteIntoExistingDirectoryReplacesAndKeeps(t *testing.T) {
 	if string(tree["main.go"]) != fileData(t, p, "main.go") {
 		t.Error("main.go was not replaced")
 	}
-	if len(tree) != len(p.Files)+1 {
-		t.Errorf("tree has %d files, want %d (no staging left)", len(tree), len(p.Files)+1)
+	if want := len(p.Files) + len(p.BaseFiles()) + 1; len(tree) != want {
+		t.Errorf("tree has %d files, want %d (no staging left)", len(tree), want)
 	}
 }
 

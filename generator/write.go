@@ -10,7 +10,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 )
 
 const (
@@ -66,31 +68,46 @@ func CheckTarget(dir string, force bool) error {
 		"directory is not empty (it holds %s); choose a new directory, or pass --force to write into it", held)}
 }
 
-// Write writes p into dir so that, on any failure or cancellation of ctx,
-// the file system is as it was: a new directory is built beside dir and
-// renamed into place; an existing directory receives every file through a
-// staging area, and files it replaced are restored if writing fails. The
-// manifest is written last, so a directory without one never looks like a
-// finished project.
+// Write writes p into dir, with the pristine copies of its scaffolded
+// files under BaseDir (see [Project.BaseFiles]), so that, on any failure
+// or cancellation of ctx, the file system is as it was: a new directory is
+// built beside dir and renamed into place; an existing directory receives
+// every file through a staging area, and files it replaced are restored if
+// writing fails. The manifest is written last, so a directory without one
+// never looks like a finished project.
 func Write(ctx context.Context, dir string, p *Project) error {
-	for _, f := range p.Files {
-		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
-			return fmt.Errorf("write %s: path is outside the project", f.Path)
-		}
+	files := append(slices.Clip(p.Files), p.BaseFiles()...)
+	if err := checkLocal(files, nil); err != nil {
+		return err
 	}
 	_, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return writeNew(ctx, dir, p)
+		return writeNew(ctx, dir, files)
 	case err != nil:
 		return fmt.Errorf("write project: %w", err)
 	default:
-		return writeInto(ctx, dir, p)
+		return apply(ctx, dir, files, nil)
 	}
 }
 
+// checkLocal refuses a path that leads outside the project.
+func checkLocal(files []File, removes []string) error {
+	for _, f := range files {
+		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
+			return fmt.Errorf("write %s: path is outside the project", f.Path)
+		}
+	}
+	for _, rel := range removes {
+		if !filepath.IsLocal(filepath.FromSlash(rel)) {
+			return fmt.Errorf("delete %s: path is outside the project", rel)
+		}
+	}
+	return nil
+}
+
 // writeNew builds the project in a hidden sibling of dir and renames it.
-func writeNew(ctx context.Context, dir string, p *Project) (err error) {
+func writeNew(ctx context.Context, dir string, files []File) (err error) {
 	parent := filepath.Dir(filepath.Clean(dir))
 	if err := os.MkdirAll(parent, dirMode); err != nil {
 		return fmt.Errorf("create parent directory: %w", err)
@@ -107,7 +124,7 @@ func writeNew(ctx context.Context, dir string, p *Project) (err error) {
 	if err := os.Chmod(staging, dirMode); err != nil {
 		return fmt.Errorf("create staging directory: %w", err)
 	}
-	if err := writeFiles(ctx, staging, p); err != nil {
+	if err := writeFiles(ctx, staging, files); err != nil {
 		return err
 	}
 	if err := os.Rename(staging, dir); err != nil {
@@ -116,16 +133,20 @@ func writeNew(ctx context.Context, dir string, p *Project) (err error) {
 	return nil
 }
 
-// writeInto writes the project into an existing directory through a
-// staging area inside it, keeping replaced files until the end.
-func writeInto(ctx context.Context, dir string, p *Project) (err error) {
+// apply writes files into the existing directory dir and deletes the
+// files removes names, as one change: files are staged inside dir first,
+// replaced and deleted files are moved aside, and on any failure or
+// cancellation every move is undone, so dir is as it was. Directories
+// left empty by deletions are removed. The manifest, when among files,
+// is moved into place last.
+func apply(ctx context.Context, dir string, files []File, removes []string) (err error) {
 	staging, err := os.MkdirTemp(dir, ".wixgen-staging-*")
 	if err != nil {
 		return fmt.Errorf("create staging directory: %w", err)
 	}
 	defer os.RemoveAll(staging)
 	fresh, backup := filepath.Join(staging, "new"), filepath.Join(staging, "old")
-	if err := writeFiles(ctx, fresh, p); err != nil {
+	if err := writeFiles(ctx, fresh, files); err != nil {
 		return err
 	}
 
@@ -137,14 +158,87 @@ func writeInto(ctx context.Context, dir string, p *Project) (err error) {
 			}
 		}
 	}()
-	for _, f := range p.Files { // sorted, so the manifest is not last yet
-		if f.Path != ManifestFile {
-			if err := commitFile(ctx, dir, fresh, backup, f.Path, &undo); err != nil {
-				return err
-			}
+	hasManifest := false
+	for _, f := range files {
+		if f.Path == ManifestFile {
+			hasManifest = true
+			continue
+		}
+		if err := commitFile(ctx, dir, fresh, backup, f.Path, &undo); err != nil {
+			return err
 		}
 	}
-	return commitFile(ctx, dir, fresh, backup, ManifestFile, &undo)
+	for _, rel := range removes {
+		if err := removeFile(ctx, dir, backup, rel, &undo); err != nil {
+			return err
+		}
+	}
+	if err := pruneDirs(dir, removes, &undo); err != nil {
+		return err
+	}
+	if hasManifest {
+		return commitFile(ctx, dir, fresh, backup, ManifestFile, &undo)
+	}
+	return nil
+}
+
+// removeFile moves the file rel out of dir into backup, recording how to
+// put it back. A file that is already gone is fine.
+func removeFile(ctx context.Context, dir, backup, rel string, undo *[]func()) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := checkNoLinks(dir, rel); err != nil {
+		return fmt.Errorf("delete %s: %w", rel, err)
+	}
+	dest := filepath.Join(dir, filepath.FromSlash(rel))
+	info, err := os.Lstat(dest)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", rel, err)
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("delete %s: it is a directory or special file, not the file wixgen wrote", rel)
+	}
+	saved := filepath.Join(backup, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(saved), dirMode); err != nil {
+		return fmt.Errorf("delete %s: %w", rel, err)
+	}
+	if err := os.Rename(dest, saved); err != nil {
+		return fmt.Errorf("delete %s: %w", rel, err)
+	}
+	*undo = append(*undo, func() { os.Rename(saved, dest) })
+	return nil
+}
+
+// pruneDirs removes the directories that deleting removes left empty,
+// deepest first, recording how to make them again.
+func pruneDirs(dir string, removes []string, undo *[]func()) error {
+	seen := make(map[string]bool)
+	var dirs []string
+	for _, rel := range removes {
+		for d := path.Dir(rel); d != "." && !seen[d]; d = path.Dir(d) {
+			seen[d] = true
+			dirs = append(dirs, d)
+		}
+	}
+	// Deeper directories first: a parent may become empty only after its
+	// children went.
+	slices.SortFunc(dirs, func(a, b string) int { return strings.Count(b, "/") - strings.Count(a, "/") })
+	for _, d := range dirs {
+		full := filepath.Join(dir, filepath.FromSlash(d))
+		entries, err := os.ReadDir(full)
+		if err != nil || len(entries) > 0 {
+			continue // gone already, or still in use
+		}
+		if err := os.Remove(full); err != nil {
+			return fmt.Errorf("remove empty directory %s: %w", d, err)
+		}
+		*undo = append(*undo, func() { os.Mkdir(full, dirMode) })
+	}
+	return nil
 }
 
 // commitFile moves one staged file into dir, first moving aside any file
@@ -219,10 +313,10 @@ func mkdirAllUndo(dir string, undo *[]func()) error {
 	return nil
 }
 
-// writeFiles writes every file of p under root, checking ctx between files.
-func writeFiles(ctx context.Context, root string, p *Project) error {
+// writeFiles writes files under root, checking ctx between files.
+func writeFiles(ctx context.Context, root string, files []File) error {
 	made := make(map[string]bool)
-	for _, f := range p.Files {
+	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -263,4 +357,67 @@ func ReadTree(dir string) (map[string][]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", dir, err)
 	}
 	return tree, nil
+}
+
+// ReadManifest reads and parses the manifest of the project in dir. A
+// directory without one is a *TargetError: upgrade and diff work only on
+// projects wixgen made.
+func ReadManifest(dir string) (*Manifest, error) {
+	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, statErr := os.Stat(dir); statErr != nil {
+			return nil, &TargetError{Dir: dir, Reason: "no such directory; give the directory of a project made by wixgen new"}
+		}
+		return nil, &TargetError{Dir: dir, Reason: fmt.Sprintf("holds no %s, so it is not a project made by wixgen new (or the manifest was deleted; restore it from version control)", ManifestFile)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ManifestFile, err)
+	}
+	m, err := ParseManifest(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	return m, nil
+}
+
+// readFiles reads the files rels of the project in dir that exist, keyed
+// by path; a missing file is absent from the map. It refuses a symbolic
+// link (to the file or among its directories) and anything that is not a
+// regular file where a generated file belongs.
+func readFiles(dir string, rels []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(rels))
+	for _, rel := range rels {
+		if err := checkNoLinks(dir, rel); err != nil {
+			return nil, fmt.Errorf("read %s: %w", rel, err)
+		}
+		full := filepath.Join(dir, filepath.FromSlash(rel))
+		info, err := os.Lstat(full)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", rel, err)
+		}
+		if !info.Mode().IsRegular() {
+			return nil, fmt.Errorf("read %s: it is a symbolic link, a directory or a special file; wixgen only reads and writes regular files", rel)
+		}
+		data, err := os.ReadFile(full)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", rel, err)
+		}
+		out[rel] = data
+	}
+	return out, nil
+}
+
+// freeName returns rel+suffix, or rel+suffix+".N" with the smallest N ≥ 1,
+// whichever names nothing in dir yet and is not in taken.
+func freeName(dir, rel, suffix string, taken map[string]bool) string {
+	name := rel + suffix
+	for n := 1; ; n++ {
+		if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name))); errors.Is(err, fs.ErrNotExist) && !taken[name] {
+			return name
+		}
+		name = fmt.Sprintf("%s%s.%d", rel, suffix, n)
+	}
 }

@@ -1,0 +1,631 @@
+package generator_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/wixgen/wixgen/generator"
+	"github.com/wixgen/wixgen/templates"
+)
+
+// templateEdit changes one template of the real tree: Old must occur in it
+// exactly once.
+type templateEdit struct{ template, old, new string }
+
+// v2Edits are the changes a newer wixgen makes to existing templates.
+var v2Edits = []templateEdit{
+	// A scaffolded file the user adds a handler to: merges cleanly.
+	{"internal/api/handlers.go.tmpl",
+		"// healthz answers 200 while the store answers within two seconds, and 503",
+		"// healthz answers 200 while the store answers within two seconds (checked\n// with Ping), and 503"},
+	// A scaffolded file the user edits on the same line: a conflict.
+	{"README.md.tmpl",
+		"The backend of a Wix app, in Go. It accepts",
+		"The backend of a Wix app, written in Go. It accepts"},
+	// A managed file the user leaves alone: replaced.
+	{"internal/cors/cors.go.tmpl",
+		"// maxAge is how long, in seconds, browsers may cache a preflight answer.\n",
+		"// maxAge is how long, in seconds, browsers may cache a preflight answer.\n// Browsers cap it: Chromium at 7200 seconds.\n"},
+	// A managed file the user edits: kept, or replaced with --force.
+	{"internal/wix/retry.go.tmpl",
+		"// backoffMax caps the exponential backoff, before jitter.",
+		"// backoffMax caps the exponential backoff, before jitter, well under\n\t// the time a user waits for a dashboard page."},
+	// A scaffolded file the user deletes: stays deleted.
+	{".env.example.tmpl",
+		"# Minimum log level: debug, info, warn or error.",
+		"# Minimum log level: debug, info, warn or error (default: info)."},
+}
+
+// v2Removed are templates the newer wixgen no longer has.
+var v2Removed = []string{
+	"internal/wixauth/testdata/fuzz/FuzzParseInstance/garbage.tmpl", // untouched by the user: deleted
+	"internal/wixauth/testdata/fuzz/FuzzParseInstance/padded.tmpl",  // edited by the user: kept
+}
+
+// v2Added are the rows of the templates under testdata/v2/project.
+var v2Added = []string{
+	"  - {template: internal/api/version.go.tmpl, class: scaffolded}",
+	"  - {template: docs/UPGRADING.md.tmpl, class: scaffolded}",
+}
+
+// v2Templates is the real template tree changed as a newer wixgen would
+// change it (see testdata/v2/README.md).
+func v2Templates(t testing.TB) fs.FS {
+	t.Helper()
+	m := fstest.MapFS{}
+	err := fs.WalkDir(templates.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(templates.FS(), p)
+		m[p] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range v2Edits {
+		f := m[path.Join(generator.ProjectDir, e.template)]
+		if f == nil || strings.Count(string(f.Data), e.old) != 1 {
+			t.Fatalf("v2 edit of %s: the template no longer holds %q exactly once; update v2Edits", e.template, e.old)
+		}
+		f.Data = []byte(strings.Replace(string(f.Data), e.old, e.new, 1))
+	}
+	table := string(m[generator.TableFile].Data)
+	for _, tmpl := range v2Removed {
+		delete(m, path.Join(generator.ProjectDir, tmpl))
+		row := "  - {template: " + tmpl + ", class: managed}\n"
+		if strings.Count(table, row) != 1 {
+			t.Fatalf("v2: files.yaml has no row %q; update v2Removed", row)
+		}
+		table = strings.Replace(table, row, "", 1)
+	}
+	table += strings.Join(v2Added, "\n") + "\n"
+	m[generator.TableFile] = &fstest.MapFile{Data: []byte(table)}
+	err = fs.WalkDir(os.DirFS("testdata/v2"), generator.ProjectDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(filepath.Join("testdata/v2", p))
+		m[p] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func generatorFor(t testing.TB, fsys fs.FS, version string) *generator.Generator {
+	t.Helper()
+	g, err := generator.New(fsys, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// userEdit is what a user does to a generated project.
+type userEdit struct {
+	path string
+	// One of: replace old by new; write data (new file or whole
+	// rewrite); remove the file.
+	old, new string
+	data     string
+	remove   bool
+}
+
+// userEdits are the months of work on a project between v1 and v2.
+var userEdits = []userEdit{
+	// A handler added at the end of a scaffolded file.
+	{path: "internal/api/handlers.go", data: "\n// ping answers the dashboard's liveness probe.\n" +
+		"func (h *handlers) ping(w http.ResponseWriter, r *http.Request) {\n" +
+		"\thttpjson.Write(w, http.StatusOK, map[string]string{\"ping\": \"pong\"})\n}\n"},
+	// The same line v2 changes.
+	{path: "README.md", old: "The backend of a Wix app, in Go.", new: "The backend of the Shop app, in Go."},
+	// A managed file touched.
+	{path: "internal/wix/retry.go", old: "// backoffBase is the delay before the first retry, before jitter.",
+		new: "// backoffBase is the delay before the first retry, before jitter; ours."},
+	// A scaffolded file deleted.
+	{path: ".env.example", remove: true},
+	// A file v2 stops generating, edited.
+	{path: "internal/wixauth/testdata/fuzz/FuzzParseInstance/padded", data: "go test fuzz v1\nstring(\"mine\")\n[]byte(\"{}\")\n"},
+	// A file of the user's where v2 puts a new one.
+	{path: "docs/UPGRADING.md", data: "# Our upgrade checklist\n"},
+	// A file of the user's own.
+	{path: "internal/api/extra.go", data: "package api\n\n// extra is the user's own.\nconst extra = 1\n"},
+	// A scaffolded file v2 does not change, edited.
+	{path: "cmd/server/main.go", old: "package main\n", new: "package main\n\n// Edited by the team.\n"},
+}
+
+// apply does the edits to the project in dir, returning the expected
+// content of each edited file given its render.
+func applyEdits(t *testing.T, dir string, edits []userEdit) {
+	t.Helper()
+	for _, e := range edits {
+		full := filepath.Join(dir, filepath.FromSlash(e.path))
+		switch {
+		case e.remove:
+			if err := os.Remove(full); err != nil {
+				t.Fatal(err)
+			}
+		case e.old != "":
+			data, err := os.ReadFile(full)
+			if err != nil || strings.Count(string(data), e.old) != 1 {
+				t.Fatalf("edit %s: %q is not in the file once (%v)", e.path, e.old, err)
+			}
+			os.WriteFile(full, []byte(strings.Replace(string(data), e.old, e.new, 1)), 0o644)
+		case strings.HasSuffix(e.path, ".go") && fileExists(full):
+			data, _ := os.ReadFile(full)
+			os.WriteFile(full, append(data, e.data...), 0o644)
+		default:
+			os.MkdirAll(filepath.Dir(full), 0o755)
+			os.WriteFile(full, []byte(e.data), 0o644)
+		}
+	}
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// upgradeAnswers is the project of the upgrade tests: the memory store
+// keeps building it quick.
+func upgradeAnswers() generator.Answers {
+	a := generator.DefaultAnswers("shop")
+	a.Store = "memory"
+	return a
+}
+
+// generateV1 writes the project with the real templates and makes the
+// user's edits.
+func generateV1(t *testing.T, a generator.Answers) (dir string, v1 *generator.Project) {
+	t.Helper()
+	g1 := generatorFor(t, templates.FS(), "v1-test")
+	v1, err := g1.Render(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir = filepath.Join(t.TempDir(), "shop")
+	if err := generator.Write(context.Background(), dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	applyEdits(t, dir, userEdits)
+	return dir, v1
+}
+
+func fileOf(t *testing.T, p *generator.Project, rel string) string {
+	t.Helper()
+	for _, f := range p.Files {
+		if f.Path == rel {
+			return string(f.Data)
+		}
+	}
+	t.Fatalf("the render has no %s", rel)
+	return ""
+}
+
+type planned struct {
+	Path     string
+	Action   generator.Action
+	Conflict bool
+}
+
+func summary(p *generator.UpgradePlan) []planned {
+	var out []planned
+	for _, c := range p.Changes {
+		out = append(out, planned{c.Path, c.Action, c.Conflict})
+	}
+	return out
+}
+
+func planUpgrade(t *testing.T, g *generator.Generator, dir string, set map[string]string, opts generator.UpgradeOptions) *generator.UpgradePlan {
+	t.Helper()
+	m, err := generator.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := m.Answers
+	for k, v := range set {
+		o, _ := generator.LookupOption(k)
+		if err := o.Set(&a, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan, err := g.PlanUpgrade(dir, m, a, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+// TestUpgrade generates a project with the real templates, edits it as a
+// user would, upgrades it to the v2 templates and checks every file of
+// the tree byte for byte, then that upgrading again changes nothing.
+func TestUpgrade(t *testing.T) {
+	for _, force := range []bool{false, true} {
+		t.Run(fmt.Sprintf("force=%v", force), func(t *testing.T) {
+			dir, v1 := generateV1(t, upgradeAnswers())
+			g2 := generatorFor(t, v2Templates(t), "v2-test")
+			v2, err := g2.Render(upgradeAnswers())
+			if err != nil {
+				t.Fatal(err)
+			}
+			before, _ := generator.ReadTree(dir)
+
+			plan := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{Force: force})
+			retryAction := generator.ActionKeep
+			if force {
+				retryAction = generator.ActionReplace
+			}
+			want := []planned{
+				{".env.example", generator.ActionKeep, false},
+				{"README.md", generator.ActionMerge, true},
+				{"docs/UPGRADING.md", generator.ActionKeep, false},
+				{"internal/api/handlers.go", generator.ActionMerge, false},
+				{"internal/api/version.go", generator.ActionCreate, false},
+				{"internal/cors/cors.go", generator.ActionUpdate, false},
+				{"internal/wix/retry.go", retryAction, false},
+				{"internal/wixauth/testdata/fuzz/FuzzParseInstance/garbage", generator.ActionDelete, false},
+				{"internal/wixauth/testdata/fuzz/FuzzParseInstance/padded", generator.ActionKeep, false},
+			}
+			if force {
+				want[2].Action = generator.ActionReplace // the user's docs/UPGRADING.md
+			}
+			if got := summary(plan); !reflect.DeepEqual(got, want) {
+				t.Errorf("plan:\n%v\nwant:\n%v", got, want)
+			}
+			if after, _ := generator.ReadTree(dir); !reflect.DeepEqual(before, after) {
+				t.Fatal("planning changed the project")
+			}
+			if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
+				t.Fatal(err)
+			}
+
+			// The expected tree: the v2 render and its base copies, then
+			// every outcome on top.
+			wantTree := make(map[string][]byte)
+			for _, f := range append(v2.Files, v2.BaseFiles()...) {
+				wantTree[f.Path] = f.Data
+			}
+			userRetry := strings.Replace(fileOf(t, v1, "internal/wix/retry.go"),
+				"before the first retry, before jitter.", "before the first retry, before jitter; ours.", 1)
+			if force {
+				wantTree["internal/wix/retry.go.orig"] = []byte(userRetry)
+				wantTree["docs/UPGRADING.md.orig"] = []byte("# Our upgrade checklist\n")
+			} else {
+				wantTree["internal/wix/retry.go"] = []byte(userRetry)
+				wantTree["docs/UPGRADING.md"] = []byte("# Our upgrade checklist\n")
+			}
+			wantTree["internal/api/handlers.go"] = []byte(fileOf(t, v2, "internal/api/handlers.go") + userEdits[0].data)
+			wantTree["README.md"] = []byte(strings.Replace(fileOf(t, v1, "README.md"),
+				"The backend of a Wix app, in Go. It accepts requests only from the app's own\n",
+				"<<<<<<< yours\n"+
+					"The backend of the Shop app, in Go. It accepts requests only from the app's own\n"+
+					"=======\n"+
+					"The backend of a Wix app, written in Go. It accepts requests only from the app's own\n"+
+					">>>>>>> wixgen v2-test\n", 1))
+			delete(wantTree, ".env.example")
+			wantTree["internal/wixauth/testdata/fuzz/FuzzParseInstance/padded"] = []byte(userEdits[4].data)
+			wantTree["internal/api/extra.go"] = []byte(userEdits[6].data)
+			wantTree["cmd/server/main.go"] = []byte(strings.Replace(fileOf(t, v1, "cmd/server/main.go"), "package main\n", "package main\n\n// Edited by the team.\n", 1))
+			got, _ := generator.ReadTree(dir)
+			compareTrees(t, got, wantTree)
+
+			// Right after an upgrade, another one has nothing to do.
+			again := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{Force: force})
+			if again.Changed() || len(again.Changes) > 0 {
+				t.Errorf("upgrading again: %v, changed %v; want nothing", summary(again), again.Changed())
+			}
+		})
+	}
+}
+
+func compareTrees(t *testing.T, got, want map[string][]byte) {
+	t.Helper()
+	var paths []string
+	for p := range want {
+		paths = append(paths, p)
+	}
+	for p := range got {
+		if _, ok := want[p]; !ok {
+			t.Errorf("unexpected file %s", p)
+		}
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		g, ok := got[p]
+		switch {
+		case !ok:
+			t.Errorf("missing file %s", p)
+		case !bytes.Equal(g, want[p]):
+			t.Errorf("%s differs:\n%s", p, generator.UnifiedDiff(p, want[p], g))
+		}
+	}
+}
+
+// TestUpgradedProjectBuildsAndPasses upgrades the edited project to v2
+// (with --force, so the only conflict is in the README) and runs the
+// project's own go vet, go build and go test, as its CI does.
+func TestUpgradedProjectBuildsAndPasses(t *testing.T) {
+	dir, _ := generateV1(t, upgradeAnswers())
+	g2 := generatorFor(t, v2Templates(t), "v2-test")
+	plan := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{Force: true})
+	if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	if err := generator.Tidy(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"vet", "./..."}, {"build", "./..."}, {"test", "-count=1", "./..."}} {
+		if err := runGo(ctx, dir, args...); err != nil {
+			t.Fatalf("go %s in the upgraded project: %v", strings.Join(args, " "), err)
+		}
+	}
+}
+
+// TestUpgradeOptionChange upgrades with changed answers (wixgen upgrade
+// --set key=value) a project whose user edited, in every scaffolded file
+// the change rewrites, a line the change rewrites: each such file
+// conflicts, is listed, and keeps the user's line; files the change drops
+// but the user edited are kept; nothing the user wrote is lost; and
+// upgrading again changes nothing.
+//
+// Adding a choice (router=chi, say) is one row here.
+func TestUpgradeOptionChange(t *testing.T) {
+	changes := []struct {
+		from generator.Answers
+		set  map[string]string
+	}{
+		{generator.DefaultAnswers("shop"), map[string]string{"store": "memory"}},
+		{generator.DefaultAnswers("shop"), map[string]string{"webhooks": "false"}},
+		{upgradeAnswers(), map[string]string{"store": "sqlite", "docker": "false"}},
+	}
+	g := newGenerator(t)
+	for _, c := range changes {
+		t.Run(fmt.Sprint(c.set), func(t *testing.T) {
+			old, err := g.Render(c.from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			to := c.from
+			for k, v := range c.set {
+				o, _ := generator.LookupOption(k)
+				if err := o.Set(&to, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			next, err := g.Render(to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join(t.TempDir(), "shop")
+			if err := generator.Write(context.Background(), dir, old); err != nil {
+				t.Fatal(err)
+			}
+
+			// In every scaffolded file, mark the first line the change
+			// rewrites (or, for a file the change drops, the first line)
+			// as the user's.
+			nextFiles := make(map[string]string)
+			for _, f := range next.Files {
+				nextFiles[f.Path] = string(f.Data)
+			}
+			mine := make(map[string]string) // path → the user's line
+			wantConflict := make(map[string]bool)
+			for _, f := range old.Files {
+				if f.Class != generator.Scaffolded {
+					continue
+				}
+				newData, kept := nextFiles[f.Path]
+				if kept && newData == string(f.Data) {
+					continue
+				}
+				oldLines := strings.SplitAfter(string(f.Data), "\n")
+				i := 0
+				if kept {
+					newLines := strings.SplitAfter(newData, "\n")
+					for i < len(oldLines) && i < len(newLines) && oldLines[i] == newLines[i] {
+						i++
+					}
+					if i == len(oldLines) || oldLines[i] == "" {
+						continue // the change only appends; nothing of the user's to clash with
+					}
+					wantConflict[f.Path] = true
+				}
+				mine[f.Path] = "user's own line in " + f.Path + "\n"
+				oldLines[i] = mine[f.Path]
+				os.WriteFile(filepath.Join(dir, filepath.FromSlash(f.Path)), []byte(strings.Join(oldLines, "")), 0o644)
+			}
+			if len(wantConflict) == 0 {
+				t.Fatal("the option change rewrites no scaffolded line; choose another")
+			}
+
+			plan := planUpgrade(t, g, dir, c.set, generator.UpgradeOptions{})
+			if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
+				t.Fatal(err)
+			}
+			conflicts := make(map[string]bool)
+			for _, p := range plan.Conflicts() {
+				conflicts[p] = true
+			}
+			if !reflect.DeepEqual(conflicts, wantConflict) {
+				t.Errorf("conflicts %v, want %v", plan.Conflicts(), sortedSet(wantConflict))
+			}
+			tree, _ := generator.ReadTree(dir)
+			for p, line := range mine {
+				if !strings.Contains(string(tree[p]), line) {
+					t.Errorf("%s lost the user's line %q", p, line)
+				}
+				if hasMarkers := strings.Contains(string(tree[p]), "<<<<<<< yours\n"); hasMarkers != conflicts[p] {
+					t.Errorf("%s: conflict markers %v, listed as a conflict %v", p, hasMarkers, conflicts[p])
+				}
+			}
+			// The manifest now records the changed answers.
+			m, err := generator.ReadManifest(dir)
+			if err != nil || m.Answers != to {
+				t.Errorf("manifest answers %+v (%v), want %+v", m.Answers, err, to)
+			}
+			again := planUpgrade(t, g, dir, nil, generator.UpgradeOptions{})
+			if again.Changed() || len(again.Changes) > 0 {
+				t.Errorf("upgrading again: %v; want nothing", summary(again))
+			}
+		})
+	}
+}
+
+func sortedSet(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestUpgradeRebuildsMissingBase: a project whose pristine copies are
+// gone (deleted, or made before wixgen kept them) still merges exactly
+// when the current templates render the recorded answers as they were
+// (here: an option change with the same templates); and merges against
+// an empty base, as one conflict, when they cannot.
+func TestUpgradeRebuildsMissingBase(t *testing.T) {
+	g := newGenerator(t)
+	a := upgradeAnswers()
+	p, err := g.Render(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "shop")
+	if err := generator.Write(context.Background(), dir, p); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(filepath.Join(dir, ".wixgen"))
+	handlers := filepath.Join(dir, "internal/api/handlers.go")
+	data, _ := os.ReadFile(handlers)
+	os.WriteFile(handlers, append(data, userEdits[0].data...), 0o644)
+
+	// Same templates: the base is rebuilt from the recorded answers.
+	plan := planUpgrade(t, g, dir, map[string]string{"webhooks": "false"}, generator.UpgradeOptions{})
+	for _, c := range plan.Changes {
+		if c.Path == "internal/api/handlers.go" && (c.Conflict || c.Reason != "") {
+			t.Errorf("handlers.go: %+v, want a clean merge against the rebuilt base", c)
+		}
+	}
+
+	// Other templates: no exact base, so everything both sides have
+	// differently is one conflict, and nothing is lost.
+	g2 := generatorFor(t, v2Templates(t), "v2-test")
+	plan = planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{})
+	var found bool
+	for _, c := range plan.Changes {
+		if c.Path == "internal/api/handlers.go" {
+			found = true
+			if !c.Conflict || !strings.Contains(c.Reason, "missing or edited") {
+				t.Errorf("handlers.go without a base: %s, conflict %v, reason %q; want a conflict saying why", c.Action, c.Conflict, c.Reason)
+			}
+			for _, l := range strings.SplitAfter(userEdits[0].data, "\n") {
+				if !bytes.Contains(c.New, []byte(l)) {
+					t.Errorf("handlers.go without a base lost the user's line %q", l)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Error("handlers.go is not in the plan")
+	}
+}
+
+// TestUpgradeInterruptedLeavesTreeAsItWas cancels the upgrade at every
+// point of its writing: each time the tree is exactly as before.
+func TestUpgradeInterruptedLeavesTreeAsItWas(t *testing.T) {
+	dir, _ := generateV1(t, upgradeAnswers())
+	g2 := generatorFor(t, v2Templates(t), "v2-test")
+	before, _ := generator.ReadTree(dir)
+	for n := 0; ; n++ {
+		plan := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{Force: true})
+		err := generator.ApplyUpgrade(&countdownContext{Context: context.Background(), n: n}, plan)
+		if err == nil {
+			if n < 5 {
+				t.Fatalf("the upgrade finished after only %d checks of the context", n)
+			}
+			break
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled after %d checks: %v", n, err)
+		}
+		if after, _ := generator.ReadTree(dir); !reflect.DeepEqual(before, after) {
+			t.Fatalf("cancelled after %d checks, the tree changed", n)
+		}
+	}
+}
+
+// countdownContext is done after its Err method has been asked n times:
+// a Ctrl-C part-way through.
+type countdownContext struct {
+	context.Context
+	n int
+}
+
+func (c *countdownContext) Err() error {
+	if c.n--; c.n < 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestUpgradeFailureLeavesTreeAsItWas makes the upgrade fail part-way (a
+// directory stands where it must write a file): the tree is as before.
+func TestUpgradeFailureLeavesTreeAsItWas(t *testing.T) {
+	dir, _ := generateV1(t, upgradeAnswers())
+	g2 := generatorFor(t, v2Templates(t), "v2-test")
+	plan := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{})
+	// internal/api/version.go sorts after files the upgrade replaces and
+	// deletes nothing yet.
+	os.MkdirAll(filepath.Join(dir, "internal/api/version.go/x"), 0o755)
+	before, _ := generator.ReadTree(dir)
+	err := generator.ApplyUpgrade(context.Background(), plan)
+	if err == nil || !strings.Contains(err.Error(), "internal/api/version.go") {
+		t.Fatalf("error %v, want one naming internal/api/version.go", err)
+	}
+	if after, _ := generator.ReadTree(dir); !reflect.DeepEqual(before, after) {
+		t.Error("a failed upgrade changed the tree")
+	}
+}
+
+func TestUpgradeRefusesModuleChange(t *testing.T) {
+	dir, _ := generateV1(t, upgradeAnswers())
+	m, _ := generator.ReadManifest(dir)
+	a := m.Answers
+	a.Module = "example.com/other"
+	_, err := newGenerator(t).PlanUpgrade(dir, m, a, generator.UpgradeOptions{})
+	var me *generator.ModuleChangeError
+	if !errors.As(err, &me) || !strings.Contains(err.Error(), "go mod edit -module example.com/other") {
+		t.Errorf("error %v, want a ModuleChangeError saying how to rename", err)
+	}
+	if _, err := generator.ReadManifest(t.TempDir()); err == nil || !strings.Contains(err.Error(), "holds no .wixgen.json") {
+		t.Errorf("ReadManifest of a plain directory: %v", err)
+	}
+}
+
+// runGo runs the go command in dir, returning its output with any error.
+func runGo(ctx context.Context, dir string, args ...string) error {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%w\n%s", err, out)
+	}
+	return nil
+}
