@@ -65,12 +65,13 @@ func exitCode(err error) int {
 		ue usageError
 		oe *generator.OptionError
 		te *generator.TargetError
+		tr troubleError
 	)
 	switch {
 	case err == nil:
 		return 0
-	case errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &te):
-		return 2
+	case errors.As(err, &ue), errors.As(err, &oe), errors.As(err, &te), errors.As(err, &tr):
+		return 2 // for diff and upgrade --dry-run, 2 is also trouble, as in diff(1)
 	case errors.Is(err, context.Canceled):
 		return 130
 	}
@@ -128,11 +129,14 @@ func wantsJSON(args []string) bool {
 }
 
 // writeJSONResult prints one JSON result object.
-func writeJSONResult(w io.Writer, res newResult) error {
+func writeJSONResult(w io.Writer, res newResult) error { return writeJSON(w, res) }
+
+// writeJSON prints v as indented JSON, without HTML escaping.
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(res)
+	return enc.Encode(v)
 }
 
 // reportedError has already been reported (as JSON); run only sets the
@@ -150,7 +154,8 @@ func newApp(stdin *os.File, stdout, stderr io.Writer) *cli.App {
 		Version: buildVersion(),
 		Description: "wixgen writes a complete Go backend for a Wix app: signed-instance authentication,\n" +
 			"CORS for https://<app-id>.wix.run, per-instance data, a Wix REST client, webhooks,\n" +
-			"tests, Dockerfile, Makefile and CI. Run 'wixgen new --help' for the options.",
+			"tests, Dockerfile, Makefile and CI. Run 'wixgen new --help' for the options, and\n" +
+			"'wixgen upgrade --help' for bringing a generated project up to a newer wixgen.",
 		Reader:               stdin,
 		Writer:               stdout,
 		ErrWriter:            stderr,
@@ -160,12 +165,14 @@ func newApp(stdin *os.File, stdout, stderr io.Writer) *cli.App {
 		ExitErrHandler:       func(*cli.Context, error) {},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usagef("unknown command %q; commands are new, options, completion", c.Args().First())
+				return usagef("unknown command %q; commands are new, upgrade, diff, options, completion", c.Args().First())
 			}
 			return cli.ShowAppHelp(c)
 		},
 		Commands: []*cli.Command{
 			newCommand(stdin, stderr),
+			upgradeCommand(stderr),
+			diffCommand(stderr),
 			optionsCommand(),
 			completionCommand(),
 		},

@@ -7,6 +7,8 @@
 // Usage:
 //
 //	wixgen new [DIR] [flags]     generate a project (asks for what is missing on a terminal)
+//	wixgen upgrade [DIR]         bring a generated project up to this wixgen, merging into your edits
+//	wixgen diff [DIR]            show what upgrade would change, as unified diffs
 //	wixgen options [--json]      list every option, its values and default
 //	wixgen completion SHELL      print a shell completion script (bash, zsh or fish)
 //
@@ -14,8 +16,11 @@
 //
 //	wixgen new ./shop --name shop --app-id 1b2c3d4e-0000-4000-8000-000000000001 --yes
 //
-// Exit status: 0 on success, 1 when generation or a later step fails,
-// 2 for usage errors (bad flags, bad option values, a non-empty directory).
+// Exit status: 0 on success, 1 when generation or a later step fails or an
+// upgrade leaves conflicts, 2 for usage errors (bad flags, bad option
+// values, a non-empty directory), 130 when interrupted. diff and
+// upgrade --dry-run exit as diff(1): 0 nothing would change, 1 something
+// would, 2 trouble.
 package main
 
 import (

@@ -74,7 +74,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"new", "shop", "--colour", "red"}, "flag provided but not defined: -colour"},
 		{"bad bool", []string{"new", "shop", "--yes", "--webhooks=maybe"}, `invalid boolean value "maybe" for -webhooks`},
 		{"two directories", []string{"new", "a", "b", "--yes"}, "new takes at most one directory, got 2 arguments: a b"},
-		{"unknown command", []string{"create", "shop"}, `unknown command "create"; commands are new, options, completion`},
+		{"unknown command", []string{"create", "shop"}, `unknown command "create"; commands are new, upgrade, diff, options, completion`},
 		{"missing answers file", []string{"new", "shop", "--answers", "nope.yaml"}, "read answers file: open nope.yaml"},
 		{"unknown answers key", []string{"new", "shop", "--answers", "bad.yaml"}, `bad.yaml: answers file: unknown key "colour"; valid keys are name, module`},
 		{"bad value in answers file", []string{"new", "shop", "--answers", "badstore.yaml"}, `invalid store "mongo": valid values are sqlite, memory`},

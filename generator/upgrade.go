@@ -142,8 +142,8 @@ func (e *ModuleChangeError) Error() string {
 //
 // Per file: a file the user has not touched since the last render (its
 // SHA-256 is the manifest's) is replaced or deleted; a managed file the
-// user edited is kept (replaced with opts.Force, the user's copy kept as
-// FILE.orig); a scaffolded file the user edited is merged three ways with
+// user edited is kept (replaced with opts.Force, now or in a later
+// upgrade, the user's copy kept as FILE.orig); a scaffolded file the user edited is merged three ways with
 // its pristine copy under BaseDir as the base; a file the user deleted
 // stays deleted; an edited file the generator no longer makes is kept.
 func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts UpgradeOptions) (*UpgradePlan, error) {
@@ -258,8 +258,15 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 		case opts.Force:
 			c.Action = ActionReplace
 			return c, true
+		case nf.Class == Managed:
+			return keepMine("a file wixgen did not make is where the new version puts one; --force replaces it and keeps yours as " + rel + ".orig")
 		}
-		return keepMine("a file wixgen did not make is where the new version puts one; --force replaces it and keeps yours as " + rel + ".orig")
+		// A scaffolded file is the user's anyway: merge, with nothing
+		// in common to start from.
+		r := Merge3(nil, cur, nf.Data, g.version)
+		c.Action, c.New, c.Conflict, c.Conflicts = ActionMerge, r.Data, r.Conflicts > 0, r.Conflicts
+		c.Reason = "a file wixgen did not make was here, so this merged against an empty base: every difference is a conflict (--force replaces it instead, keeping yours as " + rel + ".orig)"
+		return c, true
 
 	case inNew && inOld:
 		switch {
@@ -273,13 +280,14 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 		case Hash(cur) == old.SHA256:
 			c.Action = ActionUpdate
 			return c, true
+		case nf.Class == Managed && opts.Force:
+			c.Action = ActionReplace
+			return c, true
 		case !renderChanged:
-			return c, false // the user's edit stays; the render brings nothing new
+			// The user's edit stays, and the render brings nothing new
+			// (a managed file kept before is replaced only with Force).
+			return c, false
 		case nf.Class == Managed:
-			if opts.Force {
-				c.Action = ActionReplace
-				return c, true
-			}
 			return keepMine("you edited this managed file; --force replaces it and keeps yours as " + rel + ".orig")
 		}
 		base, note := bs.base(rel, old)

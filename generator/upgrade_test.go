@@ -143,7 +143,8 @@ var userEdits = []userEdit{
 	{path: ".env.example", remove: true},
 	// A file v2 stops generating, edited.
 	{path: "internal/wixauth/testdata/fuzz/FuzzParseInstance/padded", data: "go test fuzz v1\nstring(\"mine\")\n[]byte(\"{}\")\n"},
-	// A file of the user's where v2 puts a new one.
+	// A file of the user's where v2 puts a new (scaffolded) one: merged
+	// against an empty base, a conflict.
 	{path: "docs/UPGRADING.md", data: "# Our upgrade checklist\n"},
 	// A file of the user's own.
 	{path: "internal/api/extra.go", data: "package api\n\n// extra is the user's own.\nconst extra = 1\n"},
@@ -272,7 +273,7 @@ func TestUpgrade(t *testing.T) {
 			want := []planned{
 				{".env.example", generator.ActionKeep, false},
 				{"README.md", generator.ActionMerge, true},
-				{"docs/UPGRADING.md", generator.ActionKeep, false},
+				{"docs/UPGRADING.md", generator.ActionMerge, true}, // the user's file where v2 adds one
 				{"internal/api/handlers.go", generator.ActionMerge, false},
 				{"internal/api/version.go", generator.ActionCreate, false},
 				{"internal/cors/cors.go", generator.ActionUpdate, false},
@@ -281,7 +282,7 @@ func TestUpgrade(t *testing.T) {
 				{"internal/wixauth/testdata/fuzz/FuzzParseInstance/padded", generator.ActionKeep, false},
 			}
 			if force {
-				want[2].Action = generator.ActionReplace // the user's docs/UPGRADING.md
+				want[2] = planned{"docs/UPGRADING.md", generator.ActionReplace, false}
 			}
 			if got := summary(plan); !reflect.DeepEqual(got, want) {
 				t.Errorf("plan:\n%v\nwant:\n%v", got, want)
@@ -306,7 +307,8 @@ func TestUpgrade(t *testing.T) {
 				wantTree["docs/UPGRADING.md.orig"] = []byte("# Our upgrade checklist\n")
 			} else {
 				wantTree["internal/wix/retry.go"] = []byte(userRetry)
-				wantTree["docs/UPGRADING.md"] = []byte("# Our upgrade checklist\n")
+				wantTree["docs/UPGRADING.md"] = []byte("<<<<<<< yours\n# Our upgrade checklist\n=======\n" +
+					string(wantTree["docs/UPGRADING.md"]) + ">>>>>>> wixgen v2-test\n")
 			}
 			wantTree["internal/api/handlers.go"] = []byte(fileOf(t, v2, "internal/api/handlers.go") + userEdits[0].data)
 			wantTree["README.md"] = []byte(strings.Replace(fileOf(t, v1, "README.md"),
@@ -327,6 +329,15 @@ func TestUpgrade(t *testing.T) {
 			again := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{Force: force})
 			if again.Changed() || len(again.Changes) > 0 {
 				t.Errorf("upgrading again: %v, changed %v; want nothing", summary(again), again.Changed())
+			}
+			if !force {
+				// The managed file kept above is replaced by a later
+				// upgrade with --force, although the render is the same.
+				later := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{Force: true})
+				want := []planned{{"internal/wix/retry.go", generator.ActionReplace, false}}
+				if got := summary(later); !reflect.DeepEqual(got, want) {
+					t.Errorf("a later upgrade with --force: %v, want %v", got, want)
+				}
 			}
 		})
 	}

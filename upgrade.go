@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/mod/semver"
+
+	"github.com/wixgen/wixgen/generator"
+)
+
+const upgradeExamples = `Examples:
+   wixgen upgrade                       upgrade the project in the current directory
+   wixgen upgrade ./shop --dry-run      show what would change, with diffs, and write nothing
+   wixgen upgrade ./shop --set store=memory --set webhooks=false
+   wixgen upgrade ./shop --force        also replace managed files you edited (yours kept as FILE.orig)
+
+Per file: a file you have not touched since it was generated is replaced; a managed file
+you edited is kept and listed (--force replaces it and keeps yours as FILE.orig); a
+scaffolded file you edited gets the new version merged in, three ways, with its pristine
+copy under .wixgen/base/ as the base; conflicts are left inline between
+"<<<<<<< yours" and ">>>>>>> wixgen <version>" and listed; a file wixgen no longer makes
+is deleted if untouched and kept if edited; a file you deleted stays deleted; new files
+are created. .wixgen.json is written last. A failed or interrupted upgrade leaves the
+tree as it was.
+
+--set key=value changes an answer (keys and values as for 'wixgen new'; see
+'wixgen options'). The module path cannot be changed by an upgrade.
+
+Exit status: 0 upgraded (or nothing to do); 1 conflicts were left to resolve, or a
+step such as go mod tidy failed; 2 usage errors; 130 interrupted.
+With --dry-run: 0 nothing would change, 1 something would, 2 usage errors or trouble.`
+
+const diffExamples = `Examples:
+   wixgen diff                          what an upgrade would change here, as unified diffs
+   wixgen diff ./shop --set router=stdlib
+   wixgen diff ./shop --json            {"changes":[{"path","action","conflict"},...]} for CI
+
+The same as 'wixgen upgrade --dry-run': the plan (create, update, merge, conflict,
+replace, delete, keep) and a unified diff of every file that would change. Nothing is
+written.
+
+Exit status, as diff(1): 0 nothing would change; 1 something would (a scheduled job can
+then run 'wixgen upgrade' and open a pull request); 2 usage errors or trouble;
+130 interrupted.`
+
+// upgradeFlags are the flags upgrade and diff share.
+func upgradeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "set", Usage: "change an answer, as `KEY=VALUE` (repeatable), e.g. --set store=memory"},
+		&cli.BoolFlag{Name: "force", Usage: "replace managed files you edited, and your files where a new one goes, keeping yours as FILE.orig"},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON result on stdout instead of text"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
+	}
+}
+
+func upgradeCommand(stderr io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:               "upgrade",
+		Usage:              "bring a generated project up to this wixgen, keeping your edits",
+		ArgsUsage:          "[DIR]",
+		Description:        "Renders the project in DIR (default: .) again with this wixgen and the answers in its\n.wixgen.json, and applies the difference to your tree.\n\n" + upgradeExamples,
+		CustomHelpTemplate: cli.CommandHelpTemplate,
+		Flags: append(upgradeFlags(),
+			&cli.BoolFlag{Name: "dry-run", Usage: "show the plan and diffs, and write nothing (exit status 1 when something would change)"},
+			&cli.BoolFlag{Name: "no-tidy", Usage: "do not run go mod tidy after upgrading"},
+		),
+		Action: func(c *cli.Context) error {
+			return runUpgrade(c, stderr, c.Bool("dry-run"))
+		},
+	}
+}
+
+func diffCommand(stderr io.Writer) *cli.Command {
+	return &cli.Command{
+		Name:               "diff",
+		Usage:              "show what 'wixgen upgrade' would change, and write nothing",
+		ArgsUsage:          "[DIR]",
+		Description:        "Shows what upgrading the project in DIR (default: .) would change.\n\n" + diffExamples,
+		CustomHelpTemplate: cli.CommandHelpTemplate,
+		Flags:              upgradeFlags(),
+		Action: func(c *cli.Context) error {
+			return runUpgrade(c, stderr, true)
+		},
+	}
+}
+
+// upgradeResult is the --json output of upgrade and diff.
+type upgradeResult struct {
+	OK        bool               `json:"ok"`
+	Error     string             `json:"error,omitempty"`
+	ExitCode  int                `json:"exitCode"`
+	Dir       string             `json:"dir,omitempty"`
+	DryRun    bool               `json:"dryRun,omitempty"`
+	From      string             `json:"from,omitempty"` // the generator version that made the project
+	To        string             `json:"to,omitempty"`   // this generator's version
+	Answers   *generator.Answers `json:"answers,omitempty"`
+	Changed   bool               `json:"changed"` // whether anything was (or would be) written
+	Changes   []generator.Change `json:"changes"`
+	Conflicts []string           `json:"conflicts,omitempty"`
+	Steps     []stepResult       `json:"steps,omitempty"`
+}
+
+// conflictError is an upgrade that left conflict markers: it completed,
+// and exits 1 so that a pipeline notices.
+type conflictError struct{ paths []string }
+
+func (e conflictError) Error() string {
+	noun := "file has"
+	if len(e.paths) != 1 {
+		noun = "files have"
+	}
+	return fmt.Sprintf("upgrade done, but %d %s conflicts: %s\nresolve the <<<<<<< yours ... >>>>>>> wixgen markers in them, then run go mod tidy",
+		len(e.paths), noun, strings.Join(e.paths, ", "))
+}
+
+// errWouldChange is the exit status 1 of a dry run that found changes; it
+// has been reported already.
+var errWouldChange = reportedError{errors.New("the upgrade would change the project")}
+
+// troubleError is a dry run that could not find out what would change:
+// exit status 2, as diff(1).
+type troubleError struct{ err error }
+
+func (e troubleError) Error() string { return e.err.Error() }
+func (e troubleError) Unwrap() error { return e.err }
+
+func runUpgrade(c *cli.Context, stderr io.Writer, dryRun bool) error {
+	r := &newRun{out: c.App.Writer, progress: stderr, json: c.Bool("json")}
+	if r.json || c.Bool("quiet") {
+		r.progress = io.Discard
+	}
+	res := upgradeResult{DryRun: dryRun, Changes: []generator.Change{}}
+	err := doUpgrade(c, r, &res, dryRun)
+	if dryRun && err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, errWouldChange) {
+		var ue usageError
+		if !errors.As(err, &ue) {
+			err = troubleError{err}
+		}
+	}
+	if r.json {
+		res.OK = err == nil || errors.Is(err, errWouldChange)
+		res.ExitCode = exitCode(err)
+		if err != nil && !errors.Is(err, errWouldChange) {
+			res.Error = message(err)
+		}
+		if encErr := writeJSON(r.out, res); encErr != nil {
+			return encErr
+		}
+		if err != nil {
+			return reportedError{err}
+		}
+	}
+	return err
+}
+
+func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error {
+	if c.NArg() > 1 {
+		return usagef("%s takes at most one directory, got %d arguments: %s", c.Command.Name, c.NArg(), strings.Join(c.Args().Slice(), " "))
+	}
+	dir := c.Args().First()
+	if dir == "" {
+		dir = "."
+	}
+	res.Dir = dir
+	from, err := generator.ReadManifest(dir)
+	if err != nil {
+		return err
+	}
+	a := from.Answers
+	if err := applySets(&a, c.StringSlice("set")); err != nil {
+		return err
+	}
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	res.Answers, res.From, res.To = &a, from.Version, buildVersion()
+	if semver.IsValid(from.Version) && semver.IsValid(res.To) && semver.Compare(from.Version, res.To) > 0 && !c.Bool("force") {
+		return usagef("%s was made by wixgen %s, newer than this wixgen %s: upgrading would take it back; "+
+			"install the newer wixgen (go install github.com/wixgen/wixgen@%s), or pass --force", dir, from.Version, res.To, from.Version)
+	}
+	g, err := loadGenerator()
+	if err != nil {
+		return err
+	}
+	plan, err := g.PlanUpgrade(dir, from, a, generator.UpgradeOptions{Force: c.Bool("force")})
+	if err != nil {
+		var me *generator.ModuleChangeError
+		if errors.As(err, &me) {
+			return usageError{err}
+		}
+		return err
+	}
+	res.Changes = append(res.Changes, plan.Changes...)
+	res.Conflicts = plan.Conflicts()
+	res.Changed = plan.Changed()
+
+	if !plan.Changed() {
+		fmt.Fprintf(r.progress, "%s is up to date with wixgen %s: nothing to change.\n", dir, res.To)
+		return nil
+	}
+	if dryRun {
+		if !r.json && !c.Bool("quiet") {
+			printPlan(r.out, plan, from.Version, res.To, true)
+		}
+		return errWouldChange
+	}
+	if err := generator.ApplyUpgrade(c.Context, plan); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err // message() says nothing was written
+		}
+		return fmt.Errorf("upgrade failed, and the project is as it was: %w", err)
+	}
+	printPlan(r.progress, plan, from.Version, res.To, false)
+	if len(res.Conflicts) > 0 {
+		res.Steps = append(res.Steps, stepResult{Step: "go mod tidy", Status: "skipped"})
+		return conflictError{res.Conflicts}
+	}
+	if c.Bool("no-tidy") {
+		res.Steps = append(res.Steps, stepResult{Step: "go mod tidy", Status: "skipped"})
+		return nil
+	}
+	if err := r.withProgress(c.Context, "go mod tidy", func(ctx context.Context) error { return generator.Tidy(ctx, dir) }); err != nil {
+		res.Steps = append(res.Steps, stepResult{Step: "go mod tidy", Status: "failed", Error: err.Error()})
+		return err
+	}
+	res.Steps = append(res.Steps, stepResult{Step: "go mod tidy", Status: "ok"})
+	return nil
+}
+
+// applySets changes the answers by --set KEY=VALUE arguments.
+func applySets(a *generator.Answers, sets []string) error {
+	keys := strings.Join(generator.OptionKeys(), ", ")
+	for _, s := range sets {
+		key, val, ok := strings.Cut(s, "=")
+		if !ok {
+			return usagef("--set %q: want KEY=VALUE, such as --set store=memory; keys are %s", s, keys)
+		}
+		o, ok := generator.LookupOption(key)
+		if !ok {
+			return usagef("--set %s: unknown key %q; valid keys are %s", s, key, keys)
+		}
+		if key == "module" && val != a.Module {
+			return usageError{&generator.ModuleChangeError{From: a.Module, To: val}}
+		}
+		if err := o.Set(a, val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// actionLabel is how a change is listed: conflicted merges as "conflict".
+func actionLabel(c generator.Change) string {
+	if c.Conflict {
+		return "conflict"
+	}
+	return string(c.Action)
+}
+
+// printPlan lists the changes, one a line, then a summary; a dry run adds
+// a unified diff of each file that would change.
+func printPlan(w io.Writer, plan *generator.UpgradePlan, from, to string, dryRun bool) {
+	verb := "Upgraded"
+	if dryRun {
+		verb = "Upgrading would change"
+	}
+	fmt.Fprintf(w, "%s %s, from wixgen %s to %s:\n", verb, plan.Dir, from, to)
+	for _, c := range plan.Changes {
+		note := ""
+		switch {
+		case c.Orig != "":
+			note = " (yours kept as " + c.Orig + ")"
+		case c.Reason != "":
+			note = " (" + c.Reason + ")"
+		}
+		fmt.Fprintf(w, "  %-8s %s%s\n", actionLabel(c), c.Path, note)
+	}
+	counts := plan.Count()
+	var parts []string
+	for _, k := range []string{"create", "update", "merge", "conflict", "replace", "delete", "keep"} {
+		if n := counts[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, map[string]string{
+				"create": "created", "update": "updated", "merge": "merged", "conflict": "with conflicts",
+				"replace": "replaced", "delete": "deleted", "keep": "kept as you have them",
+			}[k]))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "only wixgen's own records (.wixgen.json, .wixgen/base/)")
+	}
+	fmt.Fprintf(w, "Files: %s.\n", strings.Join(parts, ", "))
+	if !dryRun {
+		return
+	}
+	for _, c := range plan.Changes {
+		if c.Action == generator.ActionKeep {
+			continue
+		}
+		if d := generator.UnifiedDiff(c.Path, c.Old, c.New); d != "" {
+			fmt.Fprintf(w, "\n%s", d)
+		}
+	}
+}
