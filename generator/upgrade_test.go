@@ -640,3 +640,47 @@ func runGo(ctx context.Context, dir string, args ...string) error {
 	}
 	return nil
 }
+
+// TestGitKeepsBaseCopies: no generated .gitignore ignores .wixgen/, which
+// upgrades need and the README says to commit.
+func TestGitKeepsBaseCopies(t *testing.T) {
+	g := newGenerator(t)
+	for _, a := range allAnswers() {
+		p, err := g.Render(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(fileOf(t, p, ".gitignore"), "\n") {
+			pattern := strings.Trim(strings.TrimSpace(l), "/")
+			if pattern == "" || strings.HasPrefix(pattern, "#") || strings.HasPrefix(pattern, "!") {
+				continue
+			}
+			for _, name := range []string{".wixgen", "base", generator.ManifestFile} {
+				if ok, _ := path.Match(pattern, name); ok {
+					t.Errorf("%+v: .gitignore line %q ignores %s", a, l, name)
+				}
+			}
+		}
+	}
+}
+
+// TestUpgradeRefusesSymlinks: a generated file replaced by a symbolic
+// link is not read through, and nothing is written.
+func TestUpgradeRefusesSymlinks(t *testing.T) {
+	dir, _ := generateV1(t, upgradeAnswers())
+	target := filepath.Join(t.TempDir(), "elsewhere.go")
+	os.WriteFile(target, []byte("package api\n"), 0o644)
+	handlers := filepath.Join(dir, "internal/api/handlers.go")
+	os.Remove(handlers)
+	if err := os.Symlink(target, handlers); err != nil {
+		t.Fatal(err)
+	}
+	m, err := generator.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = generatorFor(t, v2Templates(t), "v2-test").PlanUpgrade(dir, m, m.Answers, generator.UpgradeOptions{})
+	if err == nil || !strings.Contains(err.Error(), "internal/api/handlers.go") || !strings.Contains(err.Error(), "symbolic link") {
+		t.Errorf("error %v, want one naming the link", err)
+	}
+}
