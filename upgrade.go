@@ -54,7 +54,7 @@ func upgradeFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "set", Usage: "change an answer, as `KEY=VALUE` (repeatable), e.g. --set store=memory"},
 		&cli.BoolFlag{Name: "force", Usage: "replace managed files you edited, and your files where a new one goes, keeping yours as FILE.orig"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON result on stdout instead of text"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors (diff and --dry-run: print nothing; the exit status tells)"},
 	}
 }
 
