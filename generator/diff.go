@@ -74,6 +74,11 @@ func diffLines(a, b []line) []hunk {
 	return hs
 }
 
+// maxEditDistance bounds the search for a shortest edit script: past it,
+// the middle of two files that hardly resemble each other is one hunk.
+// The bound keeps memory at O(maxEditDistance²) words.
+const maxEditDistance = 2000
+
 func myers(a, b []line) []hunk {
 	n, m := len(a), len(b)
 	if n == 0 && m == 0 {
@@ -82,14 +87,15 @@ func myers(a, b []line) []hunk {
 	if n == 0 || m == 0 {
 		return []hunk{{0, n, 0, m}}
 	}
-	max := n + m
-	off := max
-	v := make([]int, 2*max+2)
+	maxD := min(n+m, maxEditDistance)
+	off := maxD + 1
+	v := make([]int, 2*maxD+3)
+	// trace[d] is the frontier before step d, for diagonals -d..d.
 	var trace [][]int
-	var dEnd int
+	dEnd := -1
 search:
-	for d := 0; d <= max; d++ {
-		trace = append(trace, append([]int(nil), v...))
+	for d := 0; d <= maxD; d++ {
+		trace = append(trace, append([]int(nil), v[off-d:off+d+1]...))
 		for k := -d; k <= d; k += 2 {
 			var x int
 			if k == -d || (k != d && v[off+k-1] < v[off+k+1]) {
@@ -108,20 +114,23 @@ search:
 			}
 		}
 	}
+	if dEnd < 0 {
+		return []hunk{{0, n, 0, m}}
+	}
 	// Walk back through the saved frontiers, collecting matched pairs.
 	type pair struct{ x, y int }
 	var matches []pair
 	x, y := n, m
 	for d := dEnd; d > 0; d-- {
-		vp := trace[d]
+		vp := trace[d] // vp[k+d] is diagonal k
 		k := x - y
 		var prevK int
-		if k == -d || (k != d && vp[off+k-1] < vp[off+k+1]) {
+		if k == -d || (k != d && vp[k-1+d] < vp[k+1+d]) {
 			prevK = k + 1
 		} else {
 			prevK = k - 1
 		}
-		prevX := vp[off+prevK]
+		prevX := vp[prevK+d]
 		prevY := prevX - prevK
 		for x > prevX && y > prevY { // the snake after this step's edit
 			x, y = x-1, y-1

@@ -217,6 +217,9 @@ func TestDiffLines(t *testing.T) {
 		{"a\nb\nc\na\nb\nb\na\n", "c\nb\na\nb\na\nc\n"}, // Myers' paper's example
 		{"x\ny\n", "y\nx\n"},
 		{"a\nb", "a\nb\n"},
+		// Past maxEditDistance: two files with nothing in common but
+		// their first and last lines.
+		{"first\n" + strings.Repeat("a\n", 1500) + "last\n", "first\n" + strings.Repeat("b\n", 1500) + "last\n"},
 	}
 	for _, tt := range tests {
 		in := interner{}
@@ -239,7 +242,7 @@ func TestDiffLines(t *testing.T) {
 			out = append(out, a[ai].text...)
 		}
 		if string(out) != tt.b {
-			t.Errorf("diff %q → %q: hunks %v rebuild %q", tt.a, tt.b, hs, out)
+			t.Errorf("diff %.40q → %.40q: hunks %v rebuild %.40q", tt.a, tt.b, hs, out)
 		}
 	}
 	// Shortest: Myers' example needs 5 edits.

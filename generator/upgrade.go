@@ -182,6 +182,7 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 		}
 	}
 	sort.Strings(paths)
+	sort.Strings(bases)
 	current, err := readFiles(dir, append(append(slices.Clip(paths), bases...), ManifestFile))
 	if err != nil {
 		return nil, err

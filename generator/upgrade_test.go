@@ -485,6 +485,16 @@ func TestUpgradeOptionChange(t *testing.T) {
 					t.Errorf("%s: conflict markers %v, listed as a conflict %v", p, hasMarkers, conflicts[p])
 				}
 			}
+			// Directories left empty are gone.
+			for _, f := range old.Files {
+				d := path.Dir(f.Path)
+				if _, still := nextFiles[f.Path]; still || d == "." {
+					continue
+				}
+				if entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(d))); err == nil && len(entries) == 0 {
+					t.Errorf("the empty directory %s is left behind", d)
+				}
+			}
 			// The manifest now records the changed answers.
 			m, err := generator.ReadManifest(dir)
 			if err != nil || m.Answers != to {
