@@ -163,8 +163,8 @@ search:
 func isBinary(data []byte) bool { return bytes.IndexByte(data, 0) >= 0 }
 
 // UnifiedDiff returns a unified diff (three lines of context) that turns
-// old into new, with a and b as the names in its header; "" when they are
-// equal. A nil side is shown as /dev/null.
+// old into new, naming them a/name and b/name in its header; "" when they
+// are equal. A nil side is shown as /dev/null.
 func UnifiedDiff(name string, old, new []byte) string {
 	if bytes.Equal(old, new) && (old == nil) == (new == nil) {
 		return ""
