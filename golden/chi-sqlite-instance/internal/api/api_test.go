@@ -501,6 +501,118 @@ func TestRoutingErrors(t *testing.T) {
 	}
 }
 
+// TestRouteErrorsWithoutCredentials checks that an unknown path gets a JSON
+// 404 and a known path asked with the wrong method a JSON 405 listing the
+// methods it takes, before any credentials are asked for, and that a path
+// with a trailing slash is unknown rather than redirected.
+func TestRouteErrorsWithoutCredentials(t *testing.T) {
+	a := newTestAPI(t, false)
+	tests := []struct {
+		method, path string
+		status       int
+		code         string
+		allow        []string // methods the Allow header must list
+	}{
+		{"GET", "/nope", http.StatusNotFound, "not_found", nil},
+		{"GET", "/api/nope", http.StatusNotFound, "not_found", nil},
+		{"GET", "/api", http.StatusNotFound, "not_found", nil},
+		{"GET", "/api/me/", http.StatusNotFound, "not_found", nil},
+		{"POST", "/api/nope", http.StatusNotFound, "not_found", nil},
+		{"DELETE", "/api/settings", http.StatusMethodNotAllowed, "method_not_allowed", []string{"GET", "PUT"}},
+		{"POST", "/api/settings", http.StatusMethodNotAllowed, "method_not_allowed", []string{"GET", "PUT"}},
+		{"PUT", "/api/me", http.StatusMethodNotAllowed, "method_not_allowed", []string{"GET"}},
+		{"POST", "/healthz", http.StatusMethodNotAllowed, "method_not_allowed", []string{"GET"}},
+		{"GET", "/webhooks", http.StatusMethodNotAllowed, "method_not_allowed", []string{"POST"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			resp, body := a.call(t, tt.method, tt.path, nil, "")
+			wantJSONError(t, resp, body, tt.status, tt.code)
+			allow := resp.Header.Get("Allow")
+			for _, m := range tt.allow {
+				if !strings.Contains(allow, m) {
+					t.Errorf("Allow %q, want %s in it", allow, m)
+				}
+			}
+			if tt.allow != nil && strings.Contains(allow, tt.method) {
+				t.Errorf("Allow %q lists %s, which was refused", allow, tt.method)
+			}
+		})
+	}
+}
+
+// TestPreflightOnEveryPath checks that CORS preflight requests, which carry
+// no credentials, are answered for every path, known or not, before
+// authentication and routing.
+func TestPreflightOnEveryPath(t *testing.T) {
+	a := newTestAPI(t, false)
+	for _, path := range []string{"/api/me", "/api/settings", "/api/site", "/api/nope", "/healthz", "/webhooks"} {
+		t.Run(path, func(t *testing.T) {
+			resp, body := a.call(t, "OPTIONS", path, map[string]string{
+				"Origin":                         appOrigin,
+				"Access-Control-Request-Method":  "GET",
+				"Access-Control-Request-Headers": "authorization",
+			}, "")
+			if resp.StatusCode != http.StatusNoContent {
+				t.Errorf("status %d, want 204; body %s", resp.StatusCode, body)
+			}
+			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != appOrigin {
+				t.Errorf("Access-Control-Allow-Origin %q, want %q", got, appOrigin)
+			}
+			if got := resp.Header.Get("Access-Control-Max-Age"); got != "600" {
+				t.Errorf("Access-Control-Max-Age %q, want 600", got)
+			}
+		})
+	}
+}
+
+// TestAnswersAreNotCached checks that answers, successful or not, carry
+// the headers that keep them out of caches and content sniffing, and that
+// a simple request from the app's origin may read ETag.
+func TestAnswersAreNotCached(t *testing.T) {
+	a := newTestAPI(t, false)
+	h := auth(signedInstance(instanceA))
+	a.call(t, "PUT", "/api/settings", h, `{"a":1}`)
+	h["Origin"] = appOrigin
+	tests := []struct {
+		name, method, path string
+		header             map[string]string
+		status             int
+	}{
+		{"success", "GET", "/api/settings", h, http.StatusOK},
+		{"unauthorized", "GET", "/api/me", nil, http.StatusUnauthorized},
+		{"not found", "GET", "/api/nope", nil, http.StatusNotFound},
+		{"method not allowed", "DELETE", "/api/settings", nil, http.StatusMethodNotAllowed},
+		{"too large", "PUT", "/api/settings", h, http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := ""
+			if tt.status == http.StatusRequestEntityTooLarge {
+				body = strings.Repeat(" ", api.MaxBodyBytes+1)
+			}
+			resp, got := a.call(t, tt.method, tt.path, tt.header, body)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d; body %s", resp.StatusCode, tt.status, got)
+			}
+			if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control %q, want no-store", cc)
+			}
+			if n := resp.Header.Get("X-Content-Type-Options"); n != "nosniff" {
+				t.Errorf("X-Content-Type-Options %q, want nosniff", n)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type %q, want application/json", ct)
+			}
+		})
+	}
+	_, _ = a.call(t, "GET", "/api/settings", h, "")
+	resp, _ := a.call(t, "GET", "/api/settings", h, "")
+	if e := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(e, "Etag") && !strings.Contains(e, "ETag") {
+		t.Errorf("Access-Control-Expose-Headers %q, want ETag", e)
+	}
+}
+
 func TestHealthz(t *testing.T) {
 	a := newTestAPI(t, false)
 	resp, body := a.call(t, "GET", "/healthz", nil, "")
