@@ -2,7 +2,6 @@ package api
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 
 	"example.com/shop/internal/httpjson"
@@ -12,7 +11,6 @@ import (
 // handlers serves the API's endpoints as net/http handlers: each reads
 // the request, calls the service and writes its answer.
 type handlers struct {
-	log *slog.Logger
 	svc *service
 }
 

@@ -74,14 +74,19 @@ func notFoundHandler(w http.ResponseWriter, r *http.Request) {
 
 // methodNotAllowedHandler answers requests for a path whose routes take
 // other methods with a JSON 405 and an Allow header listing those methods,
-// which chi leaves to a custom handler.
+// which chi leaves to a custom handler. HEAD is allowed wherever GET is
+// (see middleware.GetHead).
 func methodNotAllowedHandler(routes chi.Routes) http.HandlerFunc {
 	methods := []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
 		http.MethodPatch, http.MethodDelete, http.MethodOptions}
 	return func(w http.ResponseWriter, r *http.Request) {
 		var allowed []string
 		for _, m := range methods {
-			if routes.Match(chi.NewRouteContext(), m, r.URL.Path) {
+			probe := m
+			if m == http.MethodHead {
+				probe = http.MethodGet
+			}
+			if routes.Match(chi.NewRouteContext(), probe, r.URL.Path) {
 				allowed = append(allowed, m)
 			}
 		}

@@ -25,13 +25,14 @@ import (
 // "message": text}, including 404 and 405; a body over MaxBodyBytes gets
 // 413.
 func New(d Deps) http.Handler {
-	h := &handlers{log: d.Logger, svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
 
 	r := chi.NewRouter()
 	r.Use(recoverPanics(d.Logger))
 	r.Use(logRequests(d.Logger))
 	r.Use(cors.Middleware(d.CORS))
 	r.Use(middleware.RequestSize(MaxBodyBytes))
+	r.Use(middleware.GetHead) // HEAD is served by the GET route, as net/http does
 	r.NotFound(notFoundHandler)
 	r.MethodNotAllowed(methodNotAllowedHandler(r))
 

@@ -2,7 +2,6 @@ package api
 
 import (
 	"io"
-	"log/slog"
 	"net/http"
 
 	"github.com/labstack/echo/v5"
@@ -14,7 +13,6 @@ import (
 // request, calls the service and writes its answer, or returns an error
 // for errorHandler to answer.
 type handlers struct {
-	log *slog.Logger
 	svc *service
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
@@ -42,6 +43,28 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.DebugContext(r.Context(), "write error answer", "err", err)
 		}
 	}
+}
+
+// methodNotAllowedHandler is the router's handler for a path whose routes
+// take other methods. It returns echo.ErrMethodNotAllowed for errorHandler
+// to answer, with the Allow header the other routers send: the route's
+// methods, HEAD wherever GET is (AutoHandleHEAD), and not OPTIONS, which
+// only CORS preflight requests use here and the CORS middleware answers
+// before any route. A plain OPTIONS request is answered with it too.
+func methodNotAllowedHandler(c *echo.Context) error {
+	routeAllow, _ := c.Get(echo.ContextKeyHeaderAllow).(string)
+	var allow []string
+	for m := range strings.SplitSeq(routeAllow, ",") {
+		switch m = strings.TrimSpace(m); m {
+		case "", http.MethodOptions, http.MethodHead:
+		case http.MethodGet:
+			allow = append(allow, http.MethodGet, http.MethodHead)
+		default:
+			allow = append(allow, m)
+		}
+	}
+	c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
+	return echo.ErrMethodNotAllowed
 }
 
 // logRequests is echo's request logger, logging one line per request:

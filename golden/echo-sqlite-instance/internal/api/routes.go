@@ -24,7 +24,7 @@ import (
 // one of them, and echo's own 404, 405 and 413, as JSON {"error": code,
 // "message": text}.
 func New(d Deps) http.Handler {
-	h := &handlers{log: d.Logger, svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
 
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           d.Logger,
@@ -34,6 +34,14 @@ func New(d Deps) http.Handler {
 		// for credentials before answering 404 or 405; here only matched
 		// routes do, as with every other router.
 		NoGroupAutoRegister404Routes: true,
+		// GET routes answer HEAD too, as net/http does; a wrong method,
+		// plain OPTIONS included, gets 405 with the same Allow header as
+		// with the other routers.
+		Router: echo.NewRouter(echo.RouterConfig{
+			AutoHandleHEAD:          true,
+			MethodNotAllowedHandler: methodNotAllowedHandler,
+			OptionsMethodHandler:    methodNotAllowedHandler,
+		}),
 	})
 	e.Use(logRequests(d.Logger))
 	e.Use(middleware.Recover())

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"log/slog"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -13,7 +12,6 @@ import (
 // handlers serves the API's endpoints as gin handlers: each reads the
 // request, calls the service and writes its answer.
 type handlers struct {
-	log *slog.Logger
 	svc *service
 }
 

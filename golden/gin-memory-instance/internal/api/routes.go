@@ -27,7 +27,7 @@ func New(d Deps) http.Handler {
 	if os.Getenv(gin.EnvGinMode) == "" {
 		gin.SetMode(gin.ReleaseMode)
 	}
-	h := &handlers{log: d.Logger, svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
 
 	r := gin.New()
 	// Answer a known path with the wrong method 405 (with Allow), and do
@@ -39,12 +39,14 @@ func New(d Deps) http.Handler {
 	r.NoRoute(func(c *gin.Context) { abortWithError(c, notFound(c.Request.Method, c.Request.URL.Path)) })
 	r.NoMethod(func(c *gin.Context) { abortWithError(c, methodNotAllowed(c.Request.Method, c.Request.URL.Path)) })
 
-	r.GET("/healthz", h.healthz)
+	// GET routes answer HEAD too, as net/http does.
+	getHead := []string{http.MethodGet, http.MethodHead}
+	r.Match(getHead, "/healthz", h.healthz)
 	api := r.Group("/api", authenticate(d.Auth, d.Logger))
-	api.GET("/me", h.me)
-	api.GET("/settings", h.getSettings)
+	api.Match(getHead, "/me", h.me)
+	api.Match(getHead, "/settings", h.getSettings)
 	api.PUT("/settings", h.putSettings)
-	api.GET("/site", h.site)
+	api.Match(getHead, "/site", h.site)
 	r.POST("/webhooks", gin.WrapH(d.Webhooks))
 	return r
 }

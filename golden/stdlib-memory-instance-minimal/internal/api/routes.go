@@ -20,7 +20,7 @@ import (
 // "message": text}, including 404 and 405; a body over MaxBodyBytes gets
 // 413.
 func New(d Deps) http.Handler {
-	h := &handlers{log: d.Logger, svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
 	authed := wixauth.Middleware(d.Auth, d.Logger)
 
 	mux := http.NewServeMux()
