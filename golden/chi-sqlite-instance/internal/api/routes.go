@@ -38,9 +38,10 @@ func New(d Deps) http.Handler {
 
 	r.Get("/healthz", h.healthz)
 	r.Route("/api", func(r chi.Router) {
-		// A group, not a mounted sub-router, so that only matched routes
-		// need credentials: unknown /api paths get a 404, wrong methods a
-		// 405, as everywhere else.
+		// The authenticated routes are a group, whose middleware runs only
+		// for the routes it matches: unknown /api paths get a 404 and
+		// wrong methods a 405 without being asked for credentials, as
+		// everywhere else.
 		r.Group(func(r chi.Router) {
 			r.Use(wixauth.Middleware(d.Auth, d.Logger))
 			r.Get("/me", h.me)
