@@ -64,7 +64,7 @@ func TestUsageErrors(t *testing.T) {
 		args      []string
 		wantInErr string
 	}{
-		{"unknown router", []string{"new", "shop", "--yes", "--router", "gorilla"}, `invalid router "gorilla": valid values are stdlib`},
+		{"unknown router", []string{"new", "shop", "--yes", "--router", "gorilla"}, `invalid router "gorilla": valid values are stdlib, chi, gin, echo`},
 		{"unknown store", []string{"new", "shop", "--yes", "--store=mongo"}, `invalid store "mongo": valid values are sqlite, memory`},
 		{"unknown auth", []string{"new", "shop", "--yes", "--auth", "oauth"}, `invalid auth "oauth": valid values are instance`},
 		{"invalid module", []string{"new", "shop", "--yes", "--module", "example.com/my shop"}, `invalid module "example.com/my shop": use a Go module path`},

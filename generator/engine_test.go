@@ -166,7 +166,7 @@ func TestNewRejectsBadTables(t *testing.T) {
 		{"unknown condition value", func(m fstest.MapFS) {
 			m["project/x.tmpl"] = &fstest.MapFile{Data: []byte("x")}
 			appendRow(m, "  - {template: x.tmpl, class: managed, when: {router: gorilla}}\n")
-		}, "condition router=gorilla: valid values are stdlib"},
+		}, "condition router=gorilla: valid values are stdlib, chi, gin, echo"},
 		{"path outside the project", func(m fstest.MapFS) {
 			m["project/x.tmpl"] = &fstest.MapFile{Data: []byte("x")}
 			appendRow(m, "  - {template: x.tmpl, class: managed, path: ../x}\n")

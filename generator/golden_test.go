@@ -27,6 +27,9 @@ var goldenCases = []struct {
 }{
 	{"stdlib-sqlite-instance", allOn("stdlib", "sqlite", "instance")},
 	{"stdlib-memory-instance-minimal", allOff("stdlib", "memory", "instance")},
+	{"chi-sqlite-instance", allOn("chi", "sqlite", "instance")},
+	{"gin-memory-instance", allOn("gin", "memory", "instance")},
+	{"echo-sqlite-instance", allOn("echo", "sqlite", "instance")},
 }
 
 // allOn is a project with every feature, named shop, with an app ID.

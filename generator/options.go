@@ -99,6 +99,9 @@ var options = []Option{
 		Prompt: "HTTP router",
 		Choices: []Choice{
 			{Value: "stdlib", Description: "net/http ServeMux with Go 1.22+ method and path patterns; no dependency"},
+			{Value: "chi", Description: "go-chi/chi/v5: a net/http router with sub-routers and middleware; handlers stay http.HandlerFunc"},
+			{Value: "gin", Description: "gin-gonic/gin: gin.Context handlers and gin middleware"},
+			{Value: "echo", Description: "labstack/echo/v5: handlers return error, answered by one central error handler"},
 		},
 		get: func(a *Answers) string { return a.Router },
 		set: func(a *Answers, v string) { a.Router = v },

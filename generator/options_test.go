@@ -26,7 +26,7 @@ func TestValidateNamesBadValueAndValidOnes(t *testing.T) {
 		{"name reserved on Windows", func(a *Answers) { a.Name, a.Module = "con", "example.com/x" }, "name", `invalid name "con": it is a reserved file name`},
 		{"app id not a uuid", func(a *Answers) { a.AppID = "my-app" }, "app-id", `invalid app-id "my-app": use the app ID from the Wix app dashboard`},
 		{"app id empty is fine", func(a *Answers) { a.AppID = "" }, "", ""},
-		{"unknown router", func(a *Answers) { a.Router = "gorilla" }, "router", `invalid router "gorilla": valid values are stdlib`},
+		{"unknown router", func(a *Answers) { a.Router = "gorilla" }, "router", `invalid router "gorilla": valid values are stdlib, chi, gin, echo`},
 		{"unknown store", func(a *Answers) { a.Store = "mongo" }, "store", `invalid store "mongo": valid values are sqlite, memory`},
 		{"unknown auth", func(a *Answers) { a.Auth = "oauth" }, "auth", `invalid auth "oauth": valid values are instance`},
 	}

@@ -28,9 +28,9 @@ type templateEdit struct{ template, old, new string }
 // v2Edits are the changes a newer wixgen makes to existing templates.
 var v2Edits = []templateEdit{
 	// A scaffolded file the user adds a handler to: merges cleanly.
-	{"internal/api/handlers.go.tmpl",
-		"// healthz answers 200 while the store answers within two seconds, and 503",
-		"// healthz answers 200 while the store answers within two seconds (checked\n// with Ping), and 503"},
+	{"internal/api/handlers_nethttp.go.tmpl",
+		"// writeError answers err as JSON with its status.",
+		"// writeError answers err as JSON with its status (see asAPIError\n// for the status of each kind of failure)."},
 	// A scaffolded file the user edits on the same line: a conflict.
 	{"README.md.tmpl",
 		"The backend of a Wix app, in Go. It accepts",
@@ -404,6 +404,8 @@ func TestUpgradeOptionChange(t *testing.T) {
 		{generator.DefaultAnswers("shop"), map[string]string{"store": "memory"}},
 		{generator.DefaultAnswers("shop"), map[string]string{"webhooks": "false"}},
 		{upgradeAnswers(), map[string]string{"store": "sqlite", "docker": "false"}},
+		{generator.DefaultAnswers("shop"), map[string]string{"router": "chi"}},
+		{generator.DefaultAnswers("shop"), map[string]string{"router": "gin"}},
 	}
 	g := newGenerator(t)
 	for _, c := range changes {

@@ -1,12 +1,14 @@
-// Package api serves the app's HTTP API on net/http's ServeMux: the
-// endpoints the app's frontend calls, the health check.
-// Every request goes through panic recovery, request logging, CORS and a
-// body size limit.
+// Package api serves the app's HTTP API: the endpoints the app's frontend
+// calls, the health check.
+//
+// The API is the same whatever router serves it. routes.go, handlers.go and
+// middleware.go are written for the router; what the endpoints do
+// (service.go), what they send and accept (payloads.go) and the Wix
+// checks (the wixauth, cors and webhooks packages) are shared.
 package api
 
 import (
 	"log/slog"
-	"net/http"
 
 	"example.com/shop/internal/cors"
 	"example.com/shop/internal/store"
@@ -26,34 +28,4 @@ type Deps struct {
 	Store store.Store
 	// Wix calls the Wix REST API on behalf of an instance.
 	Wix *wix.Client
-}
-
-// New returns the API's handler:
-//
-//	GET  /healthz        200 when the store answers, 503 when it does not
-//	GET  /api/me         the caller's verified identity
-//	GET  /api/settings   the caller's settings document
-//	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
-//	GET  /api/site       the caller's site, from Wix's Get App Instance API
-//
-// Every error is JSON {"error": code, "message": text}, including 404 and
-// 405; a body over MaxBodyBytes gets 413.
-func New(d Deps) http.Handler {
-	h := &handlers{log: d.Logger, store: d.Store, wix: d.Wix}
-	authed := wixauth.Middleware(d.Auth, d.Logger)
-
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", h.healthz)
-	mux.Handle("GET /api/me", authed(http.HandlerFunc(h.me)))
-	mux.Handle("GET /api/settings", authed(http.HandlerFunc(h.getSettings)))
-	mux.Handle("PUT /api/settings", authed(http.HandlerFunc(h.putSettings)))
-	mux.Handle("GET /api/site", authed(http.HandlerFunc(h.site)))
-	mux.Handle("/", routeErrors(mux))
-
-	var handler http.Handler = mux
-	handler = limitBody(handler, MaxBodyBytes)
-	handler = cors.Middleware(d.CORS)(handler)
-	handler = logRequests(handler, d.Logger)
-	handler = recoverPanics(handler, d.Logger)
-	return handler
 }

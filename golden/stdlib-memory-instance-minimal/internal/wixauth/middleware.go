@@ -37,12 +37,22 @@ func Middleware(a Authenticator, log *slog.Logger) func(http.Handler) http.Handl
 					slog.String("reason", err.Error()),
 					slog.String("path", r.URL.Path),
 				)
-				httpjson.Error(w, http.StatusUnauthorized, "unauthorized", failureMessage(err))
+				status, code, message := FailureResponse(err)
+				httpjson.Error(w, status, code, message)
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), id)))
 		})
 	}
+}
+
+// FailureResponse returns the answer to a request that failed
+// authentication with err: the HTTP status, the error code and a message
+// that names the kind of failure without any detail. [Middleware] answers
+// with it, and so must middleware written for another router, so that
+// every router answers a failure the same way.
+func FailureResponse(err error) (status int, code, message string) {
+	return http.StatusUnauthorized, "unauthorized", failureMessage(err)
 }
 
 // failureMessage returns what a client is told about an authentication

@@ -5,6 +5,7 @@ package api_test
 // router serves the API.
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
@@ -499,6 +500,199 @@ func TestRoutingErrors(t *testing.T) {
 	if allow := resp.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "PUT") {
 		t.Errorf("405 Allow %q, want GET and PUT", allow)
 	}
+}
+
+// TestRouteErrorsWithoutCredentials checks that an unknown path gets a JSON
+// 404 and a known path asked with the wrong method a JSON 405 whose Allow
+// header lists the methods it takes (HEAD wherever GET is), before any
+// credentials are asked for, and that a path with a trailing slash is
+// unknown rather than redirected.
+func TestRouteErrorsWithoutCredentials(t *testing.T) {
+	a := newTestAPI(t, false)
+	tests := []struct {
+		method, path string
+		status       int
+		code         string
+		allow        string
+	}{
+		{"GET", "/nope", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api/nope", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api/me/", http.StatusNotFound, "not_found", ""},
+		{"POST", "/api/nope", http.StatusNotFound, "not_found", ""},
+		{"DELETE", "/api/settings", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD, PUT"},
+		{"POST", "/api/settings", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD, PUT"},
+		{"PUT", "/api/me", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
+		{"OPTIONS", "/api/me", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
+		{"POST", "/healthz", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
+		{"GET", "/webhooks", http.StatusMethodNotAllowed, "method_not_allowed", "POST"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			resp, body := a.call(t, tt.method, tt.path, nil, "")
+			wantJSONError(t, resp, body, tt.status, tt.code)
+			if allow := resp.Header.Get("Allow"); allow != tt.allow {
+				t.Errorf("Allow %q, want %q", allow, tt.allow)
+			}
+		})
+	}
+}
+
+// TestHeadIsServedByGet checks that every GET route answers HEAD with the
+// status and headers of GET and no body, credentials checked as for GET.
+func TestHeadIsServedByGet(t *testing.T) {
+	a := newTestAPI(t, false)
+	tests := []struct {
+		path   string
+		header map[string]string
+		status int
+	}{
+		{"/healthz", nil, http.StatusOK},
+		{"/api/me", auth(signedInstance(instanceA)), http.StatusOK},
+		{"/api/settings", auth(signedInstance(instanceA)), http.StatusOK},
+		{"/api/me", nil, http.StatusUnauthorized},
+		{"/api/nope", nil, http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		resp, body := a.call(t, "HEAD", tt.path, tt.header, "")
+		if resp.StatusCode != tt.status || body != "" {
+			t.Errorf("HEAD %s: status %d, body %q; want %d and no body", tt.path, resp.StatusCode, body, tt.status)
+		}
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("HEAD %s: Content-Type %q, want application/json", tt.path, ct)
+		}
+	}
+}
+
+// TestPreflightOnEveryPath checks that CORS preflight requests, which carry
+// no credentials, are answered for every path, known or not, before
+// authentication and routing.
+func TestPreflightOnEveryPath(t *testing.T) {
+	a := newTestAPI(t, false)
+	for _, path := range []string{"/api/me", "/api/settings", "/api/site", "/api/nope", "/healthz", "/webhooks"} {
+		t.Run(path, func(t *testing.T) {
+			resp, body := a.call(t, "OPTIONS", path, map[string]string{
+				"Origin":                         appOrigin,
+				"Access-Control-Request-Method":  "GET",
+				"Access-Control-Request-Headers": "authorization",
+			}, "")
+			if resp.StatusCode != http.StatusNoContent {
+				t.Errorf("status %d, want 204; body %s", resp.StatusCode, body)
+			}
+			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != appOrigin {
+				t.Errorf("Access-Control-Allow-Origin %q, want %q", got, appOrigin)
+			}
+			if got := resp.Header.Get("Access-Control-Max-Age"); got != "600" {
+				t.Errorf("Access-Control-Max-Age %q, want 600", got)
+			}
+		})
+	}
+}
+
+// TestAnswersAreNotCached checks that answers, successful or not, carry
+// the headers that keep them out of caches and content sniffing, and that
+// a simple request from the app's origin may read ETag.
+func TestAnswersAreNotCached(t *testing.T) {
+	a := newTestAPI(t, false)
+	h := auth(signedInstance(instanceA))
+	a.call(t, "PUT", "/api/settings", h, `{"a":1}`)
+	h["Origin"] = appOrigin
+	tests := []struct {
+		name, method, path string
+		header             map[string]string
+		status             int
+	}{
+		{"success", "GET", "/api/settings", h, http.StatusOK},
+		{"unauthorized", "GET", "/api/me", nil, http.StatusUnauthorized},
+		{"not found", "GET", "/api/nope", nil, http.StatusNotFound},
+		{"method not allowed", "DELETE", "/api/settings", nil, http.StatusMethodNotAllowed},
+		{"too large", "PUT", "/api/settings", h, http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := ""
+			if tt.status == http.StatusRequestEntityTooLarge {
+				body = strings.Repeat(" ", api.MaxBodyBytes+1)
+			}
+			resp, got := a.call(t, tt.method, tt.path, tt.header, body)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d; body %s", resp.StatusCode, tt.status, got)
+			}
+			if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control %q, want no-store", cc)
+			}
+			if n := resp.Header.Get("X-Content-Type-Options"); n != "nosniff" {
+				t.Errorf("X-Content-Type-Options %q, want nosniff", n)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type %q, want application/json", ct)
+			}
+		})
+	}
+	_, _ = a.call(t, "GET", "/api/settings", h, "")
+	resp, _ := a.call(t, "GET", "/api/settings", h, "")
+	if e := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(e, "Etag") && !strings.Contains(e, "ETag") {
+		t.Errorf("Access-Control-Expose-Headers %q, want ETag", e)
+	}
+}
+
+// panicOnPing is a store whose Ping panics, to make a handler panic.
+type panicOnPing struct{ store.Store }
+
+func (panicOnPing) Ping(context.Context) error { panic("ping exploded") }
+
+// refuseAll is an Authenticator that refuses every request.
+type refuseAll struct{}
+
+func (refuseAll) Authenticate(*http.Request) (wixauth.Identity, error) {
+	return wixauth.Identity{}, wixauth.ErrMissing
+}
+
+// lockedBuffer is a log destination that handlers may write to while the
+// test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestPanicIsJSON500 checks that a panic in a handler is logged and
+// answered with a JSON 500 that says nothing of it, and that the server
+// goes on serving.
+func TestPanicIsJSON500(t *testing.T) {
+	var logs lockedBuffer
+	srv := httptest.NewServer(api.New(api.Deps{
+		Logger:   slog.New(slog.NewJSONHandler(&logs, nil)),
+		Auth:     refuseAll{},
+		CORS:     cors.Policy{AppID: testAppID},
+		Store:    panicOnPing{Store: storetest.Open(t)},
+		Webhooks: http.NotFoundHandler(),
+	}))
+	t.Cleanup(srv.Close)
+	a := &testAPI{url: srv.URL}
+	for range 2 {
+		resp, body := a.call(t, "GET", "/healthz", nil, "")
+		wantJSONError(t, resp, body, http.StatusInternalServerError, "internal")
+		if strings.Contains(body, "exploded") {
+			t.Errorf("the answer tells of the panic: %s", body)
+		}
+	}
+	if !strings.Contains(logs.String(), "ping exploded") {
+		t.Errorf("the panic was not logged; logs:\n%s", logs.String())
+	}
+	resp, body := a.call(t, "GET", "/api/me", nil, "")
+	wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
 }
 
 func TestHealthz(t *testing.T) {

@@ -7,8 +7,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
-
-	"example.com/shop/internal/httpjson"
 )
 
 // recoverPanics turns a panic in a handler into a logged 500, so one bad
@@ -25,7 +23,7 @@ func recoverPanics(next http.Handler, log *slog.Logger) http.Handler {
 			}
 			log.ErrorContext(r.Context(), "panic serving request",
 				"method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			httpjson.Error(w, http.StatusInternalServerError, codeInternal, "internal error")
+			writeError(w, errInternal)
 		}()
 		next.ServeHTTP(w, r)
 	})
@@ -106,10 +104,9 @@ func routeErrors(mux *http.ServeMux) http.HandlerFunc {
 		}
 		if len(allowed) > 0 {
 			w.Header().Set("Allow", strings.Join(allowed, ", "))
-			httpjson.Error(w, http.StatusMethodNotAllowed, codeMethodNotAllowed,
-				fmt.Sprintf("%s does not allow %s", r.URL.Path, r.Method))
+			writeError(w, methodNotAllowed(r.Method, r.URL.Path))
 			return
 		}
-		httpjson.Error(w, http.StatusNotFound, codeNotFound, fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
+		writeError(w, notFound(r.Method, r.URL.Path))
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -94,9 +93,4 @@ func parseIfMatch(h string) (int64, error) {
 		return 0, fmt.Errorf(`If-Match %s: want the version from an ETag, such as "3"`, h)
 	}
 	return v, nil
-}
-
-// tooLargeMessage says what the body limit is.
-func tooLargeMessage(err *http.MaxBytesError) string {
-	return fmt.Sprintf("the request body is larger than %d bytes", err.Limit)
 }

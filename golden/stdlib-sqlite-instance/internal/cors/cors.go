@@ -133,12 +133,25 @@ func CheckOrigin(origin string) error {
 // header. Every answer carries "Vary: Origin". Credentials (cookies) are
 // not allowed: the API authenticates with the Authorization header.
 func Middleware(p Policy) func(http.Handler) http.Handler {
-	c := cors.New(cors.Options{
+	return New(p).Handler
+}
+
+// New returns the github.com/rs/cors handler that [Middleware] uses, for
+// routers whose middleware is not a func(http.Handler) http.Handler: call
+// its HandlerFunc to add the CORS headers, and answer a preflight request
+// (see [IsPreflight]) with 204 No Content without calling the route.
+func New(p Policy) *cors.Cors {
+	return cors.New(cors.Options{
 		AllowOriginFunc: p.Allowed,
 		AllowedMethods:  []string{http.MethodGet, http.MethodPut, http.MethodPost},
 		AllowedHeaders:  []string{"Authorization", "Content-Type", "If-Match"},
 		ExposedHeaders:  []string{"ETag"},
 		MaxAge:          maxAge,
 	})
-	return c.Handler
+}
+
+// IsPreflight reports whether r is a CORS preflight request: OPTIONS with
+// an Access-Control-Request-Method header.
+func IsPreflight(r *http.Request) bool {
+	return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 }

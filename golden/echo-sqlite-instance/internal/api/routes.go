@@ -1,0 +1,59 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v5"
+	"github.com/labstack/echo/v5/middleware"
+
+	"example.com/shop/internal/cors"
+)
+
+// New returns the API's handler, an Echo instance:
+//
+//	GET  /healthz        200 when the store answers, 503 when it does not
+//	GET  /api/me         the caller's verified identity
+//	GET  /api/settings   the caller's settings document
+//	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
+//	GET  /api/site       the caller's site, from Wix's Get App Instance API
+//	POST /webhooks       Wix webhooks (a JWT signed by Wix)
+//
+// Every request goes through request logging, panic recovery, CORS and a
+// body size limit, in that order; the /api group also needs an
+// authenticated caller. Handlers return errors; errorHandler answers every
+// one of them, and echo's own 404, 405 and 413, as JSON {"error": code,
+// "message": text}.
+func New(d Deps) http.Handler {
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+
+	e := echo.NewWithConfig(echo.Config{
+		Logger:           d.Logger,
+		HTTPErrorHandler: errorHandler(d.Logger),
+		// By default a group with middleware also routes every unknown
+		// path under its prefix through that middleware, which would ask
+		// for credentials before answering 404 or 405; here only matched
+		// routes do, as with every other router.
+		NoGroupAutoRegister404Routes: true,
+		// GET routes answer HEAD too, as net/http does; a wrong method,
+		// plain OPTIONS included, gets 405 with the same Allow header as
+		// with the other routers.
+		Router: echo.NewRouter(echo.RouterConfig{
+			AutoHandleHEAD:          true,
+			MethodNotAllowedHandler: methodNotAllowedHandler,
+			OptionsMethodHandler:    methodNotAllowedHandler,
+		}),
+	})
+	e.Use(logRequests(d.Logger))
+	e.Use(middleware.Recover())
+	e.Use(echo.WrapMiddleware(cors.Middleware(d.CORS)))
+	e.Use(middleware.BodyLimit(MaxBodyBytes))
+
+	e.GET("/healthz", h.healthz)
+	api := e.Group("/api", authenticate(d.Auth, d.Logger))
+	api.GET("/me", h.me)
+	api.GET("/settings", h.getSettings)
+	api.PUT("/settings", h.putSettings)
+	api.GET("/site", h.site)
+	e.POST("/webhooks", echo.WrapHandler(d.Webhooks))
+	return e
+}

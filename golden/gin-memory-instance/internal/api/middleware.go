@@ -1,0 +1,94 @@
+package api
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"example.com/shop/internal/cors"
+	"example.com/shop/internal/wixauth"
+)
+
+// recoverPanics is gin's recovery middleware answering a panic in a
+// handler with a logged JSON 500, so one bad request cannot take the
+// server down. It logs through slog instead of gin's writer.
+func recoverPanics(log *slog.Logger) gin.HandlerFunc {
+	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, v any) {
+		log.ErrorContext(c.Request.Context(), "panic serving request",
+			"method", c.Request.Method, "path", c.Request.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		abortWithError(c, errInternal)
+	})
+}
+
+// logRequests is gin middleware that logs one line per request: method,
+// path (never the query, which may carry credentials), status and
+// duration. Answers with status 500 and above are logged at Warn; the
+// others at Debug, since load balancers and hosting platforms keep access
+// logs of their own: set LOG_LEVEL=debug to see every request.
+func logRequests(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		status := c.Writer.Status()
+		level := slog.LevelDebug
+		if status >= http.StatusInternalServerError {
+			level = slog.LevelWarn
+		}
+		ctx := c.Request.Context()
+		if !log.Enabled(ctx, level) {
+			return
+		}
+		log.LogAttrs(ctx, level, "request",
+			slog.String("method", c.Request.Method),
+			slog.String("path", c.Request.URL.Path),
+			slog.Int("status", status),
+			slog.Duration("duration", time.Since(start)))
+	}
+}
+
+// allowCORS is gin middleware applying the CORS policy p (see package
+// cors): it adds the CORS headers for allowed origins and answers preflight
+// requests itself, for every path, before any route or authentication.
+func allowCORS(p cors.Policy) gin.HandlerFunc {
+	handler := cors.New(p)
+	return func(c *gin.Context) {
+		handler.HandlerFunc(c.Writer, c.Request)
+		if cors.IsPreflight(c.Request) {
+			c.AbortWithStatus(http.StatusNoContent)
+		}
+	}
+}
+
+// limitBody is gin middleware that bounds every request body; reading
+// past the limit fails with an *http.MaxBytesError, which handlers answer
+// with 413.
+func limitBody(limit int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		c.Next()
+	}
+}
+
+// authenticate is gin middleware that authenticates the request with a.
+// On success it puts the caller's Identity in the request's context (see
+// wixauth.FromContext); on failure it logs the reason at Info and answers
+// exactly as wixauth.Middleware does.
+func authenticate(a wixauth.Authenticator, log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := a.Authenticate(c.Request)
+		if err != nil {
+			log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request not authenticated",
+				slog.String("reason", err.Error()),
+				slog.String("path", c.Request.URL.Path))
+			status, code, message := wixauth.FailureResponse(err)
+			abortWithError(c, &apiError{Status: status, Code: code, Message: message})
+			return
+		}
+		c.Request = c.Request.WithContext(wixauth.WithIdentity(c.Request.Context(), id))
+		c.Next()
+	}
+}

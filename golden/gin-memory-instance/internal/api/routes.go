@@ -1,0 +1,52 @@
+package api
+
+import (
+	"net/http"
+	"os"
+
+	"github.com/gin-gonic/gin"
+)
+
+// New returns the API's handler, a gin Engine:
+//
+//	GET  /healthz        200 when the store answers, 503 when it does not
+//	GET  /api/me         the caller's verified identity
+//	GET  /api/settings   the caller's settings document
+//	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
+//	GET  /api/site       the caller's site, from Wix's Get App Instance API
+//	POST /webhooks       Wix webhooks (a JWT signed by Wix)
+//
+// Every request goes through panic recovery, request logging, CORS and a
+// body size limit, in that order; the /api group also needs an
+// authenticated caller. Every error is JSON {"error": code, "message":
+// text}, including 404 and 405; a body over MaxBodyBytes gets 413.
+//
+// Unless GIN_MODE says otherwise, New puts gin in release mode, which is
+// process-wide: the server logs through slog, not gin's debug output.
+func New(d Deps) http.Handler {
+	if os.Getenv(gin.EnvGinMode) == "" {
+		gin.SetMode(gin.ReleaseMode)
+	}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+
+	r := gin.New()
+	// Answer a known path with the wrong method 405 (with Allow), and do
+	// not redirect /api/me/ to /api/me: an unknown path is a 404, as with
+	// every other router.
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	r.Use(recoverPanics(d.Logger), logRequests(d.Logger), allowCORS(d.CORS), limitBody(MaxBodyBytes))
+	r.NoRoute(func(c *gin.Context) { abortWithError(c, notFound(c.Request.Method, c.Request.URL.Path)) })
+	r.NoMethod(func(c *gin.Context) { abortWithError(c, methodNotAllowed(c.Request.Method, c.Request.URL.Path)) })
+
+	// GET routes answer HEAD too, as net/http does.
+	getHead := []string{http.MethodGet, http.MethodHead}
+	r.Match(getHead, "/healthz", h.healthz)
+	api := r.Group("/api", authenticate(d.Auth, d.Logger))
+	api.Match(getHead, "/me", h.me)
+	api.Match(getHead, "/settings", h.getSettings)
+	api.PUT("/settings", h.putSettings)
+	api.Match(getHead, "/site", h.site)
+	r.POST("/webhooks", gin.WrapH(d.Webhooks))
+	return r
+}
