@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -26,6 +28,10 @@ const migrationLock = 0x77786d67 // "wxmg"
 // (replicas of the server) may share one database: every read-check-write
 // is a single statement or a transaction, so no process keeps state that
 // another could make stale.
+//
+// A context that ends while a statement runs cancels the statement on the
+// server, so a write that is still waiting (for a row lock, say) is
+// abandoned, not applied later; the call returns the context's error.
 type Postgres struct {
 	pool *pgxpool.Pool
 }
@@ -60,6 +66,14 @@ func OpenPostgres(ctx context.Context, dsn string, log *slog.Logger) (*Postgres,
 	if err != nil {
 		// pgx leaves passwords out of its parse errors.
 		return nil, fmt.Errorf("store: database URL: %w", err)
+	}
+	// When a context ends during a statement, ask the server to cancel the
+	// statement, and drop the connection only if the server has not answered
+	// within a second. pgx's default drops the connection at once, which
+	// leaves a statement waiting for a lock to go on running on the server,
+	// so a write the caller saw fail could still be applied later.
+	cfg.ConnConfig.BuildContextWatcherHandler = func(conn *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: conn, DeadlineDelay: time.Second}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

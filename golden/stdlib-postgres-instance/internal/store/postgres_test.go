@@ -205,6 +205,54 @@ func TestPostgresReplicasShareData(t *testing.T) {
 	}
 }
 
+// TestPostgresCancelWhileWaiting checks that a context ending while a
+// statement waits in PostgreSQL (here for a row lock another transaction
+// holds) stops the wait, and that the store stays usable afterwards.
+func TestPostgresCancelWhileWaiting(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.DatabaseURL(t)
+	st := mustOpenPostgres(t, dsn, nil)
+	if _, err := st.PutSettings(t.Context(), "inst", json.RawMessage(`{"a":1}`), 0); err != nil {
+		t.Fatal(err)
+	}
+
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	tx, err := conn.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(t.Context(), `SELECT 1 FROM settings WHERE instance_id = 'inst' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	_, err = st.PutSettings(ctx, "inst", json.RawMessage(`{"a":2}`), 0)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("PutSettings while the row is locked: err = %v, want context.DeadlineExceeded", err)
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("PutSettings took %v to give up", took)
+	}
+
+	if err := tx.Rollback(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Settings(t.Context(), "inst")
+	if err != nil {
+		t.Fatalf("Settings after the cancelled write: %v", err)
+	}
+	if got.Version != 1 || string(got.Doc) != `{"a":1}` {
+		t.Errorf("settings = version %d doc %s, want the cancelled write not applied", got.Version, got.Doc)
+	}
+}
+
 // proxy forwards TCP connections to the database until it is cut, standing
 // in for the network between the server and PostgreSQL.
 type proxy struct {
