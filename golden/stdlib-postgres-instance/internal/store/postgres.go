@@ -88,10 +88,13 @@ func OpenPostgres(ctx context.Context, dsn string, log *slog.Logger) (*Postgres,
 		pool.Close()
 		return nil, fmt.Errorf("store: migrations: %w", err)
 	}
-	if _, err := migratePostgres(ctx, pool, migrations, log); err != nil {
+	applied, err := migratePostgres(ctx, pool, migrations, log)
+	if err != nil {
 		pool.Close()
 		return nil, err
 	}
+	log.InfoContext(ctx, "store: connected to PostgreSQL", "migrations_applied", applied,
+		"max_conns", cfg.MaxConns)
 	return &Postgres{pool: pool}, nil
 }
 
