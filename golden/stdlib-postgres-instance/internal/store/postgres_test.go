@@ -24,10 +24,11 @@ import (
 )
 
 // These tests cover what only the PostgreSQL store has: connecting, the
-// migration runner with its advisory lock, several replicas on one
-// database, and a database that goes away. The behaviour every Store shares
-// is in store_test.go. Tests that need a server use storetest, which skips
-// them when TEST_DATABASE_URL is unset.
+// migration runner with its advisory lock and a failing migration, several
+// replicas on one database, cancelling a statement that waits, and a
+// database that goes away. The behaviour every Store shares is in
+// store_test.go. Tests that need a server use storetest, which skips them
+// when TEST_DATABASE_URL is unset.
 
 const appliedMsg = "store: migration applied"
 
@@ -113,6 +114,63 @@ func TestOpenPostgresMigratesOnce(t *testing.T) {
 	got, err := second.Settings(t.Context(), "inst")
 	if err != nil || string(got.Doc) != `{"kept":true}` {
 		t.Errorf("settings after reopening: %s, %v", got.Doc, err)
+	}
+}
+
+// TestOpenPostgresMigrationFails makes the first migration fail (a table it
+// creates is already there): the open fails naming the migration, leaves
+// neither its other tables nor its schema_migrations row behind, and once
+// the obstacle is gone the next open applies it.
+func TestOpenPostgresMigrationFails(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.DatabaseURL(t)
+	exec := func(sql string) {
+		t.Helper()
+		conn, err := pgx.Connect(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(t.Context(), sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	tableExists := func(name string) bool {
+		t.Helper()
+		conn, err := pgx.Connect(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		var exists bool
+		if err := conn.QueryRow(t.Context(), `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
+			t.Fatal(err)
+		}
+		return exists
+	}
+
+	exec(`CREATE TABLE settings (x int)`)
+	p, err := store.OpenPostgres(t.Context(), dsn, nil)
+	if err == nil {
+		p.Close()
+		t.Fatal("OpenPostgres succeeded although migration 0001 cannot apply")
+	}
+	if !strings.Contains(err.Error(), "0001_init.sql") {
+		t.Errorf("error %q does not name the failing migration", err)
+	}
+	if tableExists("instances") {
+		t.Error("table instances exists after its migration failed")
+	}
+	// schema_migrations is created in the failed migration's transaction.
+	if tableExists("schema_migrations") {
+		t.Errorf("schema_migrations exists after the first migration failed; it lists %v", appliedVersions(t, dsn))
+	}
+
+	exec(`DROP TABLE settings`)
+	var logs syncBuffer
+	mustOpenPostgres(t, dsn, slog.New(slog.NewTextHandler(&logs, nil)))
+	if got := logs.count(appliedMsg); got != 1 {
+		t.Errorf("open after the fix applied %d migrations, want 1", got)
 	}
 }
 
