@@ -65,7 +65,7 @@ func TestUsageErrors(t *testing.T) {
 		wantInErr string
 	}{
 		{"unknown router", []string{"new", "shop", "--yes", "--router", "gorilla"}, `invalid router "gorilla": valid values are stdlib, chi, gin, echo`},
-		{"unknown store", []string{"new", "shop", "--yes", "--store=mongo"}, `invalid store "mongo": valid values are sqlite, memory`},
+		{"unknown store", []string{"new", "shop", "--yes", "--store=mongo"}, `invalid store "mongo": valid values are sqlite, memory, postgres`},
 		{"unknown auth", []string{"new", "shop", "--yes", "--auth", "oauth"}, `invalid auth "oauth": valid values are instance`},
 		{"invalid module", []string{"new", "shop", "--yes", "--module", "example.com/my shop"}, `invalid module "example.com/my shop": use a Go module path`},
 		{"app id not a uuid", []string{"new", "shop", "--yes", "--app-id", "abc"}, `invalid app-id "abc": use the app ID from the Wix app dashboard, a UUID`},
@@ -77,7 +77,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown command", []string{"create", "shop"}, `unknown command "create"; commands are new, upgrade, diff, options, completion`},
 		{"missing answers file", []string{"new", "shop", "--answers", "nope.yaml"}, "read answers file: open nope.yaml"},
 		{"unknown answers key", []string{"new", "shop", "--answers", "bad.yaml"}, `bad.yaml: answers file: unknown key "colour"; valid keys are name, module`},
-		{"bad value in answers file", []string{"new", "shop", "--answers", "badstore.yaml"}, `invalid store "mongo": valid values are sqlite, memory`},
+		{"bad value in answers file", []string{"new", "shop", "--answers", "badstore.yaml"}, `invalid store "mongo": valid values are sqlite, memory, postgres`},
 		{"non-empty directory", []string{"new", "full", "--yes", "--app-id", appID}, "full: directory is not empty (it holds keep.txt); choose a new directory, or pass --force"},
 		{"unknown shell", []string{"completion", "tcsh"}, `invalid shell "tcsh": valid shells are bash, zsh, fish`},
 	}

@@ -15,6 +15,7 @@ var deps = map[string]string{
 	"github.com/go-chi/chi/v5":           "v5.5.0",
 	"github.com/go-json-experiment/json": "v1.27.2",
 	"github.com/golang-jwt/jwt/v5":       "v5.3.1",
+	"github.com/jackc/pgx/v5":            "v5.12.0",
 	"github.com/labstack/echo/v5":        "v5.4.4",
 	"github.com/rs/cors":                 "v1.11.1",
 	"golang.org/x/sync":                  "v0.25.0",

@@ -26,6 +26,7 @@ var goldenCases = []struct {
 	answers generator.Answers
 }{
 	{"stdlib-sqlite-instance", allOn("stdlib", "sqlite", "instance")},
+	{"stdlib-postgres-instance", allOn("stdlib", "postgres", "instance")},
 	{"stdlib-memory-instance-minimal", allOff("stdlib", "memory", "instance")},
 	{"chi-sqlite-instance", allOn("chi", "sqlite", "instance")},
 	{"gin-memory-instance", allOn("gin", "memory", "instance")},

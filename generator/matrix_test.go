@@ -22,7 +22,13 @@ import (
 // without cgo (the binary must be static) and go test with the race
 // detector, as the generated CI does. It prints one line per combination.
 // Run it with `make matrix`; it needs the Go module proxy or a warm module
-// cache, and gcc for -race.
+// cache, gcc for -race, and for the postgres combinations a PostgreSQL
+// server named by TEST_DATABASE_URL (.ci/run starts the machine's own).
+//
+// A skipped test counts as a failure: the generated projects skip only the
+// PostgreSQL tests, and only when TEST_DATABASE_URL is unset, so a skip means
+// a store suite did not run. For the same reason the postgres combinations
+// refuse to start without TEST_DATABASE_URL.
 func TestMatrix(t *testing.T) {
 	g := newGenerator(t)
 	root, err := os.MkdirTemp("", "wixgen-matrix-")
@@ -81,6 +87,10 @@ func TestMatrix(t *testing.T) {
 // checkProject generates one project and runs its checks, returning the
 // step that failed.
 func checkProject(ctx context.Context, g *generator.Generator, a generator.Answers, dir string) (string, error) {
+	if a.Store == "postgres" && os.Getenv(testDatabaseURL) == "" {
+		return "setup", fmt.Errorf("%s is not set, so the PostgreSQL store suite would be skipped; "+
+			"point it at a PostgreSQL database the tests may create schemas in (.ci/run uses %s)", testDatabaseURL, localPostgres)
+	}
 	p, err := g.Render(a)
 	if err != nil {
 		return "render", err
@@ -93,7 +103,6 @@ func checkProject(ctx context.Context, g *generator.Generator, a generator.Answe
 		{"gofmt", "-l", "."},
 		{"go", "vet", "./..."},
 		{"env", "CGO_ENABLED=0", "go", "build", "./..."},
-		{"go", "test", "-race", "-count=1", "./..."},
 	} {
 		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 		cmd.Dir = dir
@@ -105,5 +114,32 @@ func checkProject(ctx context.Context, g *generator.Generator, a generator.Answe
 			return strings.Join(args, " "), fmt.Errorf("%w\n%s", err, out)
 		}
 	}
+	const testStep = "go test -race -count=1 -json ./..."
+	cmd := exec.CommandContext(ctx, "go", "test", "-race", "-count=1", "-json", "./...")
+	cmd.Dir = dir
+	out, err := cmd.Output() // stderr: build failures, in the error
+	res, perr := readTestEvents(out)
+	switch {
+	case err != nil:
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		return testStep, fmt.Errorf("%w\n%s%s", err, res.output, stderr)
+	case perr != nil:
+		return testStep, perr
+	case len(res.skipped) > 0:
+		return testStep, fmt.Errorf("%d tests skipped, and the matrix counts a skip as a failure: %s\n%s",
+			len(res.skipped), strings.Join(res.skipped, ", "), res.output)
+	case res.passed[a.Module+"/internal/store"] == 0:
+		return testStep, fmt.Errorf("no test of the store package passed:\n%s", res.output)
+	}
 	return "", nil
 }
+
+// testDatabaseURL is the variable the generated projects' PostgreSQL tests
+// read; localPostgres is what .ci/run sets it to.
+const (
+	testDatabaseURL = "TEST_DATABASE_URL"
+	localPostgres   = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+)

@@ -114,6 +114,8 @@ var options = []Option{
 			{Value: "sqlite", Description: "SQLite file (modernc.org/sqlite, pure Go, no cgo), WAL mode; one server",
 				Traits: []string{TraitDatabaseURL, TraitDataFile}},
 			{Value: "memory", Description: "in-process maps; data is lost on restart (demos and tests)"},
+			{Value: "postgres", Description: "PostgreSQL (github.com/jackc/pgx/v5, a connection pool); several replicas can share it",
+				Traits: []string{TraitDatabaseURL}},
 		},
 		get: func(a *Answers) string { return a.Store },
 		set: func(a *Answers, v string) { a.Store = v },

@@ -27,7 +27,7 @@ func TestValidateNamesBadValueAndValidOnes(t *testing.T) {
 		{"app id not a uuid", func(a *Answers) { a.AppID = "my-app" }, "app-id", `invalid app-id "my-app": use the app ID from the Wix app dashboard`},
 		{"app id empty is fine", func(a *Answers) { a.AppID = "" }, "", ""},
 		{"unknown router", func(a *Answers) { a.Router = "gorilla" }, "router", `invalid router "gorilla": valid values are stdlib, chi, gin, echo`},
-		{"unknown store", func(a *Answers) { a.Store = "mongo" }, "store", `invalid store "mongo": valid values are sqlite, memory`},
+		{"unknown store", func(a *Answers) { a.Store = "mongo" }, "store", `invalid store "mongo": valid values are sqlite, memory, postgres`},
 		{"unknown auth", func(a *Answers) { a.Auth = "oauth" }, "auth", `invalid auth "oauth": valid values are instance`},
 	}
 	for _, tt := range tests {
@@ -59,7 +59,7 @@ func TestOptionSet(t *testing.T) {
 		{"webhooks", "1", "", func(a Answers) bool { return a.Webhooks }},
 		{"docker", "maybe", `invalid docker "maybe": valid values are true, false`, nil},
 		{"store", "memory", "", func(a Answers) bool { return a.Store == "memory" }},
-		{"store", "Memory", `invalid store "Memory": valid values are sqlite, memory`, nil},
+		{"store", "Memory", `invalid store "Memory": valid values are sqlite, memory, postgres`, nil},
 	}
 	for _, tt := range tests {
 		o, ok := LookupOption(tt.key)

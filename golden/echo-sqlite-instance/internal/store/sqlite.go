@@ -2,10 +2,8 @@ package store
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"database/sql"
-	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,21 +11,12 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"path"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
 )
-
-// migrationFiles holds the schema migrations. Each file is named
-// <version>_<description>.sql and is applied once, in version order.
-//
-//go:embed migrations/*.sql
-var migrationFiles embed.FS
 
 // sqlitePragmas configures every connection: write-ahead logging so readers
 // do not block the writer, a busy timeout instead of immediate SQLITE_BUSY
@@ -39,10 +28,6 @@ const sqlitePragmas = "_pragma=journal_mode(WAL)" +
 	"&_pragma=foreign_keys(1)" +
 	"&_pragma=synchronous(NORMAL)" +
 	"&_txlock=immediate"
-
-// timeLayout is RFC 3339 with a fixed number of fractional digits. Stored in
-// UTC, its text sorts in time order, so SQL can compare times as strings.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
 // SQLite is a Store kept in a single SQLite database file. It is safe for
 // concurrent use.
@@ -153,42 +138,6 @@ func createPrivateFile(file string) error {
 	return f.Close()
 }
 
-// migration is one schema change from the migrations directory.
-type migration struct {
-	version int64
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the *.sql files at the root of fsys, sorted by the
-// version number that starts each name.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "*.sql")
-	if err != nil {
-		return nil, err
-	}
-	migrations := make([]migration, 0, len(names))
-	for _, name := range names {
-		prefix, _, _ := strings.Cut(strings.TrimSuffix(name, ".sql"), "_")
-		version, err := strconv.ParseInt(prefix, 10, 64)
-		if err != nil || version <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive version number", name)
-		}
-		text, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		migrations = append(migrations, migration{version: version, name: path.Base(name), sql: string(text)})
-	}
-	slices.SortFunc(migrations, func(a, b migration) int { return cmp.Compare(a.version, b.version) })
-	for i := 1; i < len(migrations); i++ {
-		if migrations[i].version == migrations[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s have the same version", migrations[i-1].name, migrations[i].name)
-		}
-	}
-	return migrations, nil
-}
-
 // migrate applies, in version order, each migration in fsys that
 // schema_migrations does not list yet. Each migration runs in its own
 // transaction together with its schema_migrations row, so it is applied
@@ -240,20 +189,6 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration) (applied bool,
 		return false, err
 	}
 	return true, tx.Commit()
-}
-
-// formatTime renders t for storage; see timeLayout.
-func formatTime(t time.Time) string {
-	return t.UTC().Format(timeLayout)
-}
-
-// parseTime reads a time written by formatTime.
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
-	}
-	return t.UTC(), nil
 }
 
 // Settings implements Store.
