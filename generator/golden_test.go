@@ -27,6 +27,8 @@ var goldenCases = []struct {
 }{
 	{"stdlib-sqlite-instance", allOn("stdlib", "sqlite", "instance")},
 	{"stdlib-memory-instance-minimal", allOff("stdlib", "memory", "instance")},
+	{"stdlib-sqlite-token", allOn("stdlib", "sqlite", "token")},
+	{"stdlib-memory-both-minimal", allOff("stdlib", "memory", "both")},
 }
 
 // allOn is a project with every feature, named shop, with an app ID.
