@@ -477,13 +477,14 @@ func (b *breaker) admit(now time.Time) bool {
 func (b *breaker) failed(now time.Time) (opened bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.probing = false
+	if b.window == 0 {
+		// No window: stay closed, every request goes through, and every
+		// failure is news.
+		return true
+	}
 	opened = b.openUntil.IsZero()
 	b.openUntil = now.Add(b.window)
-	if b.window == 0 {
-		// No window: stay closed, every request goes through.
-		b.openUntil = time.Time{}
-	}
-	b.probing = false
 	return opened
 }
 

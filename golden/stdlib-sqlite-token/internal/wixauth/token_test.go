@@ -4,11 +4,13 @@
 package wixauth_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -139,6 +141,15 @@ func (f *fakeTokenInfo) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(reply.status)
 	io.WriteString(w, reply.body)
+}
+
+// hold makes later requests wait until the returned channel is closed.
+func (f *fakeTokenInfo) hold() chan<- struct{} {
+	gate := make(chan struct{})
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.gate = gate
+	return gate
 }
 
 // setReply changes the answer for later requests.
@@ -279,8 +290,7 @@ func TestTokenCheckerOneCallForConcurrentChecks(t *testing.T) {
 	t.Parallel()
 	clock := newTokenClock()
 	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", tokenAppID, tokenInstance, clock.Now().Add(time.Hour), false)}))
-	gate := make(chan struct{})
-	f.gate = gate
+	gate := f.hold()
 	c := newTokenChecker(t, f, wixauth.WithTokenClock(clock.Now), wixauth.WithTokenTimeout(5*time.Second))
 
 	const n = 50
@@ -398,8 +408,9 @@ func TestTokenCheckerFailFast(t *testing.T) {
 			clock := newTokenClock()
 			good := infoReply{status: 200, body: infoBody(true, "USER", tokenAppID, tokenInstance, clock.Now().Add(time.Hour), false)}
 			f := newFakeTokenInfo(t, always(good))
+			var logs bytes.Buffer // written by flights, read after they are done
 			c := newTokenChecker(t, f, wixauth.WithTokenClock(clock.Now), wixauth.WithTokenFailFast(5*time.Second),
-				wixauth.WithTokenTimeout(100*time.Millisecond))
+				wixauth.WithTokenTimeout(100*time.Millisecond), wixauth.WithTokenLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 			if _, err := c.Check(t.Context(), "cached-token"); err != nil {
 				t.Fatal(err)
 			}
@@ -438,6 +449,17 @@ func TestTokenCheckerFailFast(t *testing.T) {
 			if _, err := c.Check(t.Context(), "token-newer"); err != nil {
 				t.Fatalf("after recovery: %v", err)
 			}
+
+			logged := logs.String()
+			if n := strings.Count(logged, "level=WARN msg=\"wix token-info is failing"); n != 1 {
+				t.Errorf("%d warnings that token-info fails; want 1:\n%s", n, logged)
+			}
+			if n := strings.Count(logged, "level=INFO msg=\"wix token-info answers again\""); n != 1 {
+				t.Errorf("%d notes that token-info answers again; want 1:\n%s", n, logged)
+			}
+			if strings.Contains(logged, "token-1") || strings.Contains(logged, "cached-token") {
+				t.Errorf("log contains a token:\n%s", logged)
+			}
 		})
 	}
 }
@@ -448,8 +470,7 @@ func TestTokenCheckerCallerGivesUp(t *testing.T) {
 	t.Parallel()
 	clock := newTokenClock()
 	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", tokenAppID, tokenInstance, clock.Now().Add(time.Hour), false)}))
-	gate := make(chan struct{})
-	f.gate = gate
+	gate := f.hold()
 	c := newTokenChecker(t, f, wixauth.WithTokenClock(clock.Now), wixauth.WithTokenTimeout(5*time.Second))
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
