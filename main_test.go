@@ -66,7 +66,7 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"unknown router", []string{"new", "shop", "--yes", "--router", "gorilla"}, `invalid router "gorilla": valid values are stdlib, chi, gin, echo`},
 		{"unknown store", []string{"new", "shop", "--yes", "--store=mongo"}, `invalid store "mongo": valid values are sqlite, memory, postgres`},
-		{"unknown auth", []string{"new", "shop", "--yes", "--auth", "oauth"}, `invalid auth "oauth": valid values are instance`},
+		{"unknown auth", []string{"new", "shop", "--yes", "--auth", "oauth"}, `invalid auth "oauth": valid values are instance, token, both`},
 		{"invalid module", []string{"new", "shop", "--yes", "--module", "example.com/my shop"}, `invalid module "example.com/my shop": use a Go module path`},
 		{"app id not a uuid", []string{"new", "shop", "--yes", "--app-id", "abc"}, `invalid app-id "abc": use the app ID from the Wix app dashboard, a UUID`},
 		{"bad name", []string{"new", "x", "--yes", "--name", "My Shop"}, `invalid name "My Shop": use 1 to 64 characters`},

@@ -31,6 +31,9 @@ var goldenCases = []struct {
 	{"chi-sqlite-instance", allOn("chi", "sqlite", "instance")},
 	{"gin-memory-instance", allOn("gin", "memory", "instance")},
 	{"echo-sqlite-instance", allOn("echo", "sqlite", "instance")},
+	{"stdlib-sqlite-token", allOn("stdlib", "sqlite", "token")},
+	{"stdlib-memory-both-minimal", allOff("stdlib", "memory", "both")},
+	{"chi-postgres-both", allOn("chi", "postgres", "both")},
 }
 
 // allOn is a project with every feature, named shop, with an app ID.

@@ -125,7 +125,12 @@ var options = []Option{
 		Usage:  "how the backend authenticates the app's frontend",
 		Prompt: "Authentication",
 		Choices: []Choice{
-			{Value: "instance", Description: "signed app instance, verified locally with the app secret (HMAC-SHA256)"},
+			{Value: "instance", Description: "signed app instance, verified locally with the app secret (HMAC-SHA256)",
+				Traits: []string{TraitSignedInstance}},
+			{Value: "token", Description: "Wix access token, checked with Wix's token-info endpoint and cached until it expires",
+				Traits: []string{TraitAccessToken}},
+			{Value: "both", Description: "either: a signed instance is checked locally, anything else with token-info",
+				Traits: []string{TraitSignedInstance, TraitAccessToken}},
 		},
 		get: func(a *Answers) string { return a.Auth },
 		set: func(a *Answers, v string) { a.Auth = v },
@@ -153,6 +158,12 @@ const (
 	// TraitDataFile: the store keeps its data in a local file, which needs
 	// a directory (and, in a container, a volume).
 	TraitDataFile = "data_file"
+	// TraitSignedInstance: the backend accepts signed app instances, checked
+	// locally with the app secret.
+	TraitSignedInstance = "signed_instance"
+	// TraitAccessToken: the backend accepts Wix access tokens, checked with
+	// Wix's token-info endpoint.
+	TraitAccessToken = "access_token"
 )
 
 // traits returns every trait of every choice, true for those the answers

@@ -28,7 +28,7 @@ func TestValidateNamesBadValueAndValidOnes(t *testing.T) {
 		{"app id empty is fine", func(a *Answers) { a.AppID = "" }, "", ""},
 		{"unknown router", func(a *Answers) { a.Router = "gorilla" }, "router", `invalid router "gorilla": valid values are stdlib, chi, gin, echo`},
 		{"unknown store", func(a *Answers) { a.Store = "mongo" }, "store", `invalid store "mongo": valid values are sqlite, memory, postgres`},
-		{"unknown auth", func(a *Answers) { a.Auth = "oauth" }, "auth", `invalid auth "oauth": valid values are instance`},
+		{"unknown auth", func(a *Answers) { a.Auth = "oauth" }, "auth", `invalid auth "oauth": valid values are instance, token, both`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,17 +127,19 @@ func TestParseAnswersFile(t *testing.T) {
 
 func TestTraits(t *testing.T) {
 	tests := []struct {
-		store string
-		want  map[string]bool
+		store, auth string
+		want        map[string]bool
 	}{
-		{"sqlite", map[string]bool{TraitDatabaseURL: true, TraitDataFile: true}},
-		{"memory", map[string]bool{TraitDatabaseURL: false, TraitDataFile: false}},
+		{"sqlite", "instance", map[string]bool{TraitDatabaseURL: true, TraitDataFile: true, TraitSignedInstance: true, TraitAccessToken: false}},
+		{"memory", "instance", map[string]bool{TraitDatabaseURL: false, TraitDataFile: false, TraitSignedInstance: true, TraitAccessToken: false}},
+		{"sqlite", "token", map[string]bool{TraitDatabaseURL: true, TraitDataFile: true, TraitSignedInstance: false, TraitAccessToken: true}},
+		{"memory", "both", map[string]bool{TraitDatabaseURL: false, TraitDataFile: false, TraitSignedInstance: true, TraitAccessToken: true}},
 	}
 	for _, tt := range tests {
 		a := DefaultAnswers("shop")
-		a.Store = tt.store
+		a.Store, a.Auth = tt.store, tt.auth
 		if got := a.traits(); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("store %s: traits %v, want %v (every known trait, so templates can index any)", tt.store, got, tt.want)
+			t.Errorf("store %s, auth %s: traits %v, want %v (every known trait, so templates can index any)", tt.store, tt.auth, got, tt.want)
 		}
 	}
 }

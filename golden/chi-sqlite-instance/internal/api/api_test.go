@@ -50,10 +50,6 @@ type testAPI struct {
 // webhook key made for the test.
 func newTestAPI(t *testing.T, dev bool) *testAPI {
 	t.Helper()
-	verifier, err := wixauth.NewVerifier(testSecret, testAppID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	key := webhookKey(t)
 	wixClient, err := wix.New(wix.Config{BaseURL: fakeWix(t).URL, AppID: testAppID, AppSecret: testSecret, MaxRetries: -1})
 	if err != nil {
@@ -63,7 +59,7 @@ func newTestAPI(t *testing.T, dev bool) *testAPI {
 	log := slog.New(slog.DiscardHandler)
 	srv := httptest.NewServer(api.New(api.Deps{
 		Logger:   log,
-		Auth:     wixauth.NewInstanceAuthenticator(verifier),
+		Auth:     newAuthenticator(t, wixClient),
 		CORS:     cors.Policy{AppID: testAppID, Dev: dev},
 		Store:    st,
 		Wix:      wixClient,
@@ -88,8 +84,25 @@ func webhookKey(t *testing.T) *rsa.PrivateKey {
 	return key
 }
 
-// fakeWix answers Wix's token and Get App Instance endpoints as Wix
-// documents them; instance B's site is unknown to it.
+// newAuthenticator returns the Authenticator of this project's auth mode
+// (instance).
+func newAuthenticator(t *testing.T, wixClient *wix.Client) wixauth.Authenticator {
+	t.Helper()
+	verifier, err := wixauth.NewVerifier(testSecret, testAppID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wixauth.NewInstanceAuthenticator(verifier)
+}
+
+// credential is what the frontend sends for the site owner of instance id
+// in this auth mode: a signed instance.
+func credential(id string) string {
+	return signedInstance(id)
+}
+
+// fakeWix answers Wix's token and Get App Instance endpoints as
+// Wix documents them; instance B's site is unknown to it.
 func fakeWix(t *testing.T) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
@@ -171,7 +184,7 @@ func wantJSONError(t *testing.T, resp *http.Response, body string, status int, c
 
 func TestMe(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/me", auth(signedInstance(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/me", auth(credential(instanceA)), "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, body %s", resp.StatusCode, body)
 	}
@@ -234,7 +247,7 @@ func TestInvalidInstances(t *testing.T) {
 
 func TestBearerPrefixIsAccepted(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/me", auth("Bearer "+signedInstance(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/me", auth("Bearer "+credential(instanceA)), "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, body %s", resp.StatusCode, body)
 	}
@@ -290,7 +303,7 @@ func TestCORS(t *testing.T) {
 				t.Errorf("preflight Vary %q, want Origin", resp.Header.Values("Vary"))
 			}
 
-			header := auth(signedInstance(instanceA))
+			header := auth(credential(instanceA))
 			header["Origin"] = tt.origin
 			resp, body := a.call(t, "GET", "/api/me", header, "")
 			if resp.StatusCode != http.StatusOK {
@@ -323,7 +336,7 @@ func decodeSettings(t *testing.T, body string) settings {
 
 func TestSettingsRoundTrip(t *testing.T) {
 	a := newTestAPI(t, false)
-	h := auth(signedInstance(instanceA))
+	h := auth(credential(instanceA))
 
 	resp, body := a.call(t, "GET", "/api/settings", h, "")
 	if s := decodeSettings(t, body); resp.StatusCode != 200 || string(s.Doc) != "{}" || s.Version != 0 {
@@ -369,7 +382,7 @@ func TestSettingsRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := auth(signedInstance(instanceA))
+			h := auth(credential(instanceA))
 			if tt.ifMatch != "" {
 				h["If-Match"] = tt.ifMatch
 			}
@@ -386,7 +399,7 @@ func TestSettingsRejectsBadInput(t *testing.T) {
 // another's settings.
 func TestInstancesAreIsolated(t *testing.T) {
 	a := newTestAPI(t, false)
-	hA, hB := auth(signedInstance(instanceA)), auth(signedInstance(instanceB))
+	hA, hB := auth(credential(instanceA)), auth(credential(instanceB))
 	a.call(t, "PUT", "/api/settings", hA, `{"owner":"A"}`)
 
 	resp, body := a.call(t, "GET", "/api/settings", hB, "")
@@ -446,8 +459,8 @@ func TestWebhooks(t *testing.T) {
 	resp, body := a.call(t, "POST", "/webhooks", nil, a.webhook(t, otherKey, "AppRemoved", instanceA, now))
 	wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
 
-	a.call(t, "PUT", "/api/settings", auth(signedInstance(instanceA)), `{"a":1}`)
-	a.call(t, "PUT", "/api/settings", auth(signedInstance(instanceB)), `{"b":1}`)
+	a.call(t, "PUT", "/api/settings", auth(credential(instanceA)), `{"a":1}`)
+	a.call(t, "PUT", "/api/settings", auth(credential(instanceB)), `{"b":1}`)
 	for range 2 { // a repeated delivery changes nothing more
 		post("AppRemoved", removed)
 	}
@@ -470,7 +483,7 @@ func TestWebhooks(t *testing.T) {
 	// A reinstall, then the old AppRemoved delivered again, late: the new
 	// installation and its settings stay.
 	post("AppInstalled again", reinstalled)
-	a.call(t, "PUT", "/api/settings", auth(signedInstance(instanceA)), `{"a":2}`)
+	a.call(t, "PUT", "/api/settings", auth(credential(instanceA)), `{"a":2}`)
 	post("late AppRemoved", removed)
 	if _, err := a.store.Instance(ctx, instanceA); err != nil {
 		t.Errorf("a late AppRemoved removed the new installation: %v", err)
@@ -482,20 +495,20 @@ func TestWebhooks(t *testing.T) {
 
 func TestSite(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/site", auth(signedInstance(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/site", auth(credential(instanceA)), "")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"siteDisplayName":"My Shop"`) {
 		t.Fatalf("GET /api/site: %d %s", resp.StatusCode, body)
 	}
-	resp, body = a.call(t, "GET", "/api/site", auth(signedInstance(instanceB)), "")
+	resp, body = a.call(t, "GET", "/api/site", auth(credential(instanceB)), "")
 	wantJSONError(t, resp, body, http.StatusBadGateway, "wix_error")
 }
 
 func TestRoutingErrors(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/nope", auth(signedInstance(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/nope", auth(credential(instanceA)), "")
 	wantJSONError(t, resp, body, http.StatusNotFound, "not_found")
 
-	resp, body = a.call(t, "DELETE", "/api/settings", auth(signedInstance(instanceA)), "")
+	resp, body = a.call(t, "DELETE", "/api/settings", auth(credential(instanceA)), "")
 	wantJSONError(t, resp, body, http.StatusMethodNotAllowed, "method_not_allowed")
 	if allow := resp.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "PUT") {
 		t.Errorf("405 Allow %q, want GET and PUT", allow)

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -14,7 +15,6 @@ import (
 	"testing"
 
 	"example.com/shop/internal/wixauth"
-	"example.com/shop/internal/wixauth/wixauthtest"
 )
 
 // authFunc is an Authenticator made of a function.
@@ -22,57 +22,61 @@ type authFunc func(r *http.Request) (wixauth.Identity, error)
 
 func (f authFunc) Authenticate(r *http.Request) (wixauth.Identity, error) { return f(r) }
 
+func TestFailureResponse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		err         error
+		wantStatus  int
+		wantCode    string
+		wantMessage string
+	}{
+		{wixauth.ErrMissing, 401, "unauthorized", "missing app instance"},
+		{wixauth.ErrMalformed, 401, "unauthorized", "invalid app instance"},
+		{wixauth.ErrWrongApp, 401, "unauthorized", "invalid app instance"},
+		{wixauth.ErrTooLarge, 401, "unauthorized", "invalid app instance"},
+		{wixauth.ErrAnonymous, 401, "unauthorized", "a signed-in Wix user is required"},
+		{wixauth.ErrSignature, 401, "unauthorized", "invalid app instance"},
+		{fmt.Errorf("%w: some detail", wixauth.ErrMalformed), 401, "unauthorized", "invalid app instance"},
+		{errors.New("something else"), 401, "unauthorized", "authentication failed"},
+	}
+	for _, tc := range tests {
+		status, code, message := wixauth.FailureResponse(tc.err)
+		if status != tc.wantStatus || code != tc.wantCode || message != tc.wantMessage {
+			t.Errorf("FailureResponse(%v) = %d, %q, %q; want %d, %q, %q",
+				tc.err, status, code, message, tc.wantStatus, tc.wantCode, tc.wantMessage)
+		}
+	}
+}
+
 func TestMiddleware(t *testing.T) {
 	t.Parallel()
-	valid := wixauthtest.SignRaw(testSecret, testPayload)
-	sig, payload := splitInstance(t, valid)
-	tampered := sig + "." + payload[:10] + string(payload[10]^1) + payload[11:]
-	anonymous := wixauthtest.SignInstance(testSecret, map[string]any{
-		"instanceId": "6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e",
-		"appDefId":   testAppID,
-		"aid":        "7c6b5a49-3827-4165-9e8d-7c6b5a493827",
-	})
-	instanceAuth := wixauth.NewInstanceAuthenticator(newVerifier(t, testAppID))
+	const credential = "the-credential-7f3a"
+	good := wixauth.Identity{InstanceID: "instance-1", UserID: "user-1", Permissions: "OWNER"}
 	tests := []struct {
-		name          string
-		auth          wixauth.Authenticator
-		header        string
-		wantStatus    int
-		wantMessage   string // for 401
-		wantLogReason string // for 401
+		name       string
+		err        error // what the Authenticator returns
+		wantStatus int
+		wantLevel  string
 	}{
-		{name: "valid", auth: instanceAuth, header: valid, wantStatus: http.StatusOK},
-		{name: "valid with Bearer", auth: instanceAuth, header: "Bearer " + valid, wantStatus: http.StatusOK},
-		{
-			name: "missing", auth: instanceAuth, wantStatus: http.StatusUnauthorized,
-			wantMessage: "missing app instance", wantLogReason: wixauth.ErrMissing.Error(),
-		},
-		{
-			name: "tampered", auth: instanceAuth, header: tampered, wantStatus: http.StatusUnauthorized,
-			wantMessage: "invalid app instance", wantLogReason: wixauth.ErrSignature.Error(),
-		},
-		{
-			name: "malformed", auth: instanceAuth, header: "Bearer " + sig, wantStatus: http.StatusUnauthorized,
-			wantMessage: "invalid app instance", wantLogReason: wixauth.ErrMalformed.Error(),
-		},
-		{
-			name: "anonymous", auth: instanceAuth, header: anonymous, wantStatus: http.StatusUnauthorized,
-			wantMessage: "a signed-in Wix user is required", wantLogReason: wixauth.ErrAnonymous.Error(),
-		},
-		{
-			name: "other authenticator error",
-			auth: authFunc(func(*http.Request) (wixauth.Identity, error) {
-				return wixauth.Identity{}, errors.New("token expired")
-			}),
-			header: "whatever", wantStatus: http.StatusUnauthorized,
-			wantMessage: "authentication failed", wantLogReason: "token expired",
-		},
+		{name: "accepted", wantStatus: http.StatusOK},
+		{name: "refused", err: fmt.Errorf("%w: some reason", wixauth.ErrMalformed), wantStatus: http.StatusUnauthorized, wantLevel: "level=INFO"},
+		{name: "missing", err: wixauth.ErrMissing, wantStatus: http.StatusUnauthorized, wantLevel: "level=INFO"},
+		{name: "other error", err: errors.New("token expired"), wantStatus: http.StatusUnauthorized, wantLevel: "level=INFO"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var logs bytes.Buffer
 			log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			auth := authFunc(func(r *http.Request) (wixauth.Identity, error) {
+				if got := r.Header.Get("Authorization"); got != credential {
+					t.Errorf("Authenticator saw Authorization %q", got)
+				}
+				if tc.err != nil {
+					return wixauth.Identity{}, tc.err
+				}
+				return good, nil
+			})
 			var called bool
 			var gotID wixauth.Identity
 			var gotOK bool
@@ -81,23 +85,18 @@ func TestMiddleware(t *testing.T) {
 				gotID, gotOK = wixauth.FromContext(r.Context())
 				w.WriteHeader(http.StatusOK)
 			})
-			h := wixauth.Middleware(tc.auth, log)(next)
+			h := wixauth.Middleware(auth, log)(next)
 			r := httptest.NewRequest(http.MethodGet, "/api/settings?x=1", nil)
-			if tc.header != "" {
-				r.Header.Set("Authorization", tc.header)
-			}
+			r.Header.Set("Authorization", credential)
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 
 			if w.Code != tc.wantStatus {
 				t.Fatalf("status = %d; want %d", w.Code, tc.wantStatus)
 			}
-			if tc.wantStatus == http.StatusOK {
-				if !called || !gotOK {
-					t.Fatalf("next called = %v, identity in context = %v; want both", called, gotOK)
-				}
-				if gotID.InstanceID != testInstance().InstanceID || gotID.Instance == nil {
-					t.Errorf("identity = %+v", gotID)
+			if tc.err == nil {
+				if !called || !gotOK || gotID != good {
+					t.Fatalf("next called = %v, identity in context = %+v, %v; want %+v", called, gotID, gotOK, good)
 				}
 				if logs.Len() != 0 {
 					t.Errorf("logged on success: %s", logs.String())
@@ -122,21 +121,21 @@ func TestMiddleware(t *testing.T) {
 			if err := dec.Decode(&body); err != nil {
 				t.Fatalf("decoding body: %v", err)
 			}
-			want := map[string]string{"error": "unauthorized", "message": tc.wantMessage}
-			if len(body) != len(want) || body["error"] != want["error"] || body["message"] != want["message"] {
-				t.Errorf("body = %v; want %v", body, want)
+			_, wantCode, wantMessage := wixauth.FailureResponse(tc.err)
+			if len(body) != 2 || body["error"] != wantCode || body["message"] != wantMessage {
+				t.Errorf("body = %v; want error %q, message %q", body, wantCode, wantMessage)
 			}
 
 			logged := logs.String()
-			for _, part := range []string{"level=INFO", "path=/api/settings", tc.wantLogReason} {
+			for _, part := range []string{tc.wantLevel, "path=/api/settings", tc.err.Error()} {
 				if !strings.Contains(logged, part) {
 					t.Errorf("log %q does not contain %q", logged, part)
 				}
 			}
-			if tc.header != "" && strings.Contains(logged, strings.TrimPrefix(tc.header, "Bearer ")) {
+			if strings.Contains(logged, credential) {
 				t.Errorf("log %q contains the credential", logged)
 			}
-			if strings.Contains(w.Body.String(), sig) {
+			if strings.Contains(w.Body.String(), credential) {
 				t.Error("response contains the credential")
 			}
 		})
@@ -145,7 +144,8 @@ func TestMiddleware(t *testing.T) {
 
 func TestMiddlewareNilLogger(t *testing.T) {
 	t.Parallel()
-	h := wixauth.Middleware(wixauth.NewInstanceAuthenticator(newVerifier(t, testAppID)), nil)(
+	refuse := authFunc(func(*http.Request) (wixauth.Identity, error) { return wixauth.Identity{}, wixauth.ErrMissing })
+	h := wixauth.Middleware(refuse, nil)(
 		http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 			t.Error("next called")
 		}))
@@ -154,4 +154,14 @@ func TestMiddlewareNilLogger(t *testing.T) {
 	if w.Code != http.StatusUnauthorized {
 		t.Fatalf("status = %d; want 401", w.Code)
 	}
+}
+
+func TestMiddlewareNilAuthenticator(t *testing.T) {
+	t.Parallel()
+	defer func() {
+		if recover() == nil {
+			t.Error("Middleware(nil) did not panic")
+		}
+	}()
+	wixauth.Middleware(nil, nil)
 }

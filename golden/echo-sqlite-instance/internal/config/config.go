@@ -35,7 +35,8 @@ const (
 type Config struct {
 	// AppID is the Wix app ID (WIX_APP_ID, default DefaultAppID), lower-cased.
 	AppID string
-	// AppSecret is the app secret key (WIX_APP_SECRET) that signs app instances.
+	// AppSecret is the app secret key (WIX_APP_SECRET) that signs app
+	// instances; the Wix client also uses it to get access tokens.
 	AppSecret string
 	// PublicKeyPEM is the app's webhook public key as given in WIX_PUBLIC_KEY:
 	// PEM text, possibly with literal "\n" sequences instead of line breaks.

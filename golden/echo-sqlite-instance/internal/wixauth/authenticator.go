@@ -4,6 +4,7 @@
 package wixauth
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -16,54 +17,53 @@ type Authenticator interface {
 	Authenticate(r *http.Request) (Identity, error)
 }
 
-// InstanceAuthenticator reads the signed instance from the Authorization
-// header (raw, or with a "Bearer " prefix), verifies it, and rejects
-// instances that name no Wix user (anonymous visitors) with ErrAnonymous.
-type InstanceAuthenticator struct {
-	v *Verifier
-}
+// Errors returned by this package. Returned errors wrap one of them with a
+// short reason that never contains the credential; test with [errors.Is].
+var (
+	// ErrMissing means the request carried no credential.
+	ErrMissing = errors.New("wixauth: missing credential")
+	// ErrMalformed means the credential, or the Authorization header that
+	// carries it, is not well-formed.
+	ErrMalformed = errors.New("wixauth: malformed credential")
+	// ErrWrongApp means the credential was issued for another app.
+	ErrWrongApp = errors.New("wixauth: credential issued for another app")
+	// ErrTooLarge means the credential is longer than 4096 bytes.
+	ErrTooLarge = errors.New("wixauth: credential too large")
+	// ErrAnonymous means the credential names no Wix user: a site visitor
+	// or member, not the site's owner or a collaborator in the dashboard.
+	ErrAnonymous = errors.New("wixauth: no Wix user in the credential")
+)
 
-// NewInstanceAuthenticator returns an InstanceAuthenticator that verifies
-// instances with v. It panics if v is nil.
-func NewInstanceAuthenticator(v *Verifier) *InstanceAuthenticator {
-	if v == nil {
-		panic("wixauth: nil Verifier")
-	}
-	return &InstanceAuthenticator{v: v}
-}
+// maxCredentialLen is the longest credential accepted, in bytes.
+const maxCredentialLen = 4096
 
-// Authenticate implements [Authenticator]. Errors wrap [ErrMissing] when
-// there is no instance, [ErrAnonymous] for anonymous visitors, or one of the
-// errors of [Verifier.Verify].
-func (a *InstanceAuthenticator) Authenticate(r *http.Request) (Identity, error) {
+// readCredential returns the credential in the request's Authorization
+// header: the value as is, or after a "Bearer " prefix (in any case). Errors
+// wrap [ErrMissing], [ErrMalformed] or [ErrTooLarge].
+func readCredential(r *http.Request) (string, error) {
 	values := r.Header.Values("Authorization")
 	if len(values) > 1 {
-		return Identity{}, fmt.Errorf("%w: more than one Authorization header", ErrMalformed)
+		return "", fmt.Errorf("%w: more than one Authorization header", ErrMalformed)
 	}
 	raw := ""
 	if len(values) == 1 {
 		raw = strings.TrimSpace(values[0])
 	}
-	// Wix pages send the instance as is; accept the Bearer scheme as well.
+	// Wix pages send the credential as is; accept the Bearer scheme as well.
 	const bearer = "Bearer"
 	if len(raw) >= len(bearer) && strings.EqualFold(raw[:len(bearer)], bearer) &&
 		(len(raw) == len(bearer) || raw[len(bearer)] == ' ') {
 		raw = strings.TrimLeft(raw[len(bearer):], " ")
 	}
-	if raw == "" {
-		return Identity{}, fmt.Errorf("%w: no instance in the Authorization header", ErrMissing)
+	switch {
+	case raw == "":
+		return "", fmt.Errorf("%w: nothing in the Authorization header", ErrMissing)
+	case len(raw) > maxCredentialLen:
+		return "", fmt.Errorf("%w: longer than %d bytes", ErrTooLarge, maxCredentialLen)
+	case strings.ContainsAny(raw, " \t"):
+		// Another scheme ("Basic ...") or a Bearer glued to the credential
+		// with something after a space: neither is a Wix credential.
+		return "", fmt.Errorf("%w: not a single credential", ErrMalformed)
 	}
-	inst, err := a.v.Verify(raw)
-	if err != nil {
-		return Identity{}, err
-	}
-	if inst.Anonymous() {
-		return Identity{}, fmt.Errorf("%w: instance has no Wix user", ErrAnonymous)
-	}
-	return Identity{
-		InstanceID:  inst.InstanceID,
-		UserID:      inst.UID,
-		Permissions: inst.Permissions,
-		Instance:    &inst,
-	}, nil
+	return raw, nil
 }

@@ -45,7 +45,9 @@
 // repeating the HMAC and the JSON decoding.
 //
 // [InstanceAuthenticator] reads the instance from the Authorization header
-// and additionally refuses anonymous visitors, and [Middleware] turns any
-// [Authenticator] into HTTP middleware that stores the caller's [Identity] in
-// the request context.
+// and additionally refuses anonymous visitors.
+//
+// [Middleware] turns any [Authenticator] into HTTP middleware that stores
+// the caller's [Identity] in the request context, and [FailureResponse]
+// says how a failure is answered.
 package wixauth

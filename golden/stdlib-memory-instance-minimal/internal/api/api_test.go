@@ -41,10 +41,6 @@ type testAPI struct {
 // newTestAPI serves the API over HTTP with a real store and a fake Wix.
 func newTestAPI(t *testing.T, dev bool) *testAPI {
 	t.Helper()
-	verifier, err := wixauth.NewVerifier(testSecret, testAppID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	wixClient, err := wix.New(wix.Config{BaseURL: fakeWix(t).URL, AppID: testAppID, AppSecret: testSecret, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +49,7 @@ func newTestAPI(t *testing.T, dev bool) *testAPI {
 	log := slog.New(slog.DiscardHandler)
 	srv := httptest.NewServer(api.New(api.Deps{
 		Logger: log,
-		Auth:   wixauth.NewInstanceAuthenticator(verifier),
+		Auth:   newAuthenticator(t, wixClient),
 		CORS:   cors.Policy{AppID: testAppID, Dev: dev},
 		Store:  st,
 		Wix:    wixClient,
@@ -62,8 +58,25 @@ func newTestAPI(t *testing.T, dev bool) *testAPI {
 	return &testAPI{url: srv.URL, store: st}
 }
 
-// fakeWix answers Wix's token and Get App Instance endpoints as Wix
-// documents them; instance B's site is unknown to it.
+// newAuthenticator returns the Authenticator of this project's auth mode
+// (instance).
+func newAuthenticator(t *testing.T, wixClient *wix.Client) wixauth.Authenticator {
+	t.Helper()
+	verifier, err := wixauth.NewVerifier(testSecret, testAppID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wixauth.NewInstanceAuthenticator(verifier)
+}
+
+// credential is what the frontend sends for the site owner of instance id
+// in this auth mode: a signed instance.
+func credential(id string) string {
+	return signedInstance(id)
+}
+
+// fakeWix answers Wix's token and Get App Instance endpoints as
+// Wix documents them; instance B's site is unknown to it.
 func fakeWix(t *testing.T) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
@@ -145,7 +158,7 @@ func wantJSONError(t *testing.T, resp *http.Response, body string, status int, c
 
 func TestMe(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/me", auth(signedInstance(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/me", auth(credential(instanceA)), "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, body %s", resp.StatusCode, body)
 	}
@@ -208,7 +221,7 @@ func TestInvalidInstances(t *testing.T) {
 
 func TestBearerPrefixIsAccepted(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/me", auth("Bearer "+signedInstance(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/me", auth("Bearer "+credential(instanceA)), "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, body %s", resp.StatusCode, body)
 	}
@@ -264,7 +277,7 @@ func TestCORS(t *testing.T) {
 				t.Errorf("preflight Vary %q, want Origin", resp.Header.Values("Vary"))
 			}
 
-			header := auth(signedInstance(instanceA))
+			header := auth(credential(instanceA))
 			header["Origin"] = tt.origin
 			resp, body := a.call(t, "GET", "/api/me", header, "")
 			if resp.StatusCode != http.StatusOK {
@@ -297,7 +310,7 @@ func decodeSettings(t *testing.T, body string) settings {
 
 func TestSettingsRoundTrip(t *testing.T) {
 	a := newTestAPI(t, false)
-	h := auth(signedInstance(instanceA))
+	h := auth(credential(instanceA))
 
 	resp, body := a.call(t, "GET", "/api/settings", h, "")
 	if s := decodeSettings(t, body); resp.StatusCode != 200 || string(s.Doc) != "{}" || s.Version != 0 {
@@ -343,7 +356,7 @@ func TestSettingsRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := auth(signedInstance(instanceA))
+			h := auth(credential(instanceA))
 			if tt.ifMatch != "" {
 				h["If-Match"] = tt.ifMatch
 			}
@@ -360,7 +373,7 @@ func TestSettingsRejectsBadInput(t *testing.T) {
 // another's settings.
 func TestInstancesAreIsolated(t *testing.T) {
 	a := newTestAPI(t, false)
-	hA, hB := auth(signedInstance(instanceA)), auth(signedInstance(instanceB))
+	hA, hB := auth(credential(instanceA)), auth(credential(instanceB))
 	a.call(t, "PUT", "/api/settings", hA, `{"owner":"A"}`)
 
 	resp, body := a.call(t, "GET", "/api/settings", hB, "")
@@ -376,20 +389,20 @@ func TestInstancesAreIsolated(t *testing.T) {
 
 func TestSite(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/site", auth(signedInstance(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/site", auth(credential(instanceA)), "")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"siteDisplayName":"My Shop"`) {
 		t.Fatalf("GET /api/site: %d %s", resp.StatusCode, body)
 	}
-	resp, body = a.call(t, "GET", "/api/site", auth(signedInstance(instanceB)), "")
+	resp, body = a.call(t, "GET", "/api/site", auth(credential(instanceB)), "")
 	wantJSONError(t, resp, body, http.StatusBadGateway, "wix_error")
 }
 
 func TestRoutingErrors(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/nope", auth(signedInstance(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/nope", auth(credential(instanceA)), "")
 	wantJSONError(t, resp, body, http.StatusNotFound, "not_found")
 
-	resp, body = a.call(t, "DELETE", "/api/settings", auth(signedInstance(instanceA)), "")
+	resp, body = a.call(t, "DELETE", "/api/settings", auth(credential(instanceA)), "")
 	wantJSONError(t, resp, body, http.StatusMethodNotAllowed, "method_not_allowed")
 	if allow := resp.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "PUT") {
 		t.Errorf("405 Allow %q, want GET and PUT", allow)

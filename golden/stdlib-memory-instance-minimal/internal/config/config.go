@@ -34,7 +34,8 @@ const (
 type Config struct {
 	// AppID is the Wix app ID (WIX_APP_ID, default DefaultAppID), lower-cased.
 	AppID string
-	// AppSecret is the app secret key (WIX_APP_SECRET) that signs app instances.
+	// AppSecret is the app secret key (WIX_APP_SECRET) that signs app
+	// instances; the Wix client also uses it to get access tokens.
 	AppSecret string
 	// Port is the TCP port to listen on (PORT, default 8080).
 	Port int

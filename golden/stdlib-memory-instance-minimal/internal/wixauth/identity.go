@@ -7,10 +7,15 @@ import "context"
 
 // Identity is who made a request, whatever the credential.
 type Identity struct {
-	InstanceID  string
-	UserID      string    // uid (Wix user) when known
-	Permissions string    // e.g. "OWNER"
-	Instance    *Instance // set when authenticated with a signed instance
+	// InstanceID is the app instance (one installation on one site).
+	InstanceID string
+	// UserID is the Wix user, when known.
+	UserID string
+	// Permissions is the user's role on the site, e.g. "OWNER", when known
+	// (a signed instance tells it; an access token does not).
+	Permissions string
+	// Instance is set when the caller sent a signed instance.
+	Instance *Instance
 }
 
 // identityKey is the context key under which WithIdentity stores an Identity.

@@ -42,29 +42,13 @@ func (i Instance) Anonymous() bool {
 	return i.UID == ""
 }
 
-// Errors returned by this package. Returned errors wrap one of them with a
-// short reason that never contains the credential; test with [errors.Is].
-var (
-	// ErrMissing means the request carried no app instance.
-	ErrMissing = errors.New("wixauth: missing app instance")
-	// ErrMalformed means the instance is not well-formed: no '.', an empty
-	// part, bad base64, a signature of the wrong length, or a payload that
-	// is not an acceptable JSON object.
-	ErrMalformed = errors.New("wixauth: malformed app instance")
-	// ErrSignature means the signature does not match the payload.
-	ErrSignature = errors.New("wixauth: invalid app instance signature")
-	// ErrWrongApp means the instance was issued for another app.
-	ErrWrongApp = errors.New("wixauth: app instance issued for another app")
-	// ErrTooLarge means the instance is longer than 4096 bytes.
-	ErrTooLarge = errors.New("wixauth: app instance too large")
-	// ErrAnonymous means the instance names no Wix user: an anonymous site
-	// visitor, not the site's owner or a collaborator.
-	ErrAnonymous = errors.New("wixauth: no Wix user in the app instance")
-)
+// ErrSignature means the signature of a signed instance does not match its
+// payload. The errors every credential can have are in authenticator.go.
+var ErrSignature = errors.New("wixauth: invalid app instance signature")
 
 const (
 	// maxInstanceLen is the longest signed instance accepted, in bytes.
-	maxInstanceLen = 4096
+	maxInstanceLen = maxCredentialLen
 	// signatureLen is the size of an HMAC-SHA256 signature.
 	signatureLen = sha256.Size
 	// maxPayloadLen bounds the decoded payload: the payload text is at most

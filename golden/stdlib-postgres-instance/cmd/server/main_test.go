@@ -81,11 +81,11 @@ func TestServerAnswersAndShutsDown(t *testing.T) {
 	go func() { done <- run(ctx, func(k string) string { return env[k] }, &logs, ln) }()
 	base := "http://" + ln.Addr().String()
 
-	get := func(path, instance string) (int, string) {
+	get := func(path, credential string) (int, string) {
 		t.Helper()
 		req, _ := http.NewRequest("GET", base+path, nil)
-		if instance != "" {
-			req.Header.Set("Authorization", instance)
+		if credential != "" {
+			req.Header.Set("Authorization", credential)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -95,17 +95,17 @@ func TestServerAnswersAndShutsDown(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(body)
 	}
-	instance := wixauthtest.SignInstance(testSecret, map[string]any{
+	credential := wixauthtest.SignInstance(testSecret, map[string]any{
 		"instanceId": "6a5f1c9e-7b3d-4c2a-9e1f-0d8b7a6c5e4f", "appDefId": testAppID, "uid": "user-1", "permissions": "OWNER",
 	})
 	if code, body := get("/healthz", ""); code != http.StatusOK {
 		t.Errorf("GET /healthz: %d %s", code, body)
 	}
-	if code, body := get("/api/me", instance); code != http.StatusOK || !strings.Contains(body, "6a5f1c9e") {
-		t.Errorf("GET /api/me with an instance: %d %s", code, body)
+	if code, body := get("/api/me", credential); code != http.StatusOK || !strings.Contains(body, "6a5f1c9e") {
+		t.Errorf("GET /api/me with a credential: %d %s", code, body)
 	}
 	if code, body := get("/api/me", ""); code != http.StatusUnauthorized {
-		t.Errorf("GET /api/me without an instance: %d %s", code, body)
+		t.Errorf("GET /api/me without a credential: %d %s", code, body)
 	}
 
 	stop()
@@ -117,7 +117,7 @@ func TestServerAnswersAndShutsDown(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("server did not shut down")
 	}
-	if l := logs.String(); strings.Contains(l, testSecret) || strings.Contains(l, instance) {
+	if l := logs.String(); strings.Contains(l, testSecret) || strings.Contains(l, credential) {
 		t.Errorf("logs contain a secret or a credential:\n%s", l)
 	}
 }

@@ -15,8 +15,8 @@ func TestIdentityContext(t *testing.T) {
 	if id, ok := wixauth.FromContext(context.Background()); ok {
 		t.Fatalf("FromContext(empty) = %+v, true; want false", id)
 	}
-	inst := &wixauth.Instance{InstanceID: "i1", UID: "u1", Permissions: "OWNER"}
-	want := wixauth.Identity{InstanceID: "i1", UserID: "u1", Permissions: "OWNER", Instance: inst}
+	want := wixauth.Identity{InstanceID: "i1", UserID: "u1", Permissions: "OWNER"}
+	want.Instance = &wixauth.Instance{InstanceID: "i1", UID: "u1", Permissions: "OWNER"}
 	ctx := wixauth.WithIdentity(context.Background(), want)
 	got, ok := wixauth.FromContext(ctx)
 	if !ok || got != want {

@@ -9,16 +9,16 @@ import (
 	"net/http"
 
 	"example.com/shop/internal/httpjson"
-)
-
-// Middleware authenticates every request with a. On failure it answers 401
-// with the JSON body {"error":"unauthorized","message":"<safe reason>"}
-// (Content-Type application/json, Cache-Control no-store) and does not call
-// next; on success it calls next with the caller's Identity in the request
-// context (see [FromContext]).
+) // Middleware authenticates every request with a. On failure it answers with
+// the status, code and message of [FailureResponse] as the JSON body
+// {"error":"<code>","message":"<safe reason>"} (Content-Type
+// application/json, Cache-Control no-store) and does not call next; on
+// success it calls next with the caller's Identity in the request context
+// (see [FromContext]).
 //
-// Failures are logged at Info with the error and the request path, never
-// the credential; the response message only names the kind of failure. A
+// Failures are logged with the error and the request path, never the
+// credential: at Info when the credential is refused, at Warn when it could
+// not be checked. The response message only names the kind of failure. A
 // nil log discards the messages. Put CORS handling outside this middleware
 // so that preflight requests, which carry no credentials, are answered
 // before it.
@@ -33,11 +33,15 @@ func Middleware(a Authenticator, log *slog.Logger) func(http.Handler) http.Handl
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id, err := a.Authenticate(r)
 			if err != nil {
-				log.LogAttrs(r.Context(), slog.LevelInfo, "request not authenticated",
+				status, code, message := FailureResponse(err)
+				level := slog.LevelInfo
+				if status >= http.StatusInternalServerError {
+					level = slog.LevelWarn
+				}
+				log.LogAttrs(r.Context(), level, "request not authenticated",
 					slog.String("reason", err.Error()),
 					slog.String("path", r.URL.Path),
 				)
-				status, code, message := FailureResponse(err)
 				httpjson.Error(w, status, code, message)
 				return
 			}
@@ -46,27 +50,20 @@ func Middleware(a Authenticator, log *slog.Logger) func(http.Handler) http.Handl
 	}
 }
 
-// FailureResponse returns the answer to a request that failed
-// authentication with err: the HTTP status, the error code and a message
-// that names the kind of failure without any detail. [Middleware] answers
-// with it, and so must middleware written for another router, so that
-// every router answers a failure the same way.
+// FailureResponse maps an authentication error to what the client is told:
+// the HTTP status, the error code and a message naming the kind of failure
+// without any detail. A credential that is missing or refused is 401
+// "unauthorized"; this project has no other kind of failure.
+// Router adapters use it to answer exactly as [Middleware] does.
 func FailureResponse(err error) (status int, code, message string) {
-	return http.StatusUnauthorized, "unauthorized", failureMessage(err)
-}
-
-// failureMessage returns what a client is told about an authentication
-// failure: the kind of failure, without any detail.
-func failureMessage(err error) string {
 	switch {
 	case errors.Is(err, ErrMissing):
-		return "missing app instance"
+		return http.StatusUnauthorized, "unauthorized", "missing app instance"
 	case errors.Is(err, ErrAnonymous):
-		return "a signed-in Wix user is required"
-	case errors.Is(err, ErrMalformed), errors.Is(err, ErrSignature),
-		errors.Is(err, ErrWrongApp), errors.Is(err, ErrTooLarge):
-		return "invalid app instance"
+		return http.StatusUnauthorized, "unauthorized", "a signed-in Wix user is required"
+	case errors.Is(err, ErrMalformed), errors.Is(err, ErrWrongApp), errors.Is(err, ErrTooLarge), errors.Is(err, ErrSignature):
+		return http.StatusUnauthorized, "unauthorized", "invalid app instance"
 	default:
-		return "authentication failed"
+		return http.StatusUnauthorized, "unauthorized", "authentication failed"
 	}
 }

@@ -1,0 +1,834 @@
+package api_test
+
+// These tests drive the API through a real HTTP server, as the app's
+// frontend and Wix do. They use only HTTP, so they read the same whatever
+// router serves the API.
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"example.com/shop/internal/api"
+	"example.com/shop/internal/cors"
+	"example.com/shop/internal/store"
+	"example.com/shop/internal/store/storetest"
+	"example.com/shop/internal/webhooks"
+	"example.com/shop/internal/wix"
+	"example.com/shop/internal/wixauth"
+	"example.com/shop/internal/wixauth/wixauthtest"
+)
+
+const (
+	testSecret = "test-app-secret"
+	testAppID  = "1b2c3d4e-0000-4000-8000-000000000001"
+	instanceA  = "6a5f1c9e-7b3d-4c2a-9e1f-0d8b7a6c5e4f"
+	instanceB  = "0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e"
+	appOrigin  = "https://" + testAppID + ".wix.run"
+)
+
+// testAPI is the API under test and what it talks to.
+type testAPI struct {
+	url        string
+	store      store.Store
+	webhookKey *rsa.PrivateKey
+}
+
+// newTestAPI serves the API over HTTP with a real store, a fake Wix and a
+// webhook key made for the test.
+func newTestAPI(t *testing.T, dev bool) *testAPI {
+	t.Helper()
+	key := webhookKey(t)
+	wixClient, err := wix.New(wix.Config{BaseURL: fakeWix(t).URL, AppID: testAppID, AppSecret: testSecret, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storetest.Open(t)
+	log := slog.New(slog.DiscardHandler)
+	srv := httptest.NewServer(api.New(api.Deps{
+		Logger:   log,
+		Auth:     newAuthenticator(t, wixClient),
+		CORS:     cors.Policy{AppID: testAppID, Dev: dev},
+		Store:    st,
+		Wix:      wixClient,
+		Webhooks: webhooks.NewHandler(&key.PublicKey, st, log),
+	}))
+	t.Cleanup(srv.Close)
+	return &testAPI{url: srv.URL, store: st, webhookKey: key}
+}
+
+// webhookKeys holds the webhook signing key, made once: RSA key generation
+// is slow, and every test server may share the key.
+var webhookKeys = sync.OnceValues(func() (*rsa.PrivateKey, error) {
+	return rsa.GenerateKey(rand.Reader, 2048)
+})
+
+func webhookKey(t *testing.T) *rsa.PrivateKey {
+	t.Helper()
+	key, err := webhookKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// newAuthenticator returns the Authenticator of this project's auth mode
+// (both); access tokens are checked with the fake Wix behind
+// wixClient.
+func newAuthenticator(t *testing.T, wixClient *wix.Client) wixauth.Authenticator {
+	t.Helper()
+	verifier, err := wixauth.NewVerifier(testSecret, testAppID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checker, err := wixauth.NewTokenChecker(wixClient, testAppID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wixauth.NewEitherAuthenticator(wixauth.NewInstanceAuthenticator(verifier), wixauth.NewTokenAuthenticator(checker))
+}
+
+// credential is what the frontend sends for the site owner of instance id
+// in this auth mode: a signed instance.
+func credential(id string) string {
+	return signedInstance(id)
+}
+
+// fakeWix answers Wix's token, token-info and Get App Instance endpoints as
+// Wix documents them; instance B's site is unknown to it.
+func fakeWix(t *testing.T) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			InstanceID string `json:"instance_id"`
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		json.NewEncoder(w).Encode(map[string]any{"access_token": "token-" + req.InstanceID, "expires_in": 14400})
+	})
+	mux.HandleFunc("GET /apps/v1/instance", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "token-"+instanceA {
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"message":"instance not found","details":{"applicationError":{"code":"NOT_FOUND","description":"no such instance"}}}`)
+			return
+		}
+		io.WriteString(w, `{"instance":{"instanceId":"`+instanceA+`","appName":"Shop","isFree":true},"site":{"siteDisplayName":"My Shop","locale":"en"}}`)
+	})
+	mux.HandleFunc("POST /oauth2/token-info", serveTokenInfo)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// accessToken returns an access token of the given kind for instance id,
+// shaped like Wix's. The fake token-info endpoint knows these kinds:
+// "valid" (the site owner's token), "inactive", "expired", "other-app"
+// (issued by another app), "visitor" (a site visitor's) and "down" (token-info
+// fails with 503); it refuses any other token with 401.
+func accessToken(kind, id string) string {
+	return "OauthNG.JWS." + kind + "." + id + ".test-signature"
+}
+
+// serveTokenInfo answers POST /oauth2/token-info for tokens made by
+// accessToken, with values as strings, as Wix documents it.
+func serveTokenInfo(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Token string `json:"token"`
+	}
+	json.NewDecoder(r.Body).Decode(&req)
+	refuse := func() {
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"message":"invalid token"}`)
+	}
+	parts := strings.Split(req.Token, ".")
+	if len(parts) != 5 || parts[0] != "OauthNG" || parts[1] != "JWS" || parts[4] != "test-signature" {
+		refuse()
+		return
+	}
+	kind, id := parts[2], parts[3]
+	info := map[string]string{
+		"active":      "true",
+		"subjectType": "USER",
+		"subjectId":   "user-1",
+		"exp":         strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10),
+		"clientId":    testAppID,
+		"instanceId":  id,
+	}
+	switch kind {
+	case "valid":
+	case "inactive":
+		info["active"] = "false"
+	case "expired":
+		info["exp"] = strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10)
+	case "other-app":
+		info["clientId"] = "00000000-0000-4000-8000-000000000000"
+	case "visitor":
+		info["subjectType"] = "VISITOR"
+	case "down":
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	default:
+		refuse()
+		return
+	}
+	json.NewEncoder(w).Encode(info)
+}
+
+// signedInstance is a valid signed instance of a site owner of id.
+func signedInstance(id string) string {
+	return wixauthtest.SignInstance(testSecret, instancePayload(id))
+}
+
+func instancePayload(id string) map[string]any {
+	return map[string]any{
+		"instanceId":  id,
+		"appDefId":    testAppID,
+		"signDate":    "2024-05-01T10:00:00.000Z",
+		"uid":         "user-1",
+		"permissions": "OWNER",
+		"demoMode":    false,
+		"siteOwnerId": "user-1",
+	}
+}
+
+// call makes one request and returns the response with its body read.
+func (a *testAPI) call(t *testing.T, method, path string, header map[string]string, body string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, a.url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, string(data)
+}
+
+func auth(instance string) map[string]string { return map[string]string{"Authorization": instance} }
+
+// wantJSONError checks an error answer: status, JSON content type and code.
+func wantJSONError(t *testing.T, resp *http.Response, body string, status int, code string) {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("status %d, want %d; body %s", resp.StatusCode, status, body)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type %q, want application/json", ct)
+	}
+	var e struct{ Error, Message string }
+	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error != code || e.Message == "" {
+		t.Errorf("body %s, want {\"error\":%q,\"message\":...}", body, code)
+	}
+}
+
+func TestMe(t *testing.T) {
+	a := newTestAPI(t, false)
+	resp, body := a.call(t, "GET", "/api/me", auth(credential(instanceA)), "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, body %s", resp.StatusCode, body)
+	}
+	var me struct {
+		InstanceID  string `json:"instanceId"`
+		UserID      string `json:"userId"`
+		Permissions string `json:"permissions"`
+		Instance    struct {
+			SiteOwnerID string `json:"siteOwnerId"`
+		} `json:"instance"`
+	}
+	if err := json.Unmarshal([]byte(body), &me); err != nil {
+		t.Fatal(err)
+	}
+	if me.InstanceID != instanceA || me.UserID != "user-1" || me.Permissions != "OWNER" || me.Instance.SiteOwnerID != "user-1" {
+		t.Errorf("GET /api/me = %s", body)
+	}
+}
+
+// TestInvalidInstances checks that every kind of bad credential gets a
+// JSON 401 and never reaches a handler.
+func TestInvalidInstances(t *testing.T) {
+	a := newTestAPI(t, false)
+	valid := signedInstance(instanceA)
+	sig, payload, _ := strings.Cut(valid, ".")
+	withPayload := func(change func(map[string]any)) string {
+		p := instancePayload(instanceA)
+		change(p)
+		return wixauthtest.SignInstance(testSecret, p)
+	}
+	tests := []struct {
+		name, header string
+	}{
+		{"missing", ""},
+		{"no dot", sig + payload},
+		{"empty signature", "." + payload},
+		{"empty payload", sig + "."},
+		{"signature not base64", "%%%." + payload},
+		{"payload not base64", sig + ".%%%"},
+		{"payload not JSON", wixauthtest.SignRaw(testSecret, "not json")},
+		{"payload not an object", wixauthtest.SignRaw(testSecret, `["a"]`)},
+		{"signed with another secret", wixauthtest.SignInstance("other-secret", instancePayload(instanceA))},
+		{"payload changed after signing", sig + "." + strings.TrimSuffix(payload, "Q") + "R"},
+		{"instance ID swapped", sig + "." + strings.Split(signedInstance(instanceB), ".")[1]},
+		{"another app's instance", withPayload(func(p map[string]any) { p["appDefId"] = "00000000-0000-4000-8000-000000000000" })},
+		{"anonymous visitor", withPayload(func(p map[string]any) { delete(p, "uid"); p["aid"] = "visitor-1" })},
+		{"no instance ID", withPayload(func(p map[string]any) { delete(p, "instanceId") })},
+		{"oversized", valid + strings.Repeat("A", 5000)},
+		{"plain instance ID", instanceA},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, path := range []string{"/api/me", "/api/settings"} {
+				resp, body := a.call(t, "GET", path, auth(tt.header), "")
+				wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+			}
+		})
+	}
+}
+
+// TestInvalidTokens checks that every kind of refused access token gets a
+// JSON 401 and never reaches a handler.
+func TestInvalidTokens(t *testing.T) {
+	a := newTestAPI(t, false)
+	tests := []struct {
+		name, header string
+	}{
+		{"missing", ""},
+		{"Bearer without a token", "Bearer "},
+		{"unknown to Wix", "OauthNG.JWS.forged.token.value"},
+		{"inactive", accessToken("inactive", instanceA)},
+		{"expired", accessToken("expired", instanceA)},
+		{"another app's token", accessToken("other-app", instanceA)},
+		{"site visitor", accessToken("visitor", instanceA)},
+		{"oversized", accessToken("valid", instanceA) + strings.Repeat("A", 5000)},
+		{"plain instance ID", instanceA},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, path := range []string{"/api/me", "/api/settings"} {
+				resp, body := a.call(t, "GET", path, auth(tt.header), "")
+				wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+			}
+		})
+	}
+}
+
+// TestTokenInfoDown checks that a token Wix cannot vouch for, because
+// token-info fails, gets a JSON 503, not a 401, and reaches no handler.
+func TestTokenInfoDown(t *testing.T) {
+	a := newTestAPI(t, false)
+	resp, body := a.call(t, "GET", "/api/settings", auth(accessToken("down", instanceA)), "")
+	wantJSONError(t, resp, body, http.StatusServiceUnavailable, "auth_unavailable")
+	if resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("503 Cache-Control %q, want no-store", resp.Header.Get("Cache-Control"))
+	}
+}
+
+// TestEitherCredential checks that the same site owner is recognised with a
+// signed instance and with an access token, and sees the same data.
+func TestEitherCredential(t *testing.T) {
+	a := newTestAPI(t, false)
+	a.call(t, "PUT", "/api/settings", auth(signedInstance(instanceA)), `{"saved":"with an instance"}`)
+	resp, body := a.call(t, "GET", "/api/settings", auth(accessToken("valid", instanceA)), "")
+	if s := decodeSettings(t, body); resp.StatusCode != 200 || string(s.Doc) != `{"saved":"with an instance"}` {
+		t.Fatalf("GET with an access token: %d %s", resp.StatusCode, body)
+	}
+	resp, body = a.call(t, "GET", "/api/me", auth("Bearer "+accessToken("valid", instanceA)), "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"instanceId":"`+instanceA+`"`) || !strings.Contains(body, `"userId":"user-1"`) {
+		t.Fatalf("GET /api/me with an access token: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestBearerPrefixIsAccepted(t *testing.T) {
+	a := newTestAPI(t, false)
+	resp, body := a.call(t, "GET", "/api/me", auth("Bearer "+credential(instanceA)), "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, body %s", resp.StatusCode, body)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	tests := []struct {
+		name    string
+		dev     bool
+		origin  string
+		allowed bool
+	}{
+		{"app origin", false, appOrigin, true},
+		{"app origin in dev", true, appOrigin, true},
+		{"localhost without dev", false, "http://localhost:5173", false},
+		{"localhost in dev", true, "http://localhost:5173", true},
+		{"127.0.0.1 in dev", true, "http://127.0.0.1:3000", true},
+		{"suffix look-alike", false, appOrigin + ".evil.com", false},
+		{"prefix look-alike", false, "https://evil" + testAppID + ".wix.run", false},
+		{"http app origin", false, "http://" + testAppID + ".wix.run", false},
+		{"localhost look-alike in dev", true, "http://localhost.evil.com", false},
+		{"localhost port look-alike in dev", true, "http://localhost:3000.evil.com", false},
+		{"another app", false, "https://00000000-0000-4000-8000-000000000000.wix.run", false},
+		{"null", true, "null", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newTestAPI(t, tt.dev)
+			resp, _ := a.call(t, "OPTIONS", "/api/settings", map[string]string{
+				"Origin":                         tt.origin,
+				"Access-Control-Request-Method":  "PUT",
+				"Access-Control-Request-Headers": "authorization, content-type",
+			}, "")
+			if resp.StatusCode >= 300 {
+				t.Errorf("preflight status %d, want 2xx", resp.StatusCode)
+			}
+			got := resp.Header.Get("Access-Control-Allow-Origin")
+			if tt.allowed {
+				if got != tt.origin {
+					t.Errorf("preflight Access-Control-Allow-Origin %q, want %q", got, tt.origin)
+				}
+				if m := resp.Header.Get("Access-Control-Allow-Methods"); !strings.Contains(m, "PUT") {
+					t.Errorf("preflight Access-Control-Allow-Methods %q, want PUT", m)
+				}
+				h := strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers"))
+				if !strings.Contains(h, "authorization") || !strings.Contains(h, "content-type") {
+					t.Errorf("preflight Access-Control-Allow-Headers %q, want authorization and content-type", h)
+				}
+			} else if got != "" {
+				t.Errorf("preflight from %s allowed (%q)", tt.origin, got)
+			}
+			if !strings.Contains(strings.Join(resp.Header.Values("Vary"), ","), "Origin") {
+				t.Errorf("preflight Vary %q, want Origin", resp.Header.Values("Vary"))
+			}
+
+			header := auth(credential(instanceA))
+			header["Origin"] = tt.origin
+			resp, body := a.call(t, "GET", "/api/me", header, "")
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET status %d, body %s", resp.StatusCode, body)
+			}
+			got = resp.Header.Get("Access-Control-Allow-Origin")
+			if tt.allowed && got != tt.origin || !tt.allowed && got != "" {
+				t.Errorf("GET Access-Control-Allow-Origin %q, allowed %v", got, tt.allowed)
+			}
+			if !strings.Contains(strings.Join(resp.Header.Values("Vary"), ","), "Origin") {
+				t.Errorf("GET Vary %q, want Origin", resp.Header.Values("Vary"))
+			}
+		})
+	}
+}
+
+type settings struct {
+	Doc     json.RawMessage `json:"doc"`
+	Version int64           `json:"version"`
+}
+
+func decodeSettings(t *testing.T, body string) settings {
+	t.Helper()
+	var s settings
+	if err := json.Unmarshal([]byte(body), &s); err != nil {
+		t.Fatalf("decode %s: %v", body, err)
+	}
+	return s
+}
+
+func TestSettingsRoundTrip(t *testing.T) {
+	a := newTestAPI(t, false)
+	h := auth(credential(instanceA))
+
+	resp, body := a.call(t, "GET", "/api/settings", h, "")
+	if s := decodeSettings(t, body); resp.StatusCode != 200 || string(s.Doc) != "{}" || s.Version != 0 {
+		t.Fatalf("before any save: %d %s", resp.StatusCode, body)
+	}
+
+	doc := `{"greeting":"héllo ✓","count":3,"nested":{"on":true}}`
+	resp, body = a.call(t, "PUT", "/api/settings", h, doc)
+	if s := decodeSettings(t, body); resp.StatusCode != 200 || s.Version != 1 || string(s.Doc) != doc {
+		t.Fatalf("PUT: %d %s", resp.StatusCode, body)
+	}
+	if resp.Header.Get("ETag") != `"1"` {
+		t.Errorf("PUT ETag %q, want \"1\"", resp.Header.Get("ETag"))
+	}
+
+	resp, body = a.call(t, "GET", "/api/settings", h, "")
+	if s := decodeSettings(t, body); resp.StatusCode != 200 || string(s.Doc) != doc || s.Version != 1 {
+		t.Fatalf("GET after PUT: %d %s", resp.StatusCode, body)
+	}
+
+	h["If-Match"] = `"1"`
+	resp, body = a.call(t, "PUT", "/api/settings", h, `{"count":4}`)
+	if s := decodeSettings(t, body); resp.StatusCode != 200 || s.Version != 2 {
+		t.Fatalf("PUT If-Match current version: %d %s", resp.StatusCode, body)
+	}
+	resp, body = a.call(t, "PUT", "/api/settings", h, `{"count":5}`)
+	wantJSONError(t, resp, body, http.StatusPreconditionFailed, "version_conflict")
+}
+
+func TestSettingsRejectsBadInput(t *testing.T) {
+	a := newTestAPI(t, false)
+	tests := []struct {
+		name, ifMatch, body string
+		status              int
+		code                string
+	}{
+		{"not JSON", "", "{", 400, "bad_request"},
+		{"an array", "", "[1,2]", 400, "bad_request"},
+		{"a string", "", `"x"`, 400, "bad_request"},
+		{"empty", "", "", 400, "bad_request"},
+		{"bad If-Match", "W/abc", "{}", 400, "bad_request"},
+		{"too large", "", `{"x":"` + strings.Repeat("a", api.MaxBodyBytes) + `"}`, 413, "request_too_large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := auth(credential(instanceA))
+			if tt.ifMatch != "" {
+				h["If-Match"] = tt.ifMatch
+			}
+			resp, body := a.call(t, "PUT", "/api/settings", h, tt.body)
+			wantJSONError(t, resp, body, tt.status, tt.code)
+		})
+	}
+	if _, err := a.store.Settings(t.Context(), instanceA); err == nil {
+		t.Error("a rejected PUT stored settings")
+	}
+}
+
+// TestInstancesAreIsolated checks that one site never sees or changes
+// another's settings.
+func TestInstancesAreIsolated(t *testing.T) {
+	a := newTestAPI(t, false)
+	hA, hB := auth(credential(instanceA)), auth(credential(instanceB))
+	a.call(t, "PUT", "/api/settings", hA, `{"owner":"A"}`)
+
+	resp, body := a.call(t, "GET", "/api/settings", hB, "")
+	if s := decodeSettings(t, body); resp.StatusCode != 200 || string(s.Doc) != "{}" {
+		t.Fatalf("B sees %s", body)
+	}
+	a.call(t, "PUT", "/api/settings", hB, `{"owner":"B"}`)
+	_, body = a.call(t, "GET", "/api/settings", hA, "")
+	if s := decodeSettings(t, body); string(s.Doc) != `{"owner":"A"}` || s.Version != 1 {
+		t.Fatalf("A's settings after B wrote: %s", body)
+	}
+}
+
+// webhook signs a webhook body as Wix does, issued at iat.
+func (a *testAPI) webhook(t *testing.T, key *rsa.PrivateKey, eventType, instanceID string, iat time.Time) string {
+	t.Helper()
+	envelope, _ := json.Marshal(map[string]string{"eventType": eventType, "instanceId": instanceID, "data": "{}"})
+	token, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
+		"data": string(envelope),
+		"iat":  iat.Unix(),
+		"exp":  time.Now().Add(time.Hour).Unix(),
+	}).SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// TestWebhooks checks that AppInstalled records the instance and AppRemoved
+// deletes exactly that instance's data, and that repeated or late
+// deliveries (Wix retries with the same token) change nothing more.
+func TestWebhooks(t *testing.T) {
+	a := newTestAPI(t, false)
+	ctx := t.Context()
+	// Instance A is installed, removed, and installed again; the tokens were
+	// issued a few minutes ago, a minute apart, as iat has one-second steps.
+	now := time.Now()
+	installed := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, now.Add(-3*time.Minute))
+	removed := a.webhook(t, a.webhookKey, "AppRemoved", instanceA, now.Add(-2*time.Minute))
+	reinstalled := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, now.Add(-time.Minute))
+	post := func(what, token string) {
+		t.Helper()
+		if resp, body := a.call(t, "POST", "/webhooks", nil, token); resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", what, resp.StatusCode, body)
+		}
+	}
+
+	post("AppInstalled", installed)
+	if _, err := a.store.Instance(ctx, instanceA); err != nil {
+		t.Fatalf("AppInstalled did not record the instance: %v", err)
+	}
+
+	otherKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := a.call(t, "POST", "/webhooks", nil, a.webhook(t, otherKey, "AppRemoved", instanceA, now))
+	wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+
+	a.call(t, "PUT", "/api/settings", auth(credential(instanceA)), `{"a":1}`)
+	a.call(t, "PUT", "/api/settings", auth(credential(instanceB)), `{"b":1}`)
+	for range 2 { // a repeated delivery changes nothing more
+		post("AppRemoved", removed)
+	}
+	if _, err := a.store.Instance(ctx, instanceA); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("AppRemoved kept the instance: err = %v, want ErrNotFound", err)
+	}
+	if _, err := a.store.Settings(ctx, instanceA); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("AppRemoved kept the instance's settings: err = %v, want ErrNotFound", err)
+	}
+	if _, err := a.store.Settings(ctx, instanceB); err != nil {
+		t.Errorf("AppRemoved for A removed B's settings: %v", err)
+	}
+
+	// The first AppInstalled delivered again, late: A stays removed.
+	post("late AppInstalled", installed)
+	if _, err := a.store.Instance(ctx, instanceA); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a late AppInstalled brought the removed instance back: err = %v, want ErrNotFound", err)
+	}
+
+	// A reinstall, then the old AppRemoved delivered again, late: the new
+	// installation and its settings stay.
+	post("AppInstalled again", reinstalled)
+	a.call(t, "PUT", "/api/settings", auth(credential(instanceA)), `{"a":2}`)
+	post("late AppRemoved", removed)
+	if _, err := a.store.Instance(ctx, instanceA); err != nil {
+		t.Errorf("a late AppRemoved removed the new installation: %v", err)
+	}
+	if s, err := a.store.Settings(ctx, instanceA); err != nil || string(s.Doc) != `{"a":2}` {
+		t.Errorf("a late AppRemoved touched the new installation's settings: %s, %v", s.Doc, err)
+	}
+}
+
+func TestSite(t *testing.T) {
+	a := newTestAPI(t, false)
+	resp, body := a.call(t, "GET", "/api/site", auth(credential(instanceA)), "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"siteDisplayName":"My Shop"`) {
+		t.Fatalf("GET /api/site: %d %s", resp.StatusCode, body)
+	}
+	resp, body = a.call(t, "GET", "/api/site", auth(credential(instanceB)), "")
+	wantJSONError(t, resp, body, http.StatusBadGateway, "wix_error")
+}
+
+func TestRoutingErrors(t *testing.T) {
+	a := newTestAPI(t, false)
+	resp, body := a.call(t, "GET", "/api/nope", auth(credential(instanceA)), "")
+	wantJSONError(t, resp, body, http.StatusNotFound, "not_found")
+
+	resp, body = a.call(t, "DELETE", "/api/settings", auth(credential(instanceA)), "")
+	wantJSONError(t, resp, body, http.StatusMethodNotAllowed, "method_not_allowed")
+	if allow := resp.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "PUT") {
+		t.Errorf("405 Allow %q, want GET and PUT", allow)
+	}
+}
+
+// TestRouteErrorsWithoutCredentials checks that an unknown path gets a JSON
+// 404 and a known path asked with the wrong method a JSON 405 whose Allow
+// header lists the methods it takes (HEAD wherever GET is), before any
+// credentials are asked for, and that a path with a trailing slash is
+// unknown rather than redirected.
+func TestRouteErrorsWithoutCredentials(t *testing.T) {
+	a := newTestAPI(t, false)
+	tests := []struct {
+		method, path string
+		status       int
+		code         string
+		allow        string
+	}{
+		{"GET", "/nope", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api/nope", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api/me/", http.StatusNotFound, "not_found", ""},
+		{"POST", "/api/nope", http.StatusNotFound, "not_found", ""},
+		{"DELETE", "/api/settings", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD, PUT"},
+		{"POST", "/api/settings", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD, PUT"},
+		{"PUT", "/api/me", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
+		{"OPTIONS", "/api/me", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
+		{"POST", "/healthz", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
+		{"GET", "/webhooks", http.StatusMethodNotAllowed, "method_not_allowed", "POST"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			resp, body := a.call(t, tt.method, tt.path, nil, "")
+			wantJSONError(t, resp, body, tt.status, tt.code)
+			if allow := resp.Header.Get("Allow"); allow != tt.allow {
+				t.Errorf("Allow %q, want %q", allow, tt.allow)
+			}
+		})
+	}
+}
+
+// TestHeadIsServedByGet checks that every GET route answers HEAD with the
+// status and headers of GET and no body, credentials checked as for GET.
+func TestHeadIsServedByGet(t *testing.T) {
+	a := newTestAPI(t, false)
+	tests := []struct {
+		path   string
+		header map[string]string
+		status int
+	}{
+		{"/healthz", nil, http.StatusOK},
+		{"/api/me", auth(signedInstance(instanceA)), http.StatusOK},
+		{"/api/settings", auth(signedInstance(instanceA)), http.StatusOK},
+		{"/api/me", nil, http.StatusUnauthorized},
+		{"/api/nope", nil, http.StatusNotFound},
+	}
+	for _, tt := range tests {
+		resp, body := a.call(t, "HEAD", tt.path, tt.header, "")
+		if resp.StatusCode != tt.status || body != "" {
+			t.Errorf("HEAD %s: status %d, body %q; want %d and no body", tt.path, resp.StatusCode, body, tt.status)
+		}
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("HEAD %s: Content-Type %q, want application/json", tt.path, ct)
+		}
+	}
+}
+
+// TestPreflightOnEveryPath checks that CORS preflight requests, which carry
+// no credentials, are answered for every path, known or not, before
+// authentication and routing.
+func TestPreflightOnEveryPath(t *testing.T) {
+	a := newTestAPI(t, false)
+	for _, path := range []string{"/api/me", "/api/settings", "/api/site", "/api/nope", "/healthz", "/webhooks"} {
+		t.Run(path, func(t *testing.T) {
+			resp, body := a.call(t, "OPTIONS", path, map[string]string{
+				"Origin":                         appOrigin,
+				"Access-Control-Request-Method":  "GET",
+				"Access-Control-Request-Headers": "authorization",
+			}, "")
+			if resp.StatusCode != http.StatusNoContent {
+				t.Errorf("status %d, want 204; body %s", resp.StatusCode, body)
+			}
+			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != appOrigin {
+				t.Errorf("Access-Control-Allow-Origin %q, want %q", got, appOrigin)
+			}
+			if got := resp.Header.Get("Access-Control-Max-Age"); got != "600" {
+				t.Errorf("Access-Control-Max-Age %q, want 600", got)
+			}
+		})
+	}
+}
+
+// TestAnswersAreNotCached checks that answers, successful or not, carry
+// the headers that keep them out of caches and content sniffing, and that
+// a simple request from the app's origin may read ETag.
+func TestAnswersAreNotCached(t *testing.T) {
+	a := newTestAPI(t, false)
+	h := auth(signedInstance(instanceA))
+	a.call(t, "PUT", "/api/settings", h, `{"a":1}`)
+	h["Origin"] = appOrigin
+	tests := []struct {
+		name, method, path string
+		header             map[string]string
+		status             int
+	}{
+		{"success", "GET", "/api/settings", h, http.StatusOK},
+		{"unauthorized", "GET", "/api/me", nil, http.StatusUnauthorized},
+		{"not found", "GET", "/api/nope", nil, http.StatusNotFound},
+		{"method not allowed", "DELETE", "/api/settings", nil, http.StatusMethodNotAllowed},
+		{"too large", "PUT", "/api/settings", h, http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := ""
+			if tt.status == http.StatusRequestEntityTooLarge {
+				body = strings.Repeat(" ", api.MaxBodyBytes+1)
+			}
+			resp, got := a.call(t, tt.method, tt.path, tt.header, body)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d; body %s", resp.StatusCode, tt.status, got)
+			}
+			if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control %q, want no-store", cc)
+			}
+			if n := resp.Header.Get("X-Content-Type-Options"); n != "nosniff" {
+				t.Errorf("X-Content-Type-Options %q, want nosniff", n)
+			}
+			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+				t.Errorf("Content-Type %q, want application/json", ct)
+			}
+		})
+	}
+	_, _ = a.call(t, "GET", "/api/settings", h, "")
+	resp, _ := a.call(t, "GET", "/api/settings", h, "")
+	if e := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(e, "Etag") && !strings.Contains(e, "ETag") {
+		t.Errorf("Access-Control-Expose-Headers %q, want ETag", e)
+	}
+}
+
+// panicOnPing is a store whose Ping panics, to make a handler panic.
+type panicOnPing struct{ store.Store }
+
+func (panicOnPing) Ping(context.Context) error { panic("ping exploded") }
+
+// refuseAll is an Authenticator that refuses every request.
+type refuseAll struct{}
+
+func (refuseAll) Authenticate(*http.Request) (wixauth.Identity, error) {
+	return wixauth.Identity{}, wixauth.ErrMissing
+}
+
+// lockedBuffer is a log destination that handlers may write to while the
+// test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestPanicIsJSON500 checks that a panic in a handler is logged and
+// answered with a JSON 500 that says nothing of it, and that the server
+// goes on serving.
+func TestPanicIsJSON500(t *testing.T) {
+	var logs lockedBuffer
+	srv := httptest.NewServer(api.New(api.Deps{
+		Logger:   slog.New(slog.NewJSONHandler(&logs, nil)),
+		Auth:     refuseAll{},
+		CORS:     cors.Policy{AppID: testAppID},
+		Store:    panicOnPing{Store: storetest.Open(t)},
+		Webhooks: http.NotFoundHandler(),
+	}))
+	t.Cleanup(srv.Close)
+	a := &testAPI{url: srv.URL}
+	for range 2 {
+		resp, body := a.call(t, "GET", "/healthz", nil, "")
+		wantJSONError(t, resp, body, http.StatusInternalServerError, "internal")
+		if strings.Contains(body, "exploded") {
+			t.Errorf("the answer tells of the panic: %s", body)
+		}
+	}
+	if !strings.Contains(logs.String(), "ping exploded") {
+		t.Errorf("the panic was not logged; logs:\n%s", logs.String())
+	}
+	resp, body := a.call(t, "GET", "/api/me", nil, "")
+	wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+}
+
+func TestHealthz(t *testing.T) {
+	a := newTestAPI(t, false)
+	resp, body := a.call(t, "GET", "/healthz", nil, "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"ok"`) {
+		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
+	}
+	a.store.Close()
+	resp, body = a.call(t, "GET", "/healthz", nil, "")
+	wantJSONError(t, resp, body, http.StatusServiceUnavailable, "unavailable")
+}

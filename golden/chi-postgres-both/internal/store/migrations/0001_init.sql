@@ -1,0 +1,39 @@
+-- 0001_init: installations and their settings documents (PostgreSQL).
+--
+-- The tables are created in the first schema of the connection's
+-- search_path (public unless DATABASE_URL sets search_path).
+--
+-- Times are UTC text in a fixed-width RFC 3339 layout with nanoseconds
+-- (2006-01-02T15:04:05.000000000Z), so comparing them as strings compares
+-- them as times; timestamptz would round Wix's event times to microseconds.
+-- Text columns use the "C" collation, which compares bytes: times sort in
+-- time order and instance IDs match exactly, whatever the database's locale.
+-- The zero time (0001-01-01T00:00:00.000000000Z) means "not known yet", or
+-- for removed_at "never removed".
+
+-- instances holds installation records, which the webhook handlers keep
+-- (the table is created whether or not the project receives webhooks, so
+-- turning them on later needs no migration).
+--
+-- removed_at is the time of the latest removal applied; it stays after a
+-- reinstall, so that a late install or plan event of the removed
+-- installation is still refused. A removed instance is a tombstone row:
+-- removed_at set, installed_at and plan_updated_at zero and plan empty.
+CREATE TABLE instances (
+    id              text COLLATE "C" NOT NULL PRIMARY KEY,
+    installed_at    text COLLATE "C" NOT NULL,
+    plan            text NOT NULL DEFAULT '',
+    plan_updated_at text COLLATE "C" NOT NULL,
+    removed_at      text COLLATE "C" NOT NULL DEFAULT '0001-01-01T00:00:00.000000000Z'
+);
+
+-- settings rows may exist before the instance row: the dashboard can save
+-- settings before the install webhook arrives, so there is no foreign key.
+-- doc is text, not json or jsonb, so that the document comes back byte for
+-- byte as it was written (the store checks that it is a JSON object).
+CREATE TABLE settings (
+    instance_id text COLLATE "C" NOT NULL PRIMARY KEY,
+    doc         text   NOT NULL,
+    version     bigint NOT NULL CHECK (version > 0),
+    updated_at  text COLLATE "C" NOT NULL
+);

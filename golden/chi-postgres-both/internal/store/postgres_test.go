@@ -1,0 +1,491 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"example.com/shop/internal/store"
+	"example.com/shop/internal/store/storetest"
+)
+
+// These tests cover what only the PostgreSQL store has: connecting, the
+// migration runner with its advisory lock and a failing migration, several
+// replicas on one database, cancelling a statement that waits, and a
+// database that goes away. The behaviour every Store shares is in
+// store_test.go. Tests that need a server use storetest, which skips them
+// when TEST_DATABASE_URL is unset.
+
+const appliedMsg = "store: migration applied"
+
+// syncBuffer collects log output from several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// count returns how many log lines contain s.
+func (b *syncBuffer) count(s string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Count(b.buf.String(), s)
+}
+
+func mustOpenPostgres(t *testing.T, dsn string, log *slog.Logger) *store.Postgres {
+	t.Helper()
+	p, err := store.OpenPostgres(t.Context(), dsn, log)
+	if err != nil {
+		t.Fatalf("OpenPostgres: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return p
+}
+
+// appliedVersions returns the versions listed in schema_migrations.
+func appliedVersions(t *testing.T, dsn string) []int64 {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	rows, err := conn.Query(t.Context(), `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatalf("read schema_migrations: %v", err)
+	}
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatalf("read schema_migrations: %v", err)
+	}
+	return versions
+}
+
+func TestOpenPostgresMigratesOnce(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.DatabaseURL(t)
+
+	var logs syncBuffer
+	first, err := store.OpenPostgres(t.Context(), dsn, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := logs.count(appliedMsg); got != 1 {
+		t.Errorf("first open applied %d migrations, want 1", got)
+	}
+	if _, err := first.PutSettings(t.Context(), "inst", json.RawMessage(`{"kept":true}`), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	logs = syncBuffer{}
+	second := mustOpenPostgres(t, dsn, slog.New(slog.NewTextHandler(&logs, nil)))
+	if got := logs.count(appliedMsg); got != 0 {
+		t.Errorf("second open applied %d migrations, want 0", got)
+	}
+	if got := appliedVersions(t, dsn); len(got) != 1 || got[0] != 1 {
+		t.Errorf("schema_migrations lists versions %v, want [1]", got)
+	}
+	got, err := second.Settings(t.Context(), "inst")
+	if err != nil || string(got.Doc) != `{"kept":true}` {
+		t.Errorf("settings after reopening: %s, %v", got.Doc, err)
+	}
+}
+
+// TestOpenPostgresMigrationFails makes the first migration fail (a table it
+// creates is already there): the open fails naming the migration, leaves
+// neither its other tables nor its schema_migrations row behind, and once
+// the obstacle is gone the next open applies it.
+func TestOpenPostgresMigrationFails(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.DatabaseURL(t)
+	exec := func(sql string) {
+		t.Helper()
+		conn, err := pgx.Connect(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(t.Context(), sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	tableExists := func(name string) bool {
+		t.Helper()
+		conn, err := pgx.Connect(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(context.Background())
+		var exists bool
+		if err := conn.QueryRow(t.Context(), `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil {
+			t.Fatal(err)
+		}
+		return exists
+	}
+
+	exec(`CREATE TABLE settings (x int)`)
+	p, err := store.OpenPostgres(t.Context(), dsn, nil)
+	if err == nil {
+		p.Close()
+		t.Fatal("OpenPostgres succeeded although migration 0001 cannot apply")
+	}
+	if !strings.Contains(err.Error(), "0001_init.sql") {
+		t.Errorf("error %q does not name the failing migration", err)
+	}
+	if tableExists("instances") {
+		t.Error("table instances exists after its migration failed")
+	}
+	// schema_migrations is created in the failed migration's transaction.
+	if tableExists("schema_migrations") {
+		t.Errorf("schema_migrations exists after the first migration failed; it lists %v", appliedVersions(t, dsn))
+	}
+
+	exec(`DROP TABLE settings`)
+	var logs syncBuffer
+	mustOpenPostgres(t, dsn, slog.New(slog.NewTextHandler(&logs, nil)))
+	if got := logs.count(appliedMsg); got != 1 {
+		t.Errorf("open after the fix applied %d migrations, want 1", got)
+	}
+}
+
+// TestOpenPostgresConcurrently starts several replicas at once on one new
+// schema: every one of them opens the store, and each migration is applied
+// exactly once, by one of them.
+func TestOpenPostgresConcurrently(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.DatabaseURL(t)
+	const replicas = 4
+	var (
+		logs  syncBuffer
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+	)
+	for i := range replicas {
+		wg.Go(func() {
+			<-start
+			p, err := store.OpenPostgres(t.Context(), dsn, slog.New(slog.NewTextHandler(&logs, nil)))
+			if err != nil {
+				t.Errorf("replica %d: OpenPostgres: %v", i, err)
+				return
+			}
+			if err := p.Close(); err != nil {
+				t.Errorf("replica %d: Close: %v", i, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if got := logs.count(appliedMsg); got != 1 {
+		t.Errorf("%d replicas applied %d migrations in all, want 1", replicas, got)
+	}
+	if got := appliedVersions(t, dsn); len(got) != 1 || got[0] != 1 {
+		t.Errorf("schema_migrations lists versions %v, want [1]", got)
+	}
+}
+
+// TestPostgresReplicasShareData runs read-modify-write from two stores (two
+// replicas, each with its own pool) on one database: no update is lost.
+func TestPostgresReplicasShareData(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.DatabaseURL(t)
+	replicas := []*store.Postgres{mustOpenPostgres(t, dsn, nil), mustOpenPostgres(t, dsn, nil)}
+	ctx := t.Context()
+	const (
+		id         = "inst"
+		increments = 25 // per replica
+	)
+	if _, err := replicas[0].PutSettings(ctx, id, json.RawMessage(`{"count":0}`), 0); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i, st := range replicas {
+		wg.Go(func() {
+			for n := 0; n < increments; {
+				cur, err := st.Settings(ctx, id)
+				if err != nil {
+					t.Errorf("replica %d: Settings: %v", i, err)
+					return
+				}
+				var doc struct {
+					Count int `json:"count"`
+				}
+				if err := json.Unmarshal(cur.Doc, &doc); err != nil {
+					t.Errorf("replica %d: %v", i, err)
+					return
+				}
+				next := fmt.Appendf(nil, `{"count":%d}`, doc.Count+1)
+				_, err = st.PutSettings(ctx, id, next, cur.Version)
+				switch {
+				case errors.Is(err, store.ErrConflict):
+					continue // the other replica wrote first: read again
+				case err != nil:
+					t.Errorf("replica %d: PutSettings: %v", i, err)
+					return
+				}
+				n++
+			}
+		})
+	}
+	wg.Wait()
+	got, err := replicas[1].Settings(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`{"count":%d}`, 2*increments)
+	if string(got.Doc) != want || got.Version != 2*increments+1 {
+		t.Errorf("settings = version %d doc %s, want version %d doc %s", got.Version, got.Doc, 2*increments+1, want)
+	}
+}
+
+// TestPostgresCancelWhileWaiting checks that a context ending while a
+// statement waits in PostgreSQL (here for a row lock another transaction
+// holds) stops the wait, and that the store stays usable afterwards.
+func TestPostgresCancelWhileWaiting(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.DatabaseURL(t)
+	st := mustOpenPostgres(t, dsn, nil)
+	if _, err := st.PutSettings(t.Context(), "inst", json.RawMessage(`{"a":1}`), 0); err != nil {
+		t.Fatal(err)
+	}
+
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	tx, err := conn.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	if _, err := tx.Exec(t.Context(), `SELECT 1 FROM settings WHERE instance_id = 'inst' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	_, err = st.PutSettings(ctx, "inst", json.RawMessage(`{"a":2}`), 0)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("PutSettings while the row is locked: err = %v, want context.DeadlineExceeded", err)
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("PutSettings took %v to give up", took)
+	}
+
+	if err := tx.Rollback(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Settings(t.Context(), "inst")
+	if err != nil {
+		t.Fatalf("Settings after the cancelled write: %v", err)
+	}
+	if got.Version != 1 || string(got.Doc) != `{"a":1}` {
+		t.Errorf("settings = version %d doc %s, want the cancelled write not applied", got.Version, got.Doc)
+	}
+}
+
+// proxy forwards TCP connections to the database until it is cut, standing
+// in for the network between the server and PostgreSQL.
+type proxy struct {
+	ln      net.Listener
+	network string
+	target  string
+
+	mu    sync.Mutex
+	conns []net.Conn
+	wg    sync.WaitGroup
+}
+
+func startProxy(t *testing.T, network, target string) *proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &proxy{ln: ln, network: network, target: target}
+	p.wg.Go(p.serve)
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *proxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return // cut
+		}
+		p.wg.Go(func() { p.forward(c) })
+	}
+}
+
+func (p *proxy) forward(client net.Conn) {
+	server, err := net.DialTimeout(p.network, p.target, 5*time.Second)
+	if err != nil {
+		client.Close()
+		return
+	}
+	p.mu.Lock()
+	p.conns = append(p.conns, client, server)
+	p.mu.Unlock()
+	go func() {
+		io.Copy(server, client)
+		server.Close()
+	}()
+	io.Copy(client, server)
+	client.Close()
+}
+
+// cut stops accepting connections and closes the open ones.
+func (p *proxy) cut() {
+	p.ln.Close()
+	p.mu.Lock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.mu.Unlock()
+	p.wg.Wait()
+}
+
+// proxyTarget returns the network and address of the server dsn names.
+func proxyTarget(t *testing.T, dsn string) (network, address string) {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(int(cfg.Port))
+	if strings.HasPrefix(cfg.Host, "/") { // a Unix socket directory
+		return "unix", filepath.Join(cfg.Host, ".s.PGSQL."+port)
+	}
+	return "tcp", net.JoinHostPort(cfg.Host, port)
+}
+
+// TestPostgresUnreachable checks that Ping, which /healthz calls, fails
+// promptly once the database cannot be reached, and that the store's other
+// methods report errors rather than hang or pretend data is missing.
+func TestPostgresUnreachable(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.DatabaseURL(t)
+	network, address := proxyTarget(t, dsn)
+	p := startProxy(t, network, address)
+	st := mustOpenPostgres(t, redirect(t, dsn, p.ln.Addr().String()), nil)
+	if err := st.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping through the proxy: %v", err)
+	}
+
+	p.cut()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	began := time.Now()
+	if err := st.Ping(ctx); err == nil {
+		t.Fatal("Ping with the database unreachable: err = nil, want an error")
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("Ping took %v to fail", took)
+	}
+	if _, err := st.Settings(ctx, "inst"); err == nil || errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Settings with the database unreachable: err = %v, want a store error", err)
+	}
+}
+
+// redirect returns dsn with its host and port replaced by addr.
+func redirect(t *testing.T, dsn, addr string) string {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		return dsn + " host=" + host + " port=" + port
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal("TEST_DATABASE_URL is not a valid URL")
+	}
+	u.Host = addr
+	return u.String()
+}
+
+func TestOpenPostgresRejects(t *testing.T) {
+	t.Parallel()
+	const password = "s3cret-db-password"
+	tests := []struct {
+		name string
+		dsn  string
+	}{
+		{"empty", ""},
+		{"blank", "  "},
+		{"not a URL", "postgres://user:" + password + "@%zz/db"},
+		{"unknown sslmode", "postgres://user:" + password + "@127.0.0.1:5432/db?sslmode=sometimes"},
+		// Port 1 on the loopback interface refuses connections.
+		{"nothing listening", "postgres://user:" + password + "@127.0.0.1:1/db?connect_timeout=5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := store.OpenPostgres(t.Context(), tt.dsn, nil)
+			if err == nil {
+				p.Close()
+				t.Fatalf("OpenPostgres(%q) succeeded, want an error", tt.dsn)
+			}
+			if strings.Contains(err.Error(), password) {
+				t.Errorf("the error shows the password: %v", err)
+			}
+		})
+	}
+}
+
+func TestOpenPostgresCancelled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	p, err := store.OpenPostgres(ctx, "postgres://postgres@127.0.0.1:5432/postgres", nil)
+	if !errors.Is(err, context.Canceled) {
+		if err == nil {
+			p.Close()
+		}
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	t.Parallel()
+	st, err := store.Open(t.Context(), storetest.DatabaseURL(t), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, ok := st.(*store.Postgres); !ok {
+		t.Errorf("Open returned %T, want *store.Postgres", st)
+	}
+	if err := st.Ping(t.Context()); err != nil {
+		t.Errorf("Ping: %v", err)
+	}
+}

@@ -1,0 +1,120 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Memory is a Store kept in process memory. Everything is lost when the
+// process exits, so it suits trying the app out and tests, not production.
+// It is safe for concurrent use.
+//
+// Documents are copied on the way in and on the way out, so no caller can
+// change stored data by mutating a slice.
+type Memory struct {
+	mu       sync.RWMutex
+	closed   bool
+	settings map[string]Settings
+}
+
+var _ Store = (*Memory)(nil)
+
+// Open returns a new, empty in-memory store. dsn is ignored. log may be nil.
+func Open(ctx context.Context, dsn string, log *slog.Logger) (Store, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, ctxError(ctx, "open", err)
+	}
+	if log != nil {
+		log.InfoContext(ctx, "store: using the in-memory store; data is lost when the process exits")
+	}
+	return NewMemory(), nil
+}
+
+// NewMemory returns a new, empty in-memory store.
+func NewMemory() *Memory {
+	return &Memory{
+		settings: make(map[string]Settings),
+	}
+}
+
+// usable reports why an operation op cannot run: ctx is done or the store is
+// closed. Callers hold m.mu.
+func (m *Memory) usable(ctx context.Context, op string) error {
+	if err := ctx.Err(); err != nil {
+		return ctxError(ctx, op, err)
+	}
+	if m.closed {
+		return fmt.Errorf("store: %s: store is closed", op)
+	}
+	return nil
+}
+
+// Settings implements Store.
+func (m *Memory) Settings(ctx context.Context, instanceID string) (Settings, error) {
+	if err := checkID(instanceID); err != nil {
+		return Settings{}, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if err := m.usable(ctx, "get settings"); err != nil {
+		return Settings{}, err
+	}
+	st, ok := m.settings[instanceID]
+	if !ok {
+		return Settings{}, ErrNotFound
+	}
+	st.Doc = bytes.Clone(st.Doc)
+	return st, nil
+}
+
+// PutSettings implements Store.
+func (m *Memory) PutSettings(ctx context.Context, instanceID string, doc json.RawMessage, ifVersion int64) (Settings, error) {
+	if err := checkID(instanceID); err != nil {
+		return Settings{}, err
+	}
+	if err := checkDoc(doc); err != nil {
+		return Settings{}, err
+	}
+	if ifVersion < 0 {
+		return Settings{}, fmt.Errorf("%w: negative ifVersion %d", ErrInvalid, ifVersion)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.usable(ctx, "put settings"); err != nil {
+		return Settings{}, err
+	}
+	cur, ok := m.settings[instanceID]
+	if ifVersion != 0 && (!ok || cur.Version != ifVersion) {
+		return Settings{}, ErrConflict
+	}
+	st := Settings{
+		Doc:       bytes.Clone(doc),
+		Version:   cur.Version + 1,
+		UpdatedAt: time.Now().UTC(),
+	}
+	m.settings[instanceID] = st
+	st.Doc = bytes.Clone(doc)
+	return st, nil
+}
+
+// Ping implements Store. It fails once the store is closed.
+func (m *Memory) Ping(ctx context.Context) error {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.usable(ctx, "ping")
+}
+
+// Close implements Store. Afterwards every method returns an error; the data
+// is released.
+func (m *Memory) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closed = true
+	m.settings = nil
+	return nil
+}
