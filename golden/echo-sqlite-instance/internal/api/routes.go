@@ -18,9 +18,10 @@ import (
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
-// Every request goes through request logging, panic recovery, CORS and a
-// body size limit, in that order; the /api group also needs an
-// authenticated caller. Handlers return errors; errorHandler answers every
+// Every request goes through request logging, panic recovery and CORS, in
+// that order; the /api group then needs an authenticated caller, and the
+// routes that read a body limit it to MaxBodyBytes (after authentication,
+// so that a caller without credentials is told so whatever it sends). Handlers return errors; errorHandler answers every
 // one of them, and echo's own 404, 405 and 413, as JSON {"error": code,
 // "message": text}.
 func New(d Deps) http.Handler {
@@ -46,14 +47,14 @@ func New(d Deps) http.Handler {
 	e.Use(logRequests(d.Logger))
 	e.Use(middleware.Recover())
 	e.Use(echo.WrapMiddleware(cors.Middleware(d.CORS)))
-	e.Use(middleware.BodyLimit(MaxBodyBytes))
+	limitBody := middleware.BodyLimit(MaxBodyBytes)
 
 	e.GET("/healthz", h.healthz)
-	api := e.Group("/api", authenticate(d.Auth, d.Logger))
+	api := e.Group("/api", authenticate(d.Auth, d.Logger), limitBody)
 	api.GET("/me", h.me)
 	api.GET("/settings", h.getSettings)
 	api.PUT("/settings", h.putSettings)
 	api.GET("/site", h.site)
-	e.POST("/webhooks", echo.WrapHandler(d.Webhooks))
+	e.POST("/webhooks", echo.WrapHandler(d.Webhooks), limitBody)
 	return e
 }

@@ -484,6 +484,22 @@ func TestSettingsRejectsBadInput(t *testing.T) {
 	}
 }
 
+// TestCredentialsBeforeBody checks that a request without valid
+// credentials is refused as such, whatever its body: the body is neither
+// read nor judged for a caller who is not authenticated.
+func TestCredentialsBeforeBody(t *testing.T) {
+	a := newTestAPI(t, false)
+	for name, body := range map[string]string{
+		"too large": strings.Repeat(" ", api.MaxBodyBytes+1),
+		"not JSON":  "{",
+	} {
+		t.Run(name, func(t *testing.T) {
+			resp, got := a.call(t, "PUT", "/api/settings", nil, body)
+			wantJSONError(t, resp, got, http.StatusUnauthorized, "unauthorized")
+		})
+	}
+}
+
 // TestInstancesAreIsolated checks that one site never sees or changes
 // another's settings.
 func TestInstancesAreIsolated(t *testing.T) {
@@ -569,8 +585,8 @@ func TestHeadIsServedByGet(t *testing.T) {
 		status int
 	}{
 		{"/healthz", nil, http.StatusOK},
-		{"/api/me", auth(signedInstance(instanceA)), http.StatusOK},
-		{"/api/settings", auth(signedInstance(instanceA)), http.StatusOK},
+		{"/api/me", auth(credential(instanceA)), http.StatusOK},
+		{"/api/settings", auth(credential(instanceA)), http.StatusOK},
 		{"/api/me", nil, http.StatusUnauthorized},
 		{"/api/nope", nil, http.StatusNotFound},
 	}
@@ -615,7 +631,7 @@ func TestPreflightOnEveryPath(t *testing.T) {
 // a simple request from the app's origin may read ETag.
 func TestAnswersAreNotCached(t *testing.T) {
 	a := newTestAPI(t, false)
-	h := auth(signedInstance(instanceA))
+	h := auth(credential(instanceA))
 	a.call(t, "PUT", "/api/settings", h, `{"a":1}`)
 	h["Origin"] = appOrigin
 	tests := []struct {
