@@ -150,13 +150,23 @@ func TestInteractiveNew(t *testing.T) {
 	term.typeKeys("not-a-uuid" + enter)
 	term.expect(`invalid app-id "not-a-uuid"`)
 	term.typeKeys(strings.Repeat("\x7f", len("not-a-uuid")) + "1b2c3d4e-0000-4000-8000-000000000001" + enter)
+	// Each menu offers every choice with its one-line description.
 	term.expect("HTTP router")
-	term.expect("net/http ServeMux") // each choice is described
-	term.typeKeys(enter)
+	term.expect("net/http ServeMux")
+	term.expect("go-chi/chi/v5: a net/http router")
+	term.expect("gin-gonic/gin: gin.Context handlers")
+	term.expect("labstack/echo/v5: handlers return error")
+	term.typeKeys(arrowDown + enter) // chi
 	term.expect("Datastore")
+	term.expect("SQLite file")
+	term.expect("in-process maps")
+	term.expect("PostgreSQL (github.com/jackc/pgx/v5")
 	term.typeKeys(arrowDown + enter) // memory
 	term.expect("Authentication")
-	term.typeKeys(enter)
+	term.expect("signed app instance")
+	term.expect("Wix access token, checked with Wix's token-info endpoint")
+	term.expect("either: a signed instance is checked locally")
+	term.typeKeys(arrowDown + enter) // token
 	term.expect("Receive Wix webhooks?")
 	term.typeKeys("n" + enter)
 	term.expect("Add a Dockerfile?")
@@ -165,7 +175,7 @@ func TestInteractiveNew(t *testing.T) {
 	term.typeKeys("n" + enter)
 	term.expect("To generate the same project without questions:")
 	term.expect("wixgen new proj --name proj --module github.com/acme/proj --app-id 1b2c3d4e-0000-4000-8000-000000000001 " +
-		"--router stdlib --store memory --auth instance --webhooks=false --docker=true --ci=false --no-tidy --yes")
+		"--router chi --store memory --auth token --webhooks=false --docker=true --ci=false --no-tidy --yes")
 	term.expect("Created proj in proj.")
 
 	if err := cmd.Wait(); err != nil {
@@ -180,7 +190,7 @@ func TestInteractiveNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := generator.Answers{Name: "proj", Module: "github.com/acme/proj", AppID: "1b2c3d4e-0000-4000-8000-000000000001",
-		Router: "stdlib", Store: "memory", Auth: "instance", Webhooks: false, Docker: true, CI: false}
+		Router: "chi", Store: "memory", Auth: "token", Webhooks: false, Docker: true, CI: false}
 	if m.Answers != want {
 		t.Errorf("recorded answers %+v, want %+v", m.Answers, want)
 	}
