@@ -50,6 +50,22 @@ export function setBackendUrl(url: string): void {
 }
 
 /**
+ * Returns path as a path on the backend, with a leading slash. A path that
+ * names another host (`//host/...`, `/\host/...` or `scheme:...`) is
+ * refused: with the default (empty) base URL the browser would send the
+ * credential there.
+ */
+function backendPath(path: string): string {
+  const result = path.startsWith("/") ? path : "/" + path;
+  // Browsers drop tabs and line breaks from URLs and read a backslash as "/".
+  const clean = (s: string) => s.replace(/[\t\n\r]/g, "");
+  if (/^[/\\]{2}/.test(clean(result)) || /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(clean(path))) {
+    throw new Error(`Not a backend path: ${path}; pass a path such as /api/me and set the host with setBackendUrl.`);
+  }
+  return result;
+}
+
+/**
  * Returns the signed app instance for the current dashboard page.
  *
  * It reads the `instance` query parameter that Wix adds to the iframe URL and
@@ -98,8 +114,7 @@ export function fetchWithWixInstance(path: string, init: RequestInit = {}): Prom
   if (typeof init.body === "string" && !headers.has("Content-Type")) {
     headers.set("Content-Type", "application/json");
   }
-  const sep = path.startsWith("/") ? "" : "/";
-  return fetch(backendUrl + sep + path, { ...init, headers });
+  return fetch(backendUrl + backendPath(path), { ...init, headers });
 }
 
 /**

@@ -263,6 +263,9 @@ func TestLoadRejects(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Load = %#v, want an error naming %s", cfg, tt.wantVar)
 			}
+			if strings.Contains(err.Error(), testSecret) {
+				t.Errorf("error repeats the app secret: %v", err)
+			}
 			if got := problemVars(t, err); !slices.Equal(got, []string{tt.wantVar}) {
 				t.Errorf("problems = %v, want [%s]; error: %v", got, tt.wantVar, err)
 			}
@@ -435,6 +438,9 @@ func TestRedactDSN(t *testing.T) {
 		{`host=db password='p w \' x' dbname=shop`, "host=db password=xxxxx dbname=shop"},
 		{"host=db password = pw", "host=db password=xxxxx"},
 		{"postgres://app:pw@db:port/shop", "postgres://xxxxx@db:port/shop"},
+		{"postgres://db:port/shop?password=pw&sslmode=require", "postgres://db:port/shop?password=xxxxx"},
+		{"postgres://app@db/shop?sslpassword=pw&sslkey=k.key", "postgres://app@db/shop?sslkey=k.key&sslpassword=xxxxx"},
+		{"host=db sslpassword=pw sslkey=k.key", "host=db sslpassword=xxxxx sslkey=k.key"},
 	}
 	for _, tt := range tests {
 		if got := redactDSN(tt.dsn); got != tt.want {

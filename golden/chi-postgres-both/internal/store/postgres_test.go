@@ -288,15 +288,13 @@ func TestPostgresCancelWhileWaiting(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The row stays locked until the rollback below, so PutSettings can
+	// only return through its context, however slow the machine is.
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
-	began := time.Now()
 	_, err = st.PutSettings(ctx, "inst", json.RawMessage(`{"a":2}`), 0)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("PutSettings while the row is locked: err = %v, want context.DeadlineExceeded", err)
-	}
-	if took := time.Since(began); took > 5*time.Second {
-		t.Errorf("PutSettings took %v to give up", took)
 	}
 
 	if err := tx.Rollback(t.Context()); err != nil {
@@ -401,14 +399,13 @@ func TestPostgresUnreachable(t *testing.T) {
 	}
 
 	p.cut()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	// Ping must fail because the database is gone, not because this
+	// deadline ran out; the deadline is long enough that, on any machine,
+	// only a Ping that hangs reaches it.
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	began := time.Now()
-	if err := st.Ping(ctx); err == nil {
-		t.Fatal("Ping with the database unreachable: err = nil, want an error")
-	}
-	if took := time.Since(began); took > 5*time.Second {
-		t.Errorf("Ping took %v to fail", took)
+	if err := st.Ping(ctx); err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Ping with the database unreachable: err = %v, want a connection error before the deadline", err)
 	}
 	if _, err := st.Settings(ctx, "inst"); err == nil || errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Settings with the database unreachable: err = %v, want a store error", err)

@@ -213,6 +213,7 @@ func TestLoadRejects(t *testing.T) {
 		{"secret unset", map[string]string{"WIX_APP_SECRET": ""}, "WIX_APP_SECRET", "is not set: copy the App Secret Key from your app's OAuth page in the Wix app dashboard"},
 		{"secret blank", map[string]string{"WIX_APP_SECRET": "   "}, "WIX_APP_SECRET", "is not set"},
 		{"public key unset", map[string]string{"WIX_PUBLIC_KEY": ""}, "WIX_PUBLIC_KEY", "Webhooks page"},
+		{"database URL of a server", map[string]string{"DATABASE_URL": "postgres://app:" + testSecret + "@db/shop"}, "DATABASE_URL", "is a postgres:// URL, but this project keeps its data in a SQLite file"},
 		{"port not a number", map[string]string{"PORT": "http"}, "PORT", `"http": use a TCP port number from 1 to 65535`},
 		{"port zero", map[string]string{"PORT": "0"}, "PORT", "from 1 to 65535"},
 		{"port too high", map[string]string{"PORT": "65536"}, "PORT", "from 1 to 65535"},
@@ -258,6 +259,9 @@ func TestLoadRejects(t *testing.T) {
 			cfg, err := Load(getenv(tt.env))
 			if err == nil {
 				t.Fatalf("Load = %#v, want an error naming %s", cfg, tt.wantVar)
+			}
+			if strings.Contains(err.Error(), testSecret) {
+				t.Errorf("error repeats the app secret: %v", err)
 			}
 			if got := problemVars(t, err); !slices.Equal(got, []string{tt.wantVar}) {
 				t.Errorf("problems = %v, want [%s]; error: %v", got, tt.wantVar, err)

@@ -97,6 +97,12 @@ func OpenSQLite(ctx context.Context, path string, log *slog.Logger) (*SQLite, er
 // sqliteFile returns the file path named by a plain path or a file: URI.
 func sqliteFile(dsn string) (string, error) {
 	file := dsn
+	if scheme, _, ok := strings.Cut(dsn, "://"); ok && !strings.HasPrefix(dsn, "file:") && !strings.ContainsAny(scheme, `/\`) {
+		// postgres://user:password@host/db would otherwise become a
+		// directory tree; the value is not repeated, as it may hold a
+		// password.
+		return "", fmt.Errorf("store: database path is a %s:// URL, not a SQLite file path or file: URI", scheme)
+	}
 	if strings.HasPrefix(dsn, "file:") {
 		u, err := url.Parse(dsn)
 		if err != nil {

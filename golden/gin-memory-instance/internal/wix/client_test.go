@@ -685,3 +685,30 @@ func TestLogsNeverContainCredentials(t *testing.T) {
 		t.Errorf("issued %d tokens, want 2 (the revoked one was replaced)", len(secrets)-1)
 	}
 }
+
+// TestNoRedirects checks that the client follows no redirect: on a 307 or
+// 308 net/http would send the request body, which holds the app secret in a
+// token request, to whatever host the Location header names.
+func TestNoRedirects(t *testing.T) {
+	t.Parallel()
+	var reached atomic.Int64
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		reached.Add(1)
+	}))
+	t.Cleanup(elsewhere.Close)
+	for _, status := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, elsewhere.URL+r.URL.Path, status)
+		}))
+		t.Cleanup(redirecting.Close)
+		c, _ := newTestClient(t, redirecting.URL, func(cfg *Config) { cfg.MaxRetries = -1 })
+		var apiErr *APIError
+		err := c.Do(t.Context(), "inst-1", http.MethodGet, "/things", nil, nil)
+		if !errors.As(err, &apiErr) || apiErr.Status != status {
+			t.Errorf("Do answered %d: err = %v, want the %d as an *APIError", status, err, status)
+		}
+	}
+	if n := reached.Load(); n != 0 {
+		t.Errorf("%d requests reached the redirect target; want none", n)
+	}
+}

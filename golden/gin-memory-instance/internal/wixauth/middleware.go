@@ -9,7 +9,9 @@ import (
 	"net/http"
 
 	"example.com/shop/internal/httpjson"
-) // Middleware authenticates every request with a. On failure it answers with
+)
+
+// Middleware authenticates every request with a. On failure it answers with
 // the status, code and message of [FailureResponse] as the JSON body
 // {"error":"<code>","message":"<safe reason>"} (Content-Type
 // application/json, Cache-Control no-store) and does not call next; on

@@ -122,14 +122,12 @@ func TestTokenInfoContext(t *testing.T) {
 	}))
 	t.Cleanup(func() { close(release); srv.Close() })
 	c, _ := newTestClient(t, srv.URL, nil)
+	// The fake never answers, so TokenInfo can only return through its
+	// context: the error says it did, however long the machine took.
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	_, err := c.TokenInfo(ctx, "tok")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("TokenInfo error = %v; want context.DeadlineExceeded", err)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("TokenInfo took %v after its deadline", d)
 	}
 }

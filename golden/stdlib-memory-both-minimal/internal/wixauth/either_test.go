@@ -63,6 +63,7 @@ func TestEitherAuthenticator(t *testing.T) {
 		wixauth.NewTokenAuthenticator(newTokenChecker(t, f, wixauth.WithTokenClock(clock.Now))),
 	)
 	valid := wixauthtest.SignRaw(testSecret, testPayload)
+	sig, payload := splitInstance(t, valid)
 	tests := []struct {
 		name      string
 		header    string
@@ -72,6 +73,11 @@ func TestEitherAuthenticator(t *testing.T) {
 	}{
 		{name: "signed instance", header: valid, wantInst: true},
 		{name: "signed instance with Bearer", header: "Bearer " + valid, wantInst: true},
+		{name: "signed instance with a padded signature", header: sig + "=." + payload, wantInst: true},
+		// One dot is a signed instance's shape: the value is checked
+		// locally and refused, and never sent to Wix.
+		{name: "JWT-like value with one dot", header: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0", wantErr: wixauth.ErrMalformed},
+		{name: "one dot, 32-byte signature, forged", header: sig + ".eyJzdWIiOiJ4In0", wantErr: wixauth.ErrSignature},
 		{name: "tampered signed instance", header: valid + "A", wantErr: wixauth.ErrSignature},
 		{name: "another secret", header: wixauthtest.SignRaw("another-secret", testPayload), wantErr: wixauth.ErrSignature},
 		{name: "access token", header: accessToken, wantCalls: 1},

@@ -298,7 +298,7 @@ func TestTokenCheckerOneCallForConcurrentChecks(t *testing.T) {
 	clock := newTokenClock()
 	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", tokenAppID, tokenInstance, clock.Now().Add(time.Hour), false)}))
 	gate := f.hold()
-	c := newTokenChecker(t, f, wixauth.WithTokenClock(clock.Now), wixauth.WithTokenTimeout(5*time.Second))
+	c := newTokenChecker(t, f, wixauth.WithTokenClock(clock.Now))
 
 	const n = 50
 	var wg sync.WaitGroup
@@ -405,9 +405,14 @@ func TestTokenCheckerFailFast(t *testing.T) {
 	tests := []struct {
 		name string
 		down infoReply
+		// timeout: the requests made while down time out. The fake holds
+		// them, and they alone get a short deadline, so that the answers
+		// around them keep the default timeout, which no loaded machine
+		// comes near.
+		timeout bool
 	}{
 		{name: "500", down: infoReply{status: 500, body: `{"message":"unavailable"}`}},
-		{name: "timeout", down: infoReply{status: 200, body: `{}`, delay: time.Minute}},
+		{name: "timeout", down: infoReply{status: 200, body: `{}`, delay: time.Hour}, timeout: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -415,14 +420,31 @@ func TestTokenCheckerFailFast(t *testing.T) {
 			clock := newTokenClock()
 			good := infoReply{status: 200, body: infoBody(true, "USER", tokenAppID, tokenInstance, clock.Now().Add(time.Hour), false)}
 			f := newFakeTokenInfo(t, always(good))
+			wc, err := wix.New(wix.Config{BaseURL: f.srv.URL, AppID: tokenAppID, AppSecret: "unused-secret"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var short atomic.Bool
+			client := clientFunc(func(ctx context.Context, token string) (wix.TokenInfo, error) {
+				if short.Load() {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, 10*time.Millisecond)
+					defer cancel()
+				}
+				return wc.TokenInfo(ctx, token)
+			})
 			var logs bytes.Buffer // written by flights, read after they are done
-			c := newTokenChecker(t, f, wixauth.WithTokenClock(clock.Now), wixauth.WithTokenFailFast(5*time.Second),
-				wixauth.WithTokenTimeout(time.Second), wixauth.WithTokenLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			c, err := wixauth.NewTokenChecker(client, tokenAppID, wixauth.WithTokenClock(clock.Now),
+				wixauth.WithTokenFailFast(5*time.Second), wixauth.WithTokenLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			if err != nil {
+				t.Fatal(err)
+			}
 			if _, err := c.Check(t.Context(), "cached-token"); err != nil {
 				t.Fatal(err)
 			}
 
 			f.setReply(always(tc.down))
+			short.Store(tc.timeout)
 			if _, err := c.Check(t.Context(), "token-1"); !errors.Is(err, wixauth.ErrUnavailable) {
 				t.Fatalf("first token while down: %v; want ErrUnavailable", err)
 			}
@@ -443,6 +465,7 @@ func TestTokenCheckerFailFast(t *testing.T) {
 
 			// After the window one probe goes to Wix; it answers again.
 			f.setReply(always(good))
+			short.Store(false)
 			clock.Advance(5 * time.Second)
 			if _, err := c.Check(t.Context(), "token-new"); err != nil {
 				t.Fatalf("after the window: %v", err)
@@ -475,7 +498,7 @@ func TestTokenCheckerCallerGivesUp(t *testing.T) {
 	clock := newTokenClock()
 	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", tokenAppID, tokenInstance, clock.Now().Add(time.Hour), false)}))
 	gate := f.hold()
-	c := newTokenChecker(t, f, wixauth.WithTokenClock(clock.Now), wixauth.WithTokenTimeout(5*time.Second))
+	c := newTokenChecker(t, f, wixauth.WithTokenClock(clock.Now))
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
@@ -488,20 +511,88 @@ func TestTokenCheckerCallerGivesUp(t *testing.T) {
 		t.Fatalf("Check after cancel: %v; want ErrUnavailable and context.Canceled", err)
 	}
 	close(gate)
-	// The request finishes on its own and fills the cache.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		info, err := c.Check(t.Context(), accessToken)
-		if err == nil && info.InstanceID == tokenInstance {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Check after the request finished: %+v, %v", info, err)
-		}
-		time.Sleep(10 * time.Millisecond)
+	// The request goes on: a new check joins it while it is in flight, or
+	// finds its answer in the cache once it is done; either way it causes
+	// no second request.
+	if info, err := c.Check(t.Context(), accessToken); err != nil || info.InstanceID != tokenInstance {
+		t.Fatalf("Check after the caller gave up: %+v, %v", info, err)
 	}
 	if got := f.calls.Load(); got != 1 {
 		t.Errorf("%d token-info requests; want 1", got)
+	}
+}
+
+// clientFunc is a TokenInfoClient made of a function.
+type clientFunc func(ctx context.Context, token string) (wix.TokenInfo, error)
+
+func (f clientFunc) TokenInfo(ctx context.Context, token string) (wix.TokenInfo, error) {
+	return f(ctx, token)
+}
+
+// TestTokenCheckerMisbehavingClient checks that a token-info client that
+// panics, or that ignores its context and never returns, fails the check
+// with ErrUnavailable instead of ending the process or holding the flight
+// and the breaker's probe for ever, and that once the window has passed a
+// probe reaches the client again.
+func TestTokenCheckerMisbehavingClient(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		down func(ctx context.Context, token string, stuck <-chan struct{}) (wix.TokenInfo, error)
+	}{
+		{name: "panics", down: func(_ context.Context, token string, _ <-chan struct{}) (wix.TokenInfo, error) {
+			panic("token-info client bug with " + token)
+		}},
+		{name: "ignores its context", down: func(_ context.Context, _ string, stuck <-chan struct{}) (wix.TokenInfo, error) {
+			<-stuck // until the test ends, whatever the checker's timeout
+			return wix.TokenInfo{}, errors.New("released")
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clock := newTokenClock()
+			stuck := make(chan struct{})
+			t.Cleanup(func() { close(stuck) })
+			var down atomic.Bool
+			down.Store(true)
+			var calls atomic.Int64
+			client := clientFunc(func(ctx context.Context, token string) (wix.TokenInfo, error) {
+				calls.Add(1)
+				if down.Load() {
+					return tc.down(ctx, token, stuck)
+				}
+				return wix.TokenInfo{Active: true, ClientID: tokenAppID, InstanceID: tokenInstance,
+					ExpiresAt: clock.Now().Add(time.Hour)}, nil
+			})
+			// The timeout only bounds how long the stuck case waits; nothing
+			// here depends on how fast the machine is.
+			c, err := wixauth.NewTokenChecker(client, tokenAppID, wixauth.WithTokenClock(clock.Now),
+				wixauth.WithTokenTimeout(10*time.Millisecond), wixauth.WithTokenFailFast(5*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Check(t.Context(), accessToken)
+			if !errors.Is(err, wixauth.ErrUnavailable) {
+				t.Fatalf("Check with the client %s: %v; want ErrUnavailable", tc.name, err)
+			}
+			if strings.Contains(err.Error(), accessToken) {
+				t.Errorf("error %q contains the token", err)
+			}
+			if _, err := c.Check(t.Context(), "token-2"); !errors.Is(err, wixauth.ErrUnavailable) || calls.Load() != 1 {
+				t.Fatalf("second token in the window: %v after %d client calls; want ErrUnavailable without a call", err, calls.Load())
+			}
+
+			down.Store(false)
+			clock.Advance(5 * time.Second)
+			info, err := c.Check(t.Context(), accessToken)
+			if err != nil || info.InstanceID != tokenInstance {
+				t.Fatalf("Check after the window: %+v, %v; want the probe to reach the client again", info, err)
+			}
+			if got := calls.Load(); got != 2 {
+				t.Errorf("%d client calls; want 2", got)
+			}
+		})
 	}
 }
 

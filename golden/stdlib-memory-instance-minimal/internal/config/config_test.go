@@ -246,6 +246,9 @@ func TestLoadRejects(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Load = %#v, want an error naming %s", cfg, tt.wantVar)
 			}
+			if strings.Contains(err.Error(), testSecret) {
+				t.Errorf("error repeats the app secret: %v", err)
+			}
 			if got := problemVars(t, err); !slices.Equal(got, []string{tt.wantVar}) {
 				t.Errorf("problems = %v, want [%s]; error: %v", got, tt.wantVar, err)
 			}

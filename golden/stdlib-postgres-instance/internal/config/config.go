@@ -291,21 +291,31 @@ func redact(v string) string {
 var dsnPassword = regexp.MustCompile(`password\s*=\s*('(?:[^'\\]|\\.)*'|\S*)`)
 
 // redactDSN hides the password of a database URL
-// (postgres://user:password@host/db, or ?password=) or of a keyword/value
-// connection string (password=...) before it is logged.
+// (postgres://user:password@host/db, ?password= or ?sslpassword=, the
+// passphrase of a client key) or of a keyword/value connection string
+// (password=..., sslpassword=...) before it is logged.
 func redactDSN(dsn string) string {
 	if !strings.Contains(dsn, "://") {
 		return dsnPassword.ReplaceAllString(dsn, "password=xxxxx")
 	}
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return redact(dsn)
+		// Not a URL after all: hide the user information and anything
+		// that looks like a password (?password=, &sslpassword=).
+		return redact(dsnPassword.ReplaceAllString(dsn, "password=xxxxx"))
 	}
 	if _, ok := u.User.Password(); ok {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
-	if q := u.Query(); q.Has("password") {
-		q.Set("password", "xxxxx")
+	q := u.Query()
+	changed := false
+	for _, key := range []string{"password", "sslpassword"} {
+		if q.Has(key) {
+			q.Set(key, "xxxxx")
+			changed = true
+		}
+	}
+	if changed {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()

@@ -31,7 +31,12 @@ const migrationLock = 0x77786d67 // "wxmg"
 //
 // A context that ends while a statement runs cancels the statement on the
 // server, so a write that is still waiting (for a row lock, say) is
-// abandoned, not applied later; the call returns the context's error.
+// abandoned, not applied later; the call returns the context's error. The
+// one exception: when the server does not answer the cancel request within
+// a second (overloaded or unreachable), the connection is dropped instead,
+// and a statement still waiting on the server may complete after the call
+// has failed. Callers that must know should read the data back, or write
+// with ifVersion so that a retry cannot apply twice.
 type Postgres struct {
 	pool *pgxpool.Pool
 }

@@ -51,7 +51,11 @@ type Config struct {
 	// AccountID is sent as wix-account-id in API-key mode for
 	// account-level calls.
 	AccountID string
-	// HTTPClient makes the requests; default a client with DefaultTimeout.
+	// HTTPClient makes the requests; default a client with DefaultTimeout
+	// that follows no redirects. One of your own should not follow them
+	// either: net/http repeats the body of a POST on a 307 or 308, and the
+	// body holds the app secret (token requests) or an access token
+	// (token-info), wherever the Location header points.
 	HTTPClient *http.Client
 	// MaxRetries bounds how many times a call answered with 429 or 5xx is
 	// repeated: 0 means DefaultMaxRetries, a negative value disables retries.
@@ -133,7 +137,15 @@ func New(cfg Config) (*Client, error) {
 	if c.http == nil {
 		// A transport of its own: the client's connections to Wix are not
 		// shared with, or closed by, other users of http.DefaultTransport.
-		c.http = &http.Client{Timeout: DefaultTimeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		// Wix answers these endpoints directly; a redirect is answered as
+		// the error it is, and the request body goes nowhere else.
+		c.http = &http.Client{
+			Timeout:   DefaultTimeout,
+			Transport: http.DefaultTransport.(*http.Transport).Clone(),
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			},
+		}
 	}
 	switch {
 	case c.maxRetries == 0:

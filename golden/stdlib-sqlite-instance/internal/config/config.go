@@ -110,7 +110,7 @@ func Load(getenv func(string) string) (Config, error) {
 		AppSecret:    l.required("WIX_APP_SECRET", "copy the App Secret Key from your app's OAuth page in the Wix app dashboard"),
 		PublicKeyPEM: l.required("WIX_PUBLIC_KEY", `copy the public key from your app's Webhooks page in the Wix app dashboard, including the BEGIN and END lines (line breaks may be written as \n)`),
 		Port:         l.port(),
-		DatabaseURL:  l.get("DATABASE_URL"),
+		DatabaseURL:  l.dataFile(),
 		Dev:          l.dev(),
 		APIBase:      l.apiBase(),
 		APIKey:       l.get("WIX_API_KEY"),
@@ -289,6 +289,34 @@ func redact(v string) string {
 	return "xxxxx@" + v[at+1:]
 }
 
+// dataFile reads DATABASE_URL: a SQLite file path or file: URI, or empty
+// for DefaultDatabaseURL. A server URL such as postgres://user:pw@host/db is
+// refused, without repeating it: the store would take it for a relative
+// path and make a directory of it, and the log would show its password.
+func (l *loader) dataFile() string {
+	const name = "DATABASE_URL"
+	v := l.get(name)
+	if scheme, _, ok := strings.Cut(v, "://"); ok && isScheme(scheme) && !strings.EqualFold(scheme, "file") {
+		l.fail(name, "is a %s:// URL, but this project keeps its data in a SQLite file: set a file path such as %s, or leave it unset", scheme, DefaultDatabaseURL)
+		return ""
+	}
+	return v
+}
+
+// isScheme reports whether s is a URL scheme: a letter, then letters,
+// digits, '+', '-' or '.'.
+func isScheme(s string) bool {
+	for i := range len(s) {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
 func (l *loader) checkAPIKeyMode(c Config) {
 	switch {
 	case c.APIKey != "" && c.SiteID == "" && c.AccountID == "":

@@ -277,6 +277,7 @@ func TestOpenSQLiteRejects(t *testing.T) {
 		{"fragment", "file:" + filepath.Join(dir, "f.db") + "#x"},
 		{"remote host", "file://example.com" + filepath.Join(dir, "h.db")},
 		{"bad escape", "file:" + filepath.Join(dir, "%zz.db")},
+		{"server URL", "postgres://app:pw@db/shop"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,6 +286,9 @@ func TestOpenSQLiteRejects(t *testing.T) {
 			if err == nil {
 				s.Close()
 				t.Fatalf("OpenSQLite(%q) succeeded, want an error", tt.dsn)
+			}
+			if strings.Contains(err.Error(), ":pw@") {
+				t.Errorf("error %q repeats the password", err)
 			}
 		})
 	}

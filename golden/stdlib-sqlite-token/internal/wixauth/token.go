@@ -249,7 +249,7 @@ func (c *TokenChecker) fetch(ctx context.Context, key tokenKey, token string) to
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	info, err := c.client.TokenInfo(ctx, token)
+	info, err := c.tokenInfo(ctx, token)
 	now = c.now()
 	if err != nil {
 		var apiErr *wix.APIError
@@ -274,6 +274,36 @@ func (c *TokenChecker) fetch(ctx context.Context, key tokenKey, token string) to
 	r := tokenResult{info: info}
 	c.accepted.put(key, r, minTime(info.ExpiresAt, now.Add(c.maxTTL)))
 	return r
+}
+
+// tokenInfo asks the client about token, and returns when ctx ends even if
+// the client has not: a client that ignores ctx must not hold the flight,
+// and with it every caller of this token and the breaker's probe, for ever.
+// A panic in the client becomes an error: in a flight it could not be
+// recovered by any caller and would end the process.
+func (c *TokenChecker) tokenInfo(ctx context.Context, token string) (TokenInfo, error) {
+	type answer struct {
+		info TokenInfo
+		err  error
+	}
+	ch := make(chan answer, 1) // the client's goroutine never blocks on it
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				// The panic value could quote the token.
+				msg := strings.ReplaceAll(fmt.Sprint(p), token, "<token>")
+				ch <- answer{err: fmt.Errorf("token-info client panicked: %s", msg)}
+			}
+		}()
+		info, err := c.client.TokenInfo(ctx, token)
+		ch <- answer{info: info, err: err}
+	}()
+	select {
+	case a := <-ch:
+		return a.info, a.err
+	case <-ctx.Done():
+		return TokenInfo{}, fmt.Errorf("token-info: %w", context.Cause(ctx))
+	}
 }
 
 // answered records that token-info answered, logging the recovery.
