@@ -15,7 +15,8 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
+	"modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // sqlitePragmas configures every connection: write-ahead logging so readers
@@ -78,7 +79,7 @@ func OpenSQLite(ctx context.Context, path string, log *slog.Logger) (*SQLite, er
 		return nil, fmt.Errorf("store: open %s: %w", file, err)
 	}
 	db.SetMaxOpenConns(1)
-	if err := db.PingContext(ctx); err != nil {
+	if err := connect(ctx, db); err != nil {
 		db.Close()
 		return nil, ctxError(ctx, "open "+file, err)
 	}
@@ -92,6 +93,30 @@ func OpenSQLite(ctx context.Context, path string, log *slog.Logger) (*SQLite, er
 		return nil, err
 	}
 	return &SQLite{db: db}, nil
+}
+
+// connect opens db's connection, which applies sqlitePragmas. When two
+// processes open a new database at once, both switch it to WAL, and SQLite
+// answers one of them SQLITE_BUSY at once instead of calling the busy
+// handler (waiting could deadlock); the other completes the switch, so a
+// retry succeeds. connect retries SQLITE_BUSY for as long as busy_timeout
+// would wait, then gives up with the error.
+func connect(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
+		err := db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
 }
 
 // sqliteFile returns the file path named by a plain path or a file: URI.
