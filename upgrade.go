@@ -31,8 +31,9 @@ tree as it was.
 --set key=value changes an answer (keys and values as for 'wixgen new'; see
 'wixgen options'). The module path cannot be changed by an upgrade.
 
-Exit status: 0 upgraded (or nothing to do); 1 conflicts were left to resolve, or a
-step such as go mod tidy failed; 2 usage errors; 130 interrupted.
+Exit status: 0 upgraded (or nothing to do); 1 conflicts were left to resolve, files
+still hold the markers of an earlier upgrade (nothing is written until they are
+resolved), or a step such as go mod tidy failed; 2 usage errors; 130 interrupted.
 With --dry-run: 0 nothing would change, 1 something would, 2 usage errors or trouble.`
 
 const diffExamples = `Examples:
@@ -102,7 +103,10 @@ type upgradeResult struct {
 	Changed   bool               `json:"changed"` // whether anything was (or would be) written
 	Changes   []generator.Change `json:"changes"`
 	Conflicts []string           `json:"conflicts,omitempty"`
-	Steps     []stepResult       `json:"steps,omitempty"`
+	// Unresolved are files still holding an earlier upgrade's conflict
+	// markers: upgrade refuses to run until they are resolved.
+	Unresolved []string     `json:"unresolved,omitempty"`
+	Steps      []stepResult `json:"steps,omitempty"`
 }
 
 // conflictError is an upgrade that left conflict markers: it completed,
@@ -116,6 +120,16 @@ func (e conflictError) Error() string {
 	}
 	return fmt.Sprintf("upgrade done, but %d %s conflicts: %s\nresolve the <<<<<<< yours ... >>>>>>> wixgen markers in them, then run go mod tidy",
 		len(e.paths), noun, strings.Join(e.paths, ", "))
+}
+
+// unresolvedError refuses an upgrade while files still hold the conflict
+// markers of an earlier one: merging into them would nest markers.
+type unresolvedError struct{ paths []string }
+
+func (e unresolvedError) Error() string {
+	return fmt.Sprintf("nothing was written: %s still %s the conflict markers of an earlier upgrade\n"+
+		"resolve them (keep what you want between <<<<<<< yours and >>>>>>> wixgen, and delete the marker lines), then upgrade again",
+		strings.Join(e.paths, ", "), map[bool]string{true: "holds", false: "hold"}[len(e.paths) == 1])
 }
 
 // errWouldChange is the exit status 1 of a dry run that found changes; it
@@ -198,6 +212,16 @@ func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error
 	res.Changes = append(res.Changes, plan.Changes...)
 	res.Conflicts = plan.Conflicts()
 	res.Changed = plan.Changed()
+	res.Unresolved = plan.Unresolved
+	if len(plan.Unresolved) > 0 && !dryRun {
+		return unresolvedError{plan.Unresolved}
+	}
+	defer func() {
+		if len(plan.Unresolved) > 0 {
+			fmt.Fprintf(r.progress, "warning: %s still %s the conflict markers of an earlier upgrade; upgrade refuses to run until they are resolved\n",
+				strings.Join(plan.Unresolved, ", "), map[bool]string{true: "holds", false: "hold"}[len(plan.Unresolved) == 1])
+		}
+	}()
 
 	if !plan.Changed() {
 		fmt.Fprintf(r.progress, "%s is up to date with wixgen %s: nothing to change.\n", dir, res.To)

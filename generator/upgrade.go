@@ -91,6 +91,10 @@ type UpgradePlan struct {
 	From    *Manifest // the manifest the project has
 	Project *Project  // the new render
 	Changes []Change  // sorted by path
+	// Unresolved lists the project's files that still hold the conflict
+	// markers of an earlier upgrade, sorted. Merging into them again would
+	// nest markers, and the project does not build until they are gone.
+	Unresolved []string
 
 	writes  []File   // changed files, .orig copies, base copies, manifest
 	removes []string // deleted files and stale base copies
@@ -189,6 +193,11 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 	}
 
 	plan := &UpgradePlan{Dir: dir, From: from, Project: p}
+	for _, rel := range paths {
+		if data, ok := current[rel]; ok && HasConflictMarkers(data) {
+			plan.Unresolved = append(plan.Unresolved, rel)
+		}
+	}
 	bs := &baseSource{g: g, from: from, current: current}
 	taken := make(map[string]bool)
 	for _, rel := range paths {

@@ -334,6 +334,17 @@ func TestUpgrade(t *testing.T) {
 			if again.Changed() || len(again.Changes) > 0 {
 				t.Errorf("upgrading again: %v, changed %v; want nothing", summary(again), again.Changed())
 			}
+			// ... but it names the files whose conflicts are unresolved.
+			wantUnresolved := []string{"README.md", "docs/UPGRADING.md"}
+			if force {
+				wantUnresolved = []string{"README.md"}
+			}
+			if !reflect.DeepEqual(again.Unresolved, wantUnresolved) {
+				t.Errorf("unresolved after the upgrade: %v, want %v", again.Unresolved, wantUnresolved)
+			}
+			if len(plan.Unresolved) != 0 {
+				t.Errorf("unresolved before the upgrade: %v, want none", plan.Unresolved)
+			}
 			if !force {
 				// The managed file kept above is replaced by a later
 				// upgrade with --force, although the render is the same.
