@@ -586,6 +586,37 @@ func TestUpgradeRebuildsMissingBase(t *testing.T) {
 	}
 }
 
+// TestUpgradeKeepsFileModes: a file the upgrade replaces or merges into
+// keeps the permissions the user gave it.
+func TestUpgradeKeepsFileModes(t *testing.T) {
+	dir, _ := generateV1(t, upgradeAnswers())
+	modes := map[string]fs.FileMode{
+		"internal/cors/cors.go":    0o755, // updated
+		"internal/api/handlers.go": 0o600, // merged
+	}
+	for rel, mode := range modes {
+		if err := os.Chmod(filepath.Join(dir, rel), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan := planUpgrade(t, generatorFor(t, v2Templates(t), "v2-test"), dir, nil, generator.UpgradeOptions{})
+	if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
+		t.Fatal(err)
+	}
+	for rel, mode := range modes {
+		info, err := os.Stat(filepath.Join(dir, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v after the upgrade, want %v", rel, info.Mode().Perm(), mode)
+		}
+	}
+	if info, _ := os.Stat(filepath.Join(dir, "internal/api/version.go")); info == nil || info.Mode().Perm() != 0o644 {
+		t.Errorf("a created file: %v, want mode 0644", info)
+	}
+}
+
 // TestUpgradeInterruptedLeavesTreeAsItWas cancels the upgrade at every
 // point of its writing: each time the tree is exactly as before.
 func TestUpgradeInterruptedLeavesTreeAsItWas(t *testing.T) {

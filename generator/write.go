@@ -258,6 +258,13 @@ func commitFile(ctx context.Context, dir, fresh, backup, rel string, undo *[]fun
 		if !info.Mode().IsRegular() {
 			return fmt.Errorf("write %s: a directory or special file is in the way", rel)
 		}
+		// The new content keeps the file's permissions: a script the user
+		// made executable stays executable.
+		if perm := info.Mode().Perm(); perm != fileMode {
+			if err := os.Chmod(filepath.Join(fresh, filepath.FromSlash(rel)), perm); err != nil {
+				return fmt.Errorf("write %s: %w", rel, err)
+			}
+		}
 		saved := filepath.Join(backup, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(saved), dirMode); err != nil {
 			return fmt.Errorf("write %s: %w", rel, err)
