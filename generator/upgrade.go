@@ -224,7 +224,7 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 	// The base copies follow the new render: written where they differ,
 	// removed where the file is no longer scaffolded.
 	for _, f := range p.BaseFiles() {
-		if old, ok := current[f.Path]; !ok || !bytes.Equal(old, f.Data) {
+		if old, ok := current[f.Path]; !ok || !sameText(old, f.Data) {
 			plan.writes = append(plan.writes, f)
 		}
 	}
@@ -234,7 +234,7 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 			plan.removes = append(plan.removes, b)
 		}
 	}
-	if plan.Changed() || !bytes.Equal(current[ManifestFile], manifest.Data) {
+	if plan.Changed() || !sameText(current[ManifestFile], manifest.Data) {
 		plan.writes = append(plan.writes, manifest)
 	}
 	return plan, nil
@@ -263,7 +263,7 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 		case !onDisk:
 			c.Action = ActionCreate
 			return c, true
-		case bytes.Equal(cur, nf.Data):
+		case sameText(cur, nf.Data):
 			return c, false
 		case opts.Force:
 			c.Action = ActionReplace
@@ -285,10 +285,10 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 				return keepMine("you deleted it, so it stays deleted")
 			}
 			return c, false
-		case bytes.Equal(cur, nf.Data):
+		case sameText(cur, nf.Data):
 			return c, false
-		case Hash(cur) == old.SHA256:
-			c.Action = ActionUpdate
+		case untouched(cur, old.SHA256):
+			c.Action, c.New = ActionUpdate, withEOLOf(cur, nf.Data)
 			return c, true
 		case nf.Class == Managed && opts.Force:
 			c.Action = ActionReplace
@@ -316,12 +316,46 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 		switch {
 		case !onDisk:
 			return c, false
-		case Hash(cur) == old.SHA256:
+		case untouched(cur, old.SHA256):
 			c.Action, c.New = ActionDelete, nil
 			return c, true
 		}
 		return keepMine("wixgen no longer generates it and you edited it, so it is yours now")
 	}
+}
+
+// Line endings. Git for Windows checks text files out with CRLF endings
+// (core.autocrlf), so a project's files, base copies and manifest may
+// differ from what wixgen wrote by their line endings alone: that is no
+// edit. A file that is CRLF throughout gets its update CRLF too.
+
+// toLF returns data with its CRLF line endings turned into LF.
+func toLF(data []byte) []byte {
+	if !bytes.Contains(data, []byte("\r\n")) {
+		return data
+	}
+	return bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+}
+
+// sameText reports whether cur is want, or want with CRLF line endings.
+func sameText(cur, want []byte) bool {
+	return bytes.Equal(cur, want) || (!isBinary(cur) && bytes.Equal(toLF(cur), want))
+}
+
+// untouched reports whether cur is what was generated with SHA-256 sum,
+// or that with CRLF line endings.
+func untouched(cur []byte, sum string) bool {
+	return Hash(cur) == sum || (!isBinary(cur) && bytes.Contains(cur, []byte("\r\n")) && Hash(toLF(cur)) == sum)
+}
+
+// withEOLOf returns data with CRLF line endings when cur has them on
+// every line, else data unchanged.
+func withEOLOf(cur, data []byte) []byte {
+	n := bytes.Count(cur, []byte("\n"))
+	if n == 0 || isBinary(cur) || isBinary(data) || bytes.Count(cur, []byte("\r\n")) != n {
+		return data
+	}
+	return bytes.ReplaceAll(toLF(data), []byte("\n"), []byte("\r\n"))
 }
 
 // baseSource finds the exact base of a merge: the pristine copy under
@@ -337,8 +371,8 @@ type baseSource struct {
 }
 
 func (s *baseSource) base(rel string, e ManifestEntry) (data []byte, note string) {
-	if b, ok := s.current[basePath(rel)]; ok && Hash(b) == e.SHA256 {
-		return b, ""
+	if b, ok := s.current[basePath(rel)]; ok && untouched(b, e.SHA256) {
+		return toLF(b), ""
 	}
 	if s.old == nil && s.oldErr == nil {
 		s.old, s.oldErr = s.g.Render(s.from.Answers)

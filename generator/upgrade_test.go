@@ -586,6 +586,50 @@ func TestUpgradeRebuildsMissingBase(t *testing.T) {
 	}
 }
 
+// TestUpgradeCRLFCheckout: a project whose every file, base copy and
+// manifest has CRLF line endings (as Git for Windows checks text out,
+// core.autocrlf) but no edit is upgraded as untouched: updated, deleted
+// and created, nothing kept or merged; the updates stay CRLF, and another
+// upgrade has nothing to do, nor does one of the unchanged templates.
+func TestUpgradeCRLFCheckout(t *testing.T) {
+	v1, err := generatorFor(t, templates.FS(), "v1-test").Render(upgradeAnswers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "shop")
+	if err := generator.Write(context.Background(), dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	tree, _ := generator.ReadTree(dir)
+	for rel, data := range tree {
+		crlf := bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(rel)), crlf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if same := planUpgrade(t, generatorFor(t, templates.FS(), "v1-test"), dir, nil, generator.UpgradeOptions{}); same.Changed() {
+		t.Errorf("the same templates: %v, changed %v; want nothing", summary(same), same.Changed())
+	}
+
+	g2 := generatorFor(t, v2Templates(t), "v2-test")
+	plan := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{})
+	for _, c := range plan.Changes {
+		if c.Action != generator.ActionUpdate && c.Action != generator.ActionCreate && c.Action != generator.ActionDelete {
+			t.Errorf("%s: %s (%s), want it updated, created or deleted", c.Path, c.Action, c.Reason)
+		}
+	}
+	if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
+		t.Fatal(err)
+	}
+	cors, _ := os.ReadFile(filepath.Join(dir, "internal/cors/cors.go"))
+	if !bytes.Contains(cors, []byte("Chromium at 7200 seconds.\r\n")) || bytes.Count(cors, []byte("\n")) != bytes.Count(cors, []byte("\r\n")) {
+		t.Errorf("the updated cors.go is not v2 with CRLF endings:\n%q", cors)
+	}
+	if again := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{}); again.Changed() || len(again.Changes) > 0 {
+		t.Errorf("upgrading again: %v, changed %v; want nothing", summary(again), again.Changed())
+	}
+}
+
 // TestUpgradeKeepsFileModes: a file the upgrade replaces or merges into
 // keeps the permissions the user gave it.
 func TestUpgradeKeepsFileModes(t *testing.T) {
