@@ -190,7 +190,7 @@ func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error
 		return err
 	}
 	if err := a.Validate(); err != nil {
-		return err
+		return recordedAnswerError(err, c.StringSlice("set"))
 	}
 	res.Answers, res.From, res.To = &a, from.Version, buildVersion()
 	if semver.IsValid(from.Version) && semver.IsValid(res.To) && semver.Compare(from.Version, res.To) > 0 && !c.Bool("force") {
@@ -276,6 +276,22 @@ func applySets(a *generator.Answers, sets []string) error {
 		}
 	}
 	return nil
+}
+
+// recordedAnswerError says where an invalid answer came from when no
+// --set gave it: the manifest, edited by hand or by another wixgen.
+func recordedAnswerError(err error, sets []string) error {
+	var oe *generator.OptionError
+	if !errors.As(err, &oe) {
+		return err
+	}
+	for _, s := range sets {
+		if key, _, _ := strings.Cut(s, "="); key == oe.Key {
+			return err
+		}
+	}
+	return fmt.Errorf("%s records an %w; correct it there or with --set %s=VALUE, or restore the file from version control",
+		generator.ManifestFile, err, oe.Key)
 }
 
 // actionLabel is how a change is listed: conflicted merges as "conflict".

@@ -375,6 +375,9 @@ func ReadManifest(dir string) (*Manifest, error) {
 		if _, statErr := os.Stat(dir); statErr != nil {
 			return nil, &TargetError{Dir: dir, Reason: "no such directory; give the directory of a project made by wixgen new"}
 		}
+		if root := projectAbove(dir); root != "" {
+			return nil, &TargetError{Dir: dir, Reason: fmt.Sprintf("holds no %s: it is inside the project %s; give that directory, or run wixgen from there", ManifestFile, root)}
+		}
 		return nil, &TargetError{Dir: dir, Reason: fmt.Sprintf("holds no %s, so it is not a project made by wixgen new (or the manifest was deleted; restore it from version control)", ManifestFile)}
 	}
 	if err != nil {
@@ -382,9 +385,24 @@ func ReadManifest(dir string) (*Manifest, error) {
 	}
 	m, err := ParseManifest(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dir, err)
+		return nil, fmt.Errorf("%s: %w (restore it from version control: upgrade relies on what it records)", dir, err)
 	}
 	return m, nil
+}
+
+// projectAbove returns the nearest directory above dir that holds a
+// manifest, or "".
+func projectAbove(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for d := filepath.Dir(abs); d != abs; abs, d = d, filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, ManifestFile)); err == nil {
+			return d
+		}
+	}
+	return ""
 }
 
 // readFiles reads the files rels of the project in dir that exist, keyed
