@@ -187,7 +187,7 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 	}
 	sort.Strings(paths)
 	sort.Strings(bases)
-	current, err := readFiles(dir, append(append(slices.Clip(paths), bases...), ManifestFile))
+	current, others, err := readFiles(dir, append(append(slices.Clip(paths), bases...), ManifestFile))
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +201,7 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 	bs := &baseSource{g: g, from: from, current: current}
 	taken := make(map[string]bool)
 	for _, rel := range paths {
-		c, ok := planFile(g, rel, oldEntries, newFiles, current, bs, opts)
+		c, ok := planFile(g, rel, oldEntries, newFiles, current, others[rel], bs, opts)
 		if !ok {
 			continue
 		}
@@ -243,7 +243,7 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 // planFile decides what happens to one path; ok is false when nothing
 // does.
 func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, newFiles map[string]File,
-	current map[string][]byte, bs *baseSource, opts UpgradeOptions) (c Change, ok bool) {
+	current map[string][]byte, other string, bs *baseSource, opts UpgradeOptions) (c Change, ok bool) {
 	old, inOld := oldEntries[rel]
 	nf, inNew := newFiles[rel]
 	cur, onDisk := current[rel]
@@ -256,6 +256,16 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 		return c, true
 	}
 	renderChanged := inOld && inNew && old.SHA256 != Hash(nf.Data)
+
+	if other != "" {
+		// A symbolic link, a directory or a special file stands where
+		// the file was or goes: the user's, and not read through.
+		if inOld && inNew && !renderChanged {
+			return c, false
+		}
+		c.Action, c.New, c.Reason = ActionKeep, nil, other+", so wixgen leaves it alone"
+		return c, true
+	}
 
 	switch {
 	case inNew && !inOld:

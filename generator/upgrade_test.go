@@ -766,23 +766,60 @@ func TestGitKeepsBaseCopies(t *testing.T) {
 	}
 }
 
-// TestUpgradeRefusesSymlinks: a generated file replaced by a symbolic
-// link is not read through, and nothing is written.
-func TestUpgradeRefusesSymlinks(t *testing.T) {
+// TestUpgradeLeavesSymlinksAlone: a generated file replaced by a
+// symbolic link, or by a directory, or below a linked directory, is not
+// read or written through: it is kept, listed when the new render differs,
+// and the rest of the upgrade goes on.
+func TestUpgradeLeavesSymlinksAlone(t *testing.T) {
 	dir, _ := generateV1(t, upgradeAnswers())
-	target := filepath.Join(t.TempDir(), "elsewhere.go")
+	elsewhere := t.TempDir()
+	target := filepath.Join(elsewhere, "elsewhere.go")
 	os.WriteFile(target, []byte("package api\n"), 0o644)
 	handlers := filepath.Join(dir, "internal/api/handlers.go")
 	os.Remove(handlers)
 	if err := os.Symlink(target, handlers); err != nil {
 		t.Fatal(err)
 	}
-	m, err := generator.ReadManifest(dir)
-	if err != nil {
+	// The managed package cors, moved out and linked back.
+	cors := filepath.Join(dir, "internal/cors")
+	if err := os.Rename(cors, filepath.Join(elsewhere, "cors")); err != nil {
 		t.Fatal(err)
 	}
-	_, err = generatorFor(t, v2Templates(t), "v2-test").PlanUpgrade(dir, m, m.Answers, generator.UpgradeOptions{})
-	if err == nil || !strings.Contains(err.Error(), "internal/api/handlers.go") || !strings.Contains(err.Error(), "symbolic link") {
-		t.Errorf("error %v, want one naming the link", err)
+	if err := os.Symlink(filepath.Join(elsewhere, "cors"), cors); err != nil {
+		t.Fatal(err)
+	}
+	// The user's notes where v2 puts a file, as a directory.
+	os.Remove(filepath.Join(dir, "docs/UPGRADING.md"))
+	os.MkdirAll(filepath.Join(dir, "docs/UPGRADING.md/notes"), 0o755)
+	elsewhereBefore, _ := generator.ReadTree(elsewhere)
+
+	plan := planUpgrade(t, generatorFor(t, v2Templates(t), "v2-test"), dir, nil, generator.UpgradeOptions{Force: true})
+	kept := map[string]string{
+		"internal/api/handlers.go": "it is a symbolic link",
+		"internal/cors/cors.go":    "it is in internal/cors, a symbolic link",
+		"docs/UPGRADING.md":        "it is a directory",
+	}
+	for _, c := range plan.Changes {
+		if want, ok := kept[c.Path]; ok {
+			if c.Action != generator.ActionKeep || !strings.HasPrefix(c.Reason, want) {
+				t.Errorf("%s: %s (%s), want kept because %s", c.Path, c.Action, c.Reason, want)
+			}
+			delete(kept, c.Path)
+		}
+	}
+	for rel := range kept {
+		t.Errorf("%s is not in the plan", rel)
+	}
+	if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := generator.ReadTree(elsewhere); !reflect.DeepEqual(after, elsewhereBefore) {
+		t.Error("the upgrade wrote through a link")
+	}
+	if info, err := os.Lstat(handlers); err != nil || info.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("handlers.go is no longer the link: %v", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "internal/api/version.go")); len(data) == 0 {
+		t.Error("the rest of the upgrade was not done")
 	}
 }

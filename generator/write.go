@@ -281,6 +281,13 @@ func commitFile(ctx context.Context, dir, fresh, backup, rel string, undo *[]fun
 	return nil
 }
 
+// linkError is a symbolic link among the directories of a path.
+type linkError struct{ path, rel string }
+
+func (e *linkError) Error() string {
+	return fmt.Sprintf("%s is a symbolic link, and wixgen does not write through links, which may lead outside the project", e.path)
+}
+
 // checkNoLinks refuses a symbolic link among the directories between dir
 // and the file rel: writing through it could write outside the project.
 func checkNoLinks(dir, rel string) error {
@@ -298,7 +305,8 @@ func checkNoLinks(dir, rel string) error {
 			return err
 		}
 		if info.Mode()&fs.ModeSymlink != 0 {
-			return fmt.Errorf("%s is a symbolic link, and wixgen does not write through links, which may lead outside the project", p)
+			rel, _ := filepath.Rel(dir, p)
+			return &linkError{path: p, rel: filepath.ToSlash(rel)}
 		}
 	}
 	return nil
@@ -406,14 +414,21 @@ func projectAbove(dir string) string {
 }
 
 // readFiles reads the files rels of the project in dir that exist, keyed
-// by path; a missing file is absent from the map. It refuses a symbolic
-// link (to the file or among its directories) and anything that is not a
-// regular file where a generated file belongs.
-func readFiles(dir string, rels []string) (map[string][]byte, error) {
-	out := make(map[string][]byte, len(rels))
+// by path; a missing file is absent from the map. It does not read
+// through a symbolic link (to the file or among its directories), nor
+// anything that is not a regular file: those paths are in others, with
+// what stands there.
+func readFiles(dir string, rels []string) (files map[string][]byte, others map[string]string, err error) {
+	files = make(map[string][]byte, len(rels))
+	others = make(map[string]string)
 	for _, rel := range rels {
 		if err := checkNoLinks(dir, rel); err != nil {
-			return nil, fmt.Errorf("read %s: %w", rel, err)
+			var le *linkError
+			if !errors.As(err, &le) {
+				return nil, nil, fmt.Errorf("read %s: %w", rel, err)
+			}
+			others[rel] = "it is in " + le.rel + ", a symbolic link"
+			continue
 		}
 		full := filepath.Join(dir, filepath.FromSlash(rel))
 		info, err := os.Lstat(full)
@@ -421,18 +436,26 @@ func readFiles(dir string, rels []string) (map[string][]byte, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", rel, err)
+			return nil, nil, fmt.Errorf("read %s: %w", rel, err)
 		}
-		if !info.Mode().IsRegular() {
-			return nil, fmt.Errorf("read %s: it is a symbolic link, a directory or a special file; wixgen only reads and writes regular files", rel)
+		switch {
+		case info.Mode()&fs.ModeSymlink != 0:
+			others[rel] = "it is a symbolic link"
+			continue
+		case info.IsDir():
+			others[rel] = "it is a directory"
+			continue
+		case !info.Mode().IsRegular():
+			others[rel] = "it is a special file"
+			continue
 		}
 		data, err := os.ReadFile(full)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", rel, err)
+			return nil, nil, fmt.Errorf("read %s: %w", rel, err)
 		}
-		out[rel] = data
+		files[rel] = data
 	}
-	return out, nil
+	return files, others, nil
 }
 
 // freeName returns rel+suffix, or rel+suffix+".N" with the smallest N ≥ 1,
