@@ -207,6 +207,9 @@ func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error
 		if errors.As(err, &me) {
 			return usageError{err}
 		}
+		if !dryRun {
+			return fmt.Errorf("%w\nnothing was written", err)
+		}
 		return err
 	}
 	res.Changes = append(res.Changes, plan.Changes...)
