@@ -392,6 +392,10 @@ func ReadManifest(dir string) (*Manifest, error) {
 		return nil, fmt.Errorf("read %s: %w", ManifestFile, err)
 	}
 	m, err := ParseManifest(data)
+	var newer *NewerManifestError
+	if errors.As(err, &newer) {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (restore it from version control: upgrade relies on what it records)", dir, err)
 	}
