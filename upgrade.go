@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -191,6 +192,14 @@ func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error
 	}
 	if err := a.Validate(); err != nil {
 		return recordedAnswerError(err, c.StringSlice("set"))
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".wixgen-staging-*")); len(left) > 0 {
+		// Every upgrade removes its staging directory, even when it fails:
+		// one left behind was killed part-way (kill -9, a crash, a power
+		// cut), and holds the files it had moved aside.
+		fmt.Fprintf(r.progress, "warning: %s is left from an upgrade that was killed part-way; "+
+			"the files it had replaced or deleted are under its old/ directory. "+
+			"Check your files (git status), then delete it.\n", strings.Join(left, ", "))
 	}
 	res.Answers, res.From, res.To = &a, from.Version, buildVersion()
 	if semver.IsValid(from.Version) && semver.IsValid(res.To) && semver.Compare(from.Version, res.To) > 0 && !c.Bool("force") {
