@@ -236,7 +236,7 @@ func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error
 	}()
 
 	if !plan.Changed() {
-		fmt.Fprintf(r.progress, "%s is up to date with wixgen %s: nothing to change.\n", dir, res.To)
+		fmt.Fprintf(r.progress, "%s is up to date with wixgen %s: nothing to change.\n", displayDir(dir), res.To)
 		return nil
 	}
 	if dryRun {
@@ -306,6 +306,17 @@ func recordedAnswerError(err error, sets []string) error {
 		generator.ManifestFile, err, oe.Key)
 }
 
+// displayDir names the project directory in messages: as given, but "."
+// (upgrade run inside the project) as its absolute path.
+func displayDir(dir string) string {
+	if dir == "." {
+		if abs, err := filepath.Abs(dir); err == nil {
+			return abs
+		}
+	}
+	return dir
+}
+
 // actionLabel is how a change is listed: conflicted merges as "conflict".
 func actionLabel(c generator.Change) string {
 	if c.Conflict {
@@ -321,7 +332,7 @@ func printPlan(w io.Writer, plan *generator.UpgradePlan, from, to string, dryRun
 	if dryRun {
 		verb = "Upgrading would change"
 	}
-	fmt.Fprintf(w, "%s %s, from wixgen %s to %s:\n", verb, plan.Dir, from, to)
+	fmt.Fprintf(w, "%s %s, from wixgen %s to %s:\n", verb, displayDir(plan.Dir), from, to)
 	for _, c := range plan.Changes {
 		note := ""
 		switch {
