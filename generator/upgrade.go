@@ -279,13 +279,13 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 			c.Action = ActionReplace
 			return c, true
 		case nf.Class == Managed:
-			return keepMine("a file wixgen did not make is where the new version puts one; --force replaces it and keeps yours as " + rel + ".orig")
+			return keepMine("a file of yours, which wixgen does not track, is where the new version puts one; --force replaces it and keeps yours as " + rel + ".orig")
 		}
 		// A scaffolded file is the user's anyway: merge, with nothing
 		// in common to start from.
 		r := Merge3(nil, cur, nf.Data, g.version)
 		c.Action, c.New, c.Conflict, c.Conflicts = ActionMerge, r.Data, r.Conflicts > 0, r.Conflicts
-		c.Reason = "a file wixgen did not make was here, so this merged against an empty base: every difference is a conflict (--force replaces it instead, keeping yours as " + rel + ".orig)"
+		c.Reason = "a file of yours, which wixgen did not track, was here, so this merged against an empty base: every difference is a conflict (--force replaces it instead, keeping yours as " + rel + ".orig)"
 		return c, true
 
 	case inNew && inOld:
