@@ -200,6 +200,10 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 	}
 	bs := &baseSource{g: g, from: from, current: current}
 	taken := make(map[string]bool)
+	// Scaffolded files the render drops but the user edited keep their
+	// base copies: should a later render make them again (an option
+	// turned off, then on), the merge has its exact base.
+	keepBase := make(map[string]bool)
 	for _, rel := range paths {
 		c, ok := planFile(g, rel, oldEntries, newFiles, current, others[rel], bs, opts)
 		if !ok {
@@ -217,6 +221,10 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 			}
 		case ActionDelete:
 			plan.removes = append(plan.removes, rel)
+		case ActionKeep:
+			if _, inNew := newFiles[rel]; !inNew && c.Class == Scaffolded && current[rel] != nil {
+				keepBase[rel] = true
+			}
 		}
 		plan.Changes = append(plan.Changes, c)
 	}
@@ -230,7 +238,7 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 	}
 	for _, b := range bases {
 		rel := strings.TrimPrefix(b, BaseDir+"/")
-		if _, ok := current[b]; ok && (newFiles[rel].Class != Scaffolded) {
+		if _, ok := current[b]; ok && newFiles[rel].Class != Scaffolded && !keepBase[rel] {
 			plan.removes = append(plan.removes, b)
 		}
 	}
@@ -281,11 +289,18 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 		case nf.Class == Managed:
 			return keepMine("a file of yours, which wixgen does not track, is where the new version puts one; --force replaces it and keeps yours as " + rel + ".orig")
 		}
-		// A scaffolded file is the user's anyway: merge, with nothing
-		// in common to start from.
-		r := Merge3(nil, cur, nf.Data, g.version)
+		// A scaffolded file is the user's anyway: merge, from the base
+		// copy kept when an earlier render dropped the file, else with
+		// nothing in common to start from.
+		base, kept := current[basePath(rel)]
+		r := Merge3(base, cur, nf.Data, g.version)
 		c.Action, c.New, c.Conflict, c.Conflicts = ActionMerge, r.Data, r.Conflicts > 0, r.Conflicts
-		c.Reason = "a file of yours, which wixgen did not track, was here, so this merged against an empty base: every difference is a conflict (--force replaces it instead, keeping yours as " + rel + ".orig)"
+		if !kept {
+			c.Reason = "a file of yours, which wixgen did not track, was here, so this merged against an empty base: every difference is a conflict (--force replaces it instead, keeping yours as " + rel + ".orig)"
+		}
+		if kept && !c.Conflict && bytes.Equal(r.Data, cur) {
+			return c, false
+		}
 		return c, true
 
 	case inNew && inOld:

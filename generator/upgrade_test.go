@@ -630,6 +630,56 @@ func TestUpgradeCRLFCheckout(t *testing.T) {
 	}
 }
 
+// TestUpgradeOptionOffAndOn: a scaffolded file the user edited survives
+// an option turned off (kept as theirs, its base copy with it) and on
+// again: the render that returns merges with that base, cleanly, instead
+// of against an empty base, where every line would conflict.
+func TestUpgradeOptionOffAndOn(t *testing.T) {
+	g := newGenerator(t)
+	p, err := g.Render(upgradeAnswers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "shop")
+	if err := generator.Write(context.Background(), dir, p); err != nil {
+		t.Fatal(err)
+	}
+	const rel = "internal/store/instances.go"
+	mine := fileOf(t, p, rel) + "\n// ours\n"
+	os.WriteFile(filepath.Join(dir, rel), []byte(mine), 0o644)
+
+	for _, step := range []struct {
+		webhooks string
+		want     []planned // for rel
+	}{
+		{"false", []planned{{rel, generator.ActionKeep, false}}},
+		{"true", nil},
+	} {
+		plan := planUpgrade(t, g, dir, map[string]string{"webhooks": step.webhooks}, generator.UpgradeOptions{})
+		var got []planned
+		for _, c := range summary(plan) {
+			if c.Path == rel {
+				got = append(got, c)
+			}
+		}
+		if !reflect.DeepEqual(got, step.want) {
+			t.Errorf("webhooks=%s: %v, want %v", step.webhooks, got, step.want)
+		}
+		if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
+			t.Fatal(err)
+		}
+		if data, _ := os.ReadFile(filepath.Join(dir, rel)); string(data) != mine {
+			t.Errorf("webhooks=%s: %s is\n%s\nwant the user's", step.webhooks, rel, data)
+		}
+		if !fileExists(filepath.Join(dir, generator.BaseDir, rel)) {
+			t.Errorf("webhooks=%s: the base copy of %s is gone", step.webhooks, rel)
+		}
+	}
+	if again := planUpgrade(t, g, dir, nil, generator.UpgradeOptions{}); again.Changed() {
+		t.Errorf("upgrading again: %v; want nothing", summary(again))
+	}
+}
+
 // TestUpgradeKeepsFileModes: a file the upgrade replaces or merges into
 // keeps the permissions the user gave it.
 func TestUpgradeKeepsFileModes(t *testing.T) {
