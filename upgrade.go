@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -31,8 +32,9 @@ tree as it was.
 --set key=value changes an answer (keys and values as for 'wixgen new'; see
 'wixgen options'). The module path cannot be changed by an upgrade.
 
-Exit status: 0 upgraded (or nothing to do); 1 conflicts were left to resolve, or a
-step such as go mod tidy failed; 2 usage errors; 130 interrupted.
+Exit status: 0 upgraded (or nothing to do); 1 conflicts were left to resolve, files
+still hold the markers of an earlier upgrade (nothing is written until they are
+resolved), or a step such as go mod tidy failed; 2 usage errors; 130 interrupted.
 With --dry-run: 0 nothing would change, 1 something would, 2 usage errors or trouble.`
 
 const diffExamples = `Examples:
@@ -102,7 +104,10 @@ type upgradeResult struct {
 	Changed   bool               `json:"changed"` // whether anything was (or would be) written
 	Changes   []generator.Change `json:"changes"`
 	Conflicts []string           `json:"conflicts,omitempty"`
-	Steps     []stepResult       `json:"steps,omitempty"`
+	// Unresolved are files still holding an earlier upgrade's conflict
+	// markers: upgrade refuses to run until they are resolved.
+	Unresolved []string     `json:"unresolved,omitempty"`
+	Steps      []stepResult `json:"steps,omitempty"`
 }
 
 // conflictError is an upgrade that left conflict markers: it completed,
@@ -116,6 +121,16 @@ func (e conflictError) Error() string {
 	}
 	return fmt.Sprintf("upgrade done, but %d %s conflicts: %s\nresolve the <<<<<<< yours ... >>>>>>> wixgen markers in them, then run go mod tidy",
 		len(e.paths), noun, strings.Join(e.paths, ", "))
+}
+
+// unresolvedError refuses an upgrade while files still hold the conflict
+// markers of an earlier one: merging into them would nest markers.
+type unresolvedError struct{ paths []string }
+
+func (e unresolvedError) Error() string {
+	return fmt.Sprintf("nothing was written: %s still %s the conflict markers of an earlier upgrade\n"+
+		"resolve them (keep what you want between <<<<<<< yours and >>>>>>> wixgen, and delete the marker lines), then upgrade again",
+		strings.Join(e.paths, ", "), map[bool]string{true: "holds", false: "hold"}[len(e.paths) == 1])
 }
 
 // errWouldChange is the exit status 1 of a dry run that found changes; it
@@ -176,7 +191,15 @@ func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error
 		return err
 	}
 	if err := a.Validate(); err != nil {
-		return err
+		return recordedAnswerError(err, c.StringSlice("set"))
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".wixgen-staging-*")); len(left) > 0 {
+		// Every upgrade removes its staging directory, even when it fails:
+		// one left behind was killed part-way (kill -9, a crash, a power
+		// cut), and holds the files it had moved aside.
+		fmt.Fprintf(r.progress, "warning: %s is left from an upgrade that was killed part-way; "+
+			"the files it had replaced or deleted are under its old/ directory. "+
+			"Check your files (git status), then delete it.\n", strings.Join(left, ", "))
 	}
 	res.Answers, res.From, res.To = &a, from.Version, buildVersion()
 	if semver.IsValid(from.Version) && semver.IsValid(res.To) && semver.Compare(from.Version, res.To) > 0 && !c.Bool("force") {
@@ -193,14 +216,27 @@ func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error
 		if errors.As(err, &me) {
 			return usageError{err}
 		}
+		if !dryRun {
+			return fmt.Errorf("%w\nnothing was written", err)
+		}
 		return err
 	}
 	res.Changes = append(res.Changes, plan.Changes...)
 	res.Conflicts = plan.Conflicts()
 	res.Changed = plan.Changed()
+	res.Unresolved = plan.Unresolved
+	if len(plan.Unresolved) > 0 && !dryRun {
+		return unresolvedError{plan.Unresolved}
+	}
+	defer func() {
+		if len(plan.Unresolved) > 0 {
+			fmt.Fprintf(r.progress, "warning: %s still %s the conflict markers of an earlier upgrade; upgrade refuses to run until they are resolved\n",
+				strings.Join(plan.Unresolved, ", "), map[bool]string{true: "holds", false: "hold"}[len(plan.Unresolved) == 1])
+		}
+	}()
 
 	if !plan.Changed() {
-		fmt.Fprintf(r.progress, "%s is up to date with wixgen %s: nothing to change.\n", dir, res.To)
+		fmt.Fprintf(r.progress, "%s is up to date with wixgen %s: nothing to change.\n", displayDir(dir), res.To)
 		return nil
 	}
 	if dryRun {
@@ -254,6 +290,33 @@ func applySets(a *generator.Answers, sets []string) error {
 	return nil
 }
 
+// recordedAnswerError says where an invalid answer came from when no
+// --set gave it: the manifest, edited by hand or by another wixgen.
+func recordedAnswerError(err error, sets []string) error {
+	var oe *generator.OptionError
+	if !errors.As(err, &oe) {
+		return err
+	}
+	for _, s := range sets {
+		if key, _, _ := strings.Cut(s, "="); key == oe.Key {
+			return err
+		}
+	}
+	return fmt.Errorf("%s records an %w; correct it there or with --set %s=VALUE, or restore the file from version control",
+		generator.ManifestFile, err, oe.Key)
+}
+
+// displayDir names the project directory in messages: as given, but "."
+// (upgrade run inside the project) as its absolute path.
+func displayDir(dir string) string {
+	if dir == "." {
+		if abs, err := filepath.Abs(dir); err == nil {
+			return abs
+		}
+	}
+	return dir
+}
+
 // actionLabel is how a change is listed: conflicted merges as "conflict".
 func actionLabel(c generator.Change) string {
 	if c.Conflict {
@@ -269,7 +332,7 @@ func printPlan(w io.Writer, plan *generator.UpgradePlan, from, to string, dryRun
 	if dryRun {
 		verb = "Upgrading would change"
 	}
-	fmt.Fprintf(w, "%s %s, from wixgen %s to %s:\n", verb, plan.Dir, from, to)
+	fmt.Fprintf(w, "%s %s, from wixgen %s to %s:\n", verb, displayDir(plan.Dir), from, to)
 	for _, c := range plan.Changes {
 		note := ""
 		switch {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // ManifestFile is the manifest's path in a generated project.
@@ -51,6 +52,12 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
+		// A field this wixgen does not know is most likely one a newer
+		// wixgen records: say which wrote the manifest.
+		var lenient struct{ Generator, Version string }
+		if strings.Contains(err.Error(), "unknown field") && json.Unmarshal(data, &lenient) == nil && lenient.Version != "" {
+			return nil, &NewerManifestError{Version: lenient.Version, Err: err}
+		}
 		return nil, fmt.Errorf("parse %s: %w", ManifestFile, err)
 	}
 	if m.Generator != "wixgen" {
@@ -58,6 +65,20 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	}
 	return &m, nil
 }
+
+// NewerManifestError is a manifest with fields this wixgen does not know,
+// as a newer wixgen writes them.
+type NewerManifestError struct {
+	Version string // the wixgen that wrote it
+	Err     error
+}
+
+func (e *NewerManifestError) Error() string {
+	return fmt.Sprintf("parse %s: %v: it was written by wixgen %s, which records more than this wixgen knows; "+
+		"upgrade with that wixgen or a newer one (go install github.com/wixgen/wixgen@latest)", ManifestFile, e.Err, e.Version)
+}
+
+func (e *NewerManifestError) Unwrap() error { return e.Err }
 
 // Hash is the hex SHA-256 of data, as manifests record it.
 func Hash(data []byte) string {

@@ -19,6 +19,26 @@ const (
 	markerTheirs = ">>>>>>> wixgen"
 )
 
+// HasConflictMarkers reports whether data still holds a conflict that
+// [Merge3] wrote: a line "<<<<<<< yours", then a line "=======", then a
+// line starting ">>>>>>> wixgen", whatever the line endings.
+func HasConflictMarkers(data []byte) bool {
+	want := 0
+	for len(data) > 0 {
+		var l []byte
+		l, data, _ = bytes.Cut(data, []byte("\n"))
+		l = bytes.TrimSuffix(l, []byte("\r"))
+		switch {
+		case want == 0 && string(l) == markerOurs,
+			want == 1 && string(l) == markerSep:
+			want++
+		case want == 2 && bytes.HasPrefix(l, []byte(markerTheirs)):
+			return true
+		}
+	}
+	return false
+}
+
 // MergeResult is the outcome of a three-way merge.
 type MergeResult struct {
 	Data      []byte

@@ -162,6 +162,28 @@ func TestMerge3(t *testing.T) {
 	}
 }
 
+func TestHasConflictMarkers(t *testing.T) {
+	r := Merge3([]byte(lines("a", "b", "c")), []byte(lines("a", "ours", "c")), []byte(lines("a", "theirs", "c")), "v2")
+	if r.Conflicts != 1 || !HasConflictMarkers(r.Data) {
+		t.Fatalf("a conflicted merge:\n%s\nnot detected", r.Data)
+	}
+	crlf := bytes.ReplaceAll(r.Data, []byte("\n"), []byte("\r\n"))
+	if !HasConflictMarkers(crlf) {
+		t.Error("CRLF markers not detected")
+	}
+	for _, s := range []string{
+		lines("a", "b"),
+		lines("<<<<<<< yours", "x", ">>>>>>> wixgen v2"),           // no separator
+		lines("=======", "<<<<<<< yours", ">>>>>>> wixgen"),        // out of order
+		lines("<<<<<<< HEAD", "x", "=======", "y", ">>>>>>> main"), // git's, not ours
+		"// <<<<<<< yours\n// =======\n// >>>>>>> wixgen\n",        // quoted, not at the start
+	} {
+		if HasConflictMarkers([]byte(s)) {
+			t.Errorf("markers detected in %q", s)
+		}
+	}
+}
+
 func TestMerge3Binary(t *testing.T) {
 	base := []byte("\x00\x01base")
 	ours := []byte("\x00\x01ours")

@@ -91,6 +91,10 @@ type UpgradePlan struct {
 	From    *Manifest // the manifest the project has
 	Project *Project  // the new render
 	Changes []Change  // sorted by path
+	// Unresolved lists the project's files that still hold the conflict
+	// markers of an earlier upgrade, sorted. Merging into them again would
+	// nest markers, and the project does not build until they are gone.
+	Unresolved []string
 
 	writes  []File   // changed files, .orig copies, base copies, manifest
 	removes []string // deleted files and stale base copies
@@ -183,16 +187,25 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 	}
 	sort.Strings(paths)
 	sort.Strings(bases)
-	current, err := readFiles(dir, append(append(slices.Clip(paths), bases...), ManifestFile))
+	current, others, err := readFiles(dir, append(append(slices.Clip(paths), bases...), ManifestFile))
 	if err != nil {
 		return nil, err
 	}
 
 	plan := &UpgradePlan{Dir: dir, From: from, Project: p}
+	for _, rel := range paths {
+		if data, ok := current[rel]; ok && HasConflictMarkers(data) {
+			plan.Unresolved = append(plan.Unresolved, rel)
+		}
+	}
 	bs := &baseSource{g: g, from: from, current: current}
 	taken := make(map[string]bool)
+	// Scaffolded files the render drops but the user edited keep their
+	// base copies: should a later render make them again (an option
+	// turned off, then on), the merge has its exact base.
+	keepBase := make(map[string]bool)
 	for _, rel := range paths {
-		c, ok := planFile(g, rel, oldEntries, newFiles, current, bs, opts)
+		c, ok := planFile(g, rel, oldEntries, newFiles, current, others[rel], bs, opts)
 		if !ok {
 			continue
 		}
@@ -208,6 +221,10 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 			}
 		case ActionDelete:
 			plan.removes = append(plan.removes, rel)
+		case ActionKeep:
+			if _, inNew := newFiles[rel]; !inNew && c.Class == Scaffolded && current[rel] != nil {
+				keepBase[rel] = true
+			}
 		}
 		plan.Changes = append(plan.Changes, c)
 	}
@@ -215,17 +232,17 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 	// The base copies follow the new render: written where they differ,
 	// removed where the file is no longer scaffolded.
 	for _, f := range p.BaseFiles() {
-		if old, ok := current[f.Path]; !ok || !bytes.Equal(old, f.Data) {
+		if old, ok := current[f.Path]; !ok || !sameText(old, f.Data) {
 			plan.writes = append(plan.writes, f)
 		}
 	}
 	for _, b := range bases {
 		rel := strings.TrimPrefix(b, BaseDir+"/")
-		if _, ok := current[b]; ok && (newFiles[rel].Class != Scaffolded) {
+		if _, ok := current[b]; ok && newFiles[rel].Class != Scaffolded && !keepBase[rel] {
 			plan.removes = append(plan.removes, b)
 		}
 	}
-	if plan.Changed() || !bytes.Equal(current[ManifestFile], manifest.Data) {
+	if plan.Changed() || !sameText(current[ManifestFile], manifest.Data) {
 		plan.writes = append(plan.writes, manifest)
 	}
 	return plan, nil
@@ -234,7 +251,7 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 // planFile decides what happens to one path; ok is false when nothing
 // does.
 func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, newFiles map[string]File,
-	current map[string][]byte, bs *baseSource, opts UpgradeOptions) (c Change, ok bool) {
+	current map[string][]byte, other string, bs *baseSource, opts UpgradeOptions) (c Change, ok bool) {
 	old, inOld := oldEntries[rel]
 	nf, inNew := newFiles[rel]
 	cur, onDisk := current[rel]
@@ -248,25 +265,42 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 	}
 	renderChanged := inOld && inNew && old.SHA256 != Hash(nf.Data)
 
+	if other != "" {
+		// A symbolic link, a directory or a special file stands where
+		// the file was or goes: the user's, and not read through.
+		if inOld && inNew && !renderChanged {
+			return c, false
+		}
+		c.Action, c.New, c.Reason = ActionKeep, nil, other+", so wixgen leaves it alone"
+		return c, true
+	}
+
 	switch {
 	case inNew && !inOld:
 		switch {
 		case !onDisk:
 			c.Action = ActionCreate
 			return c, true
-		case bytes.Equal(cur, nf.Data):
+		case sameText(cur, nf.Data):
 			return c, false
 		case opts.Force:
 			c.Action = ActionReplace
 			return c, true
 		case nf.Class == Managed:
-			return keepMine("a file wixgen did not make is where the new version puts one; --force replaces it and keeps yours as " + rel + ".orig")
+			return keepMine("a file of yours, which wixgen does not track, is where the new version puts one; --force replaces it and keeps yours as " + rel + ".orig")
 		}
-		// A scaffolded file is the user's anyway: merge, with nothing
-		// in common to start from.
-		r := Merge3(nil, cur, nf.Data, g.version)
+		// A scaffolded file is the user's anyway: merge, from the base
+		// copy kept when an earlier render dropped the file, else with
+		// nothing in common to start from.
+		base, kept := current[basePath(rel)]
+		r := Merge3(base, cur, nf.Data, g.version)
 		c.Action, c.New, c.Conflict, c.Conflicts = ActionMerge, r.Data, r.Conflicts > 0, r.Conflicts
-		c.Reason = "a file wixgen did not make was here, so this merged against an empty base: every difference is a conflict (--force replaces it instead, keeping yours as " + rel + ".orig)"
+		if !kept {
+			c.Reason = "a file of yours, which wixgen did not track, was here, so this merged against an empty base: every difference is a conflict (--force replaces it instead, keeping yours as " + rel + ".orig)"
+		}
+		if kept && !c.Conflict && bytes.Equal(r.Data, cur) {
+			return c, false
+		}
 		return c, true
 
 	case inNew && inOld:
@@ -276,10 +310,10 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 				return keepMine("you deleted it, so it stays deleted")
 			}
 			return c, false
-		case bytes.Equal(cur, nf.Data):
+		case sameText(cur, nf.Data):
 			return c, false
-		case Hash(cur) == old.SHA256:
-			c.Action = ActionUpdate
+		case untouched(cur, old.SHA256):
+			c.Action, c.New = ActionUpdate, withEOLOf(cur, nf.Data)
 			return c, true
 		case nf.Class == Managed && opts.Force:
 			c.Action = ActionReplace
@@ -307,12 +341,46 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 		switch {
 		case !onDisk:
 			return c, false
-		case Hash(cur) == old.SHA256:
+		case untouched(cur, old.SHA256):
 			c.Action, c.New = ActionDelete, nil
 			return c, true
 		}
 		return keepMine("wixgen no longer generates it and you edited it, so it is yours now")
 	}
+}
+
+// Line endings. Git for Windows checks text files out with CRLF endings
+// (core.autocrlf), so a project's files, base copies and manifest may
+// differ from what wixgen wrote by their line endings alone: that is no
+// edit. A file that is CRLF throughout gets its update CRLF too.
+
+// toLF returns data with its CRLF line endings turned into LF.
+func toLF(data []byte) []byte {
+	if !bytes.Contains(data, []byte("\r\n")) {
+		return data
+	}
+	return bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+}
+
+// sameText reports whether cur is want, or want with CRLF line endings.
+func sameText(cur, want []byte) bool {
+	return bytes.Equal(cur, want) || (!isBinary(cur) && bytes.Equal(toLF(cur), want))
+}
+
+// untouched reports whether cur is what was generated with SHA-256 sum,
+// or that with CRLF line endings.
+func untouched(cur []byte, sum string) bool {
+	return Hash(cur) == sum || (!isBinary(cur) && bytes.Contains(cur, []byte("\r\n")) && Hash(toLF(cur)) == sum)
+}
+
+// withEOLOf returns data with CRLF line endings when cur has them on
+// every line, else data unchanged.
+func withEOLOf(cur, data []byte) []byte {
+	n := bytes.Count(cur, []byte("\n"))
+	if n == 0 || isBinary(cur) || isBinary(data) || bytes.Count(cur, []byte("\r\n")) != n {
+		return data
+	}
+	return bytes.ReplaceAll(toLF(data), []byte("\n"), []byte("\r\n"))
 }
 
 // baseSource finds the exact base of a merge: the pristine copy under
@@ -328,8 +396,8 @@ type baseSource struct {
 }
 
 func (s *baseSource) base(rel string, e ManifestEntry) (data []byte, note string) {
-	if b, ok := s.current[basePath(rel)]; ok && Hash(b) == e.SHA256 {
-		return b, ""
+	if b, ok := s.current[basePath(rel)]; ok && untouched(b, e.SHA256) {
+		return toLF(b), ""
 	}
 	if s.old == nil && s.oldErr == nil {
 		s.old, s.oldErr = s.g.Render(s.from.Answers)

@@ -334,6 +334,17 @@ func TestUpgrade(t *testing.T) {
 			if again.Changed() || len(again.Changes) > 0 {
 				t.Errorf("upgrading again: %v, changed %v; want nothing", summary(again), again.Changed())
 			}
+			// ... but it names the files whose conflicts are unresolved.
+			wantUnresolved := []string{"README.md", "docs/UPGRADING.md"}
+			if force {
+				wantUnresolved = []string{"README.md"}
+			}
+			if !reflect.DeepEqual(again.Unresolved, wantUnresolved) {
+				t.Errorf("unresolved after the upgrade: %v, want %v", again.Unresolved, wantUnresolved)
+			}
+			if len(plan.Unresolved) != 0 {
+				t.Errorf("unresolved before the upgrade: %v, want none", plan.Unresolved)
+			}
 			if !force {
 				// The managed file kept above is replaced by a later
 				// upgrade with --force, although the render is the same.
@@ -575,6 +586,131 @@ func TestUpgradeRebuildsMissingBase(t *testing.T) {
 	}
 }
 
+// TestUpgradeCRLFCheckout: a project whose every file, base copy and
+// manifest has CRLF line endings (as Git for Windows checks text out,
+// core.autocrlf) but no edit is upgraded as untouched: updated, deleted
+// and created, nothing kept or merged; the updates stay CRLF, and another
+// upgrade has nothing to do, nor does one of the unchanged templates.
+func TestUpgradeCRLFCheckout(t *testing.T) {
+	v1, err := generatorFor(t, templates.FS(), "v1-test").Render(upgradeAnswers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "shop")
+	if err := generator.Write(context.Background(), dir, v1); err != nil {
+		t.Fatal(err)
+	}
+	tree, _ := generator.ReadTree(dir)
+	for rel, data := range tree {
+		crlf := bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(rel)), crlf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if same := planUpgrade(t, generatorFor(t, templates.FS(), "v1-test"), dir, nil, generator.UpgradeOptions{}); same.Changed() {
+		t.Errorf("the same templates: %v, changed %v; want nothing", summary(same), same.Changed())
+	}
+
+	g2 := generatorFor(t, v2Templates(t), "v2-test")
+	plan := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{})
+	for _, c := range plan.Changes {
+		if c.Action != generator.ActionUpdate && c.Action != generator.ActionCreate && c.Action != generator.ActionDelete {
+			t.Errorf("%s: %s (%s), want it updated, created or deleted", c.Path, c.Action, c.Reason)
+		}
+	}
+	if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
+		t.Fatal(err)
+	}
+	cors, _ := os.ReadFile(filepath.Join(dir, "internal/cors/cors.go"))
+	if !bytes.Contains(cors, []byte("Chromium at 7200 seconds.\r\n")) || bytes.Count(cors, []byte("\n")) != bytes.Count(cors, []byte("\r\n")) {
+		t.Errorf("the updated cors.go is not v2 with CRLF endings:\n%q", cors)
+	}
+	if again := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{}); again.Changed() || len(again.Changes) > 0 {
+		t.Errorf("upgrading again: %v, changed %v; want nothing", summary(again), again.Changed())
+	}
+}
+
+// TestUpgradeOptionOffAndOn: a scaffolded file the user edited survives
+// an option turned off (kept as theirs, its base copy with it) and on
+// again: the render that returns merges with that base, cleanly, instead
+// of against an empty base, where every line would conflict.
+func TestUpgradeOptionOffAndOn(t *testing.T) {
+	g := newGenerator(t)
+	p, err := g.Render(upgradeAnswers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "shop")
+	if err := generator.Write(context.Background(), dir, p); err != nil {
+		t.Fatal(err)
+	}
+	const rel = "internal/store/instances.go"
+	mine := fileOf(t, p, rel) + "\n// ours\n"
+	os.WriteFile(filepath.Join(dir, rel), []byte(mine), 0o644)
+
+	for _, step := range []struct {
+		webhooks string
+		want     []planned // for rel
+	}{
+		{"false", []planned{{rel, generator.ActionKeep, false}}},
+		{"true", nil},
+	} {
+		plan := planUpgrade(t, g, dir, map[string]string{"webhooks": step.webhooks}, generator.UpgradeOptions{})
+		var got []planned
+		for _, c := range summary(plan) {
+			if c.Path == rel {
+				got = append(got, c)
+			}
+		}
+		if !reflect.DeepEqual(got, step.want) {
+			t.Errorf("webhooks=%s: %v, want %v", step.webhooks, got, step.want)
+		}
+		if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
+			t.Fatal(err)
+		}
+		if data, _ := os.ReadFile(filepath.Join(dir, rel)); string(data) != mine {
+			t.Errorf("webhooks=%s: %s is\n%s\nwant the user's", step.webhooks, rel, data)
+		}
+		if !fileExists(filepath.Join(dir, generator.BaseDir, rel)) {
+			t.Errorf("webhooks=%s: the base copy of %s is gone", step.webhooks, rel)
+		}
+	}
+	if again := planUpgrade(t, g, dir, nil, generator.UpgradeOptions{}); again.Changed() {
+		t.Errorf("upgrading again: %v; want nothing", summary(again))
+	}
+}
+
+// TestUpgradeKeepsFileModes: a file the upgrade replaces or merges into
+// keeps the permissions the user gave it.
+func TestUpgradeKeepsFileModes(t *testing.T) {
+	dir, _ := generateV1(t, upgradeAnswers())
+	modes := map[string]fs.FileMode{
+		"internal/cors/cors.go":    0o755, // updated
+		"internal/api/handlers.go": 0o600, // merged
+	}
+	for rel, mode := range modes {
+		if err := os.Chmod(filepath.Join(dir, rel), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan := planUpgrade(t, generatorFor(t, v2Templates(t), "v2-test"), dir, nil, generator.UpgradeOptions{})
+	if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
+		t.Fatal(err)
+	}
+	for rel, mode := range modes {
+		info, err := os.Stat(filepath.Join(dir, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v after the upgrade, want %v", rel, info.Mode().Perm(), mode)
+		}
+	}
+	if info, _ := os.Stat(filepath.Join(dir, "internal/api/version.go")); info == nil || info.Mode().Perm() != 0o644 {
+		t.Errorf("a created file: %v, want mode 0644", info)
+	}
+}
+
 // TestUpgradeInterruptedLeavesTreeAsItWas cancels the upgrade at every
 // point of its writing: each time the tree is exactly as before.
 func TestUpgradeInterruptedLeavesTreeAsItWas(t *testing.T) {
@@ -680,23 +816,60 @@ func TestGitKeepsBaseCopies(t *testing.T) {
 	}
 }
 
-// TestUpgradeRefusesSymlinks: a generated file replaced by a symbolic
-// link is not read through, and nothing is written.
-func TestUpgradeRefusesSymlinks(t *testing.T) {
+// TestUpgradeLeavesSymlinksAlone: a generated file replaced by a
+// symbolic link, or by a directory, or below a linked directory, is not
+// read or written through: it is kept, listed when the new render differs,
+// and the rest of the upgrade goes on.
+func TestUpgradeLeavesSymlinksAlone(t *testing.T) {
 	dir, _ := generateV1(t, upgradeAnswers())
-	target := filepath.Join(t.TempDir(), "elsewhere.go")
+	elsewhere := t.TempDir()
+	target := filepath.Join(elsewhere, "elsewhere.go")
 	os.WriteFile(target, []byte("package api\n"), 0o644)
 	handlers := filepath.Join(dir, "internal/api/handlers.go")
 	os.Remove(handlers)
 	if err := os.Symlink(target, handlers); err != nil {
 		t.Fatal(err)
 	}
-	m, err := generator.ReadManifest(dir)
-	if err != nil {
+	// The managed package cors, moved out and linked back.
+	cors := filepath.Join(dir, "internal/cors")
+	if err := os.Rename(cors, filepath.Join(elsewhere, "cors")); err != nil {
 		t.Fatal(err)
 	}
-	_, err = generatorFor(t, v2Templates(t), "v2-test").PlanUpgrade(dir, m, m.Answers, generator.UpgradeOptions{})
-	if err == nil || !strings.Contains(err.Error(), "internal/api/handlers.go") || !strings.Contains(err.Error(), "symbolic link") {
-		t.Errorf("error %v, want one naming the link", err)
+	if err := os.Symlink(filepath.Join(elsewhere, "cors"), cors); err != nil {
+		t.Fatal(err)
+	}
+	// The user's notes where v2 puts a file, as a directory.
+	os.Remove(filepath.Join(dir, "docs/UPGRADING.md"))
+	os.MkdirAll(filepath.Join(dir, "docs/UPGRADING.md/notes"), 0o755)
+	elsewhereBefore, _ := generator.ReadTree(elsewhere)
+
+	plan := planUpgrade(t, generatorFor(t, v2Templates(t), "v2-test"), dir, nil, generator.UpgradeOptions{Force: true})
+	kept := map[string]string{
+		"internal/api/handlers.go": "it is a symbolic link",
+		"internal/cors/cors.go":    "it is in internal/cors, a symbolic link",
+		"docs/UPGRADING.md":        "it is a directory",
+	}
+	for _, c := range plan.Changes {
+		if want, ok := kept[c.Path]; ok {
+			if c.Action != generator.ActionKeep || !strings.HasPrefix(c.Reason, want) {
+				t.Errorf("%s: %s (%s), want kept because %s", c.Path, c.Action, c.Reason, want)
+			}
+			delete(kept, c.Path)
+		}
+	}
+	for rel := range kept {
+		t.Errorf("%s is not in the plan", rel)
+	}
+	if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := generator.ReadTree(elsewhere); !reflect.DeepEqual(after, elsewhereBefore) {
+		t.Error("the upgrade wrote through a link")
+	}
+	if info, err := os.Lstat(handlers); err != nil || info.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("handlers.go is no longer the link: %v", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "internal/api/version.go")); len(data) == 0 {
+		t.Error("the rest of the upgrade was not done")
 	}
 }

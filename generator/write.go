@@ -258,6 +258,13 @@ func commitFile(ctx context.Context, dir, fresh, backup, rel string, undo *[]fun
 		if !info.Mode().IsRegular() {
 			return fmt.Errorf("write %s: a directory or special file is in the way", rel)
 		}
+		// The new content keeps the file's permissions: a script the user
+		// made executable stays executable.
+		if perm := info.Mode().Perm(); perm != fileMode {
+			if err := os.Chmod(filepath.Join(fresh, filepath.FromSlash(rel)), perm); err != nil {
+				return fmt.Errorf("write %s: %w", rel, err)
+			}
+		}
 		saved := filepath.Join(backup, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(saved), dirMode); err != nil {
 			return fmt.Errorf("write %s: %w", rel, err)
@@ -272,6 +279,13 @@ func commitFile(ctx context.Context, dir, fresh, backup, rel string, undo *[]fun
 	}
 	*undo = append(*undo, func() { os.Remove(dest) })
 	return nil
+}
+
+// linkError is a symbolic link among the directories of a path.
+type linkError struct{ path, rel string }
+
+func (e *linkError) Error() string {
+	return fmt.Sprintf("%s is a symbolic link, and wixgen does not write through links, which may lead outside the project", e.path)
 }
 
 // checkNoLinks refuses a symbolic link among the directories between dir
@@ -291,7 +305,8 @@ func checkNoLinks(dir, rel string) error {
 			return err
 		}
 		if info.Mode()&fs.ModeSymlink != 0 {
-			return fmt.Errorf("%s is a symbolic link, and wixgen does not write through links, which may lead outside the project", p)
+			rel, _ := filepath.Rel(dir, p)
+			return &linkError{path: p, rel: filepath.ToSlash(rel)}
 		}
 	}
 	return nil
@@ -368,27 +383,56 @@ func ReadManifest(dir string) (*Manifest, error) {
 		if _, statErr := os.Stat(dir); statErr != nil {
 			return nil, &TargetError{Dir: dir, Reason: "no such directory; give the directory of a project made by wixgen new"}
 		}
+		if root := projectAbove(dir); root != "" {
+			return nil, &TargetError{Dir: dir, Reason: fmt.Sprintf("holds no %s: it is inside the project %s; give that directory, or run wixgen from there", ManifestFile, root)}
+		}
 		return nil, &TargetError{Dir: dir, Reason: fmt.Sprintf("holds no %s, so it is not a project made by wixgen new (or the manifest was deleted; restore it from version control)", ManifestFile)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ManifestFile, err)
 	}
 	m, err := ParseManifest(data)
-	if err != nil {
+	var newer *NewerManifestError
+	if errors.As(err, &newer) {
 		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (restore it from version control: upgrade relies on what it records)", dir, err)
 	}
 	return m, nil
 }
 
+// projectAbove returns the nearest directory above dir that holds a
+// manifest, or "".
+func projectAbove(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for d := filepath.Dir(abs); d != abs; abs, d = d, filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, ManifestFile)); err == nil {
+			return d
+		}
+	}
+	return ""
+}
+
 // readFiles reads the files rels of the project in dir that exist, keyed
-// by path; a missing file is absent from the map. It refuses a symbolic
-// link (to the file or among its directories) and anything that is not a
-// regular file where a generated file belongs.
-func readFiles(dir string, rels []string) (map[string][]byte, error) {
-	out := make(map[string][]byte, len(rels))
+// by path; a missing file is absent from the map. It does not read
+// through a symbolic link (to the file or among its directories), nor
+// anything that is not a regular file: those paths are in others, with
+// what stands there.
+func readFiles(dir string, rels []string) (files map[string][]byte, others map[string]string, err error) {
+	files = make(map[string][]byte, len(rels))
+	others = make(map[string]string)
 	for _, rel := range rels {
 		if err := checkNoLinks(dir, rel); err != nil {
-			return nil, fmt.Errorf("read %s: %w", rel, err)
+			var le *linkError
+			if !errors.As(err, &le) {
+				return nil, nil, fmt.Errorf("read %s: %w", rel, err)
+			}
+			others[rel] = "it is in " + le.rel + ", a symbolic link"
+			continue
 		}
 		full := filepath.Join(dir, filepath.FromSlash(rel))
 		info, err := os.Lstat(full)
@@ -396,18 +440,26 @@ func readFiles(dir string, rels []string) (map[string][]byte, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", rel, err)
+			return nil, nil, fmt.Errorf("read %s: %w", rel, err)
 		}
-		if !info.Mode().IsRegular() {
-			return nil, fmt.Errorf("read %s: it is a symbolic link, a directory or a special file; wixgen only reads and writes regular files", rel)
+		switch {
+		case info.Mode()&fs.ModeSymlink != 0:
+			others[rel] = "it is a symbolic link"
+			continue
+		case info.IsDir():
+			others[rel] = "it is a directory"
+			continue
+		case !info.Mode().IsRegular():
+			others[rel] = "it is a special file"
+			continue
 		}
 		data, err := os.ReadFile(full)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", rel, err)
+			return nil, nil, fmt.Errorf("read %s: %w", rel, err)
 		}
-		out[rel] = data
+		files[rel] = data
 	}
-	return out, nil
+	return files, others, nil
 }
 
 // freeName returns rel+suffix, or rel+suffix+".N" with the smallest N ≥ 1,
