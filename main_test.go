@@ -212,7 +212,7 @@ func TestInterruptedStep(t *testing.T) {
 	if waited := time.Since(start); waited > 5*time.Second {
 		t.Errorf("wixgen took %v to stop after the interrupt", waited)
 	}
-	for _, want := range []string{"go mod tidy was interrupted", "the project is written; run the step again with"} {
+	for _, want := range []string{"go mod tidy was interrupted", "the files are written; run the step again with"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

@@ -29,7 +29,11 @@ func (e *StepError) Error() string {
 	if e.Output != "" {
 		msg += "\n" + e.Output
 	}
-	return msg + fmt.Sprintf("\nthe project is written; run the step again with: cd %s && %s", e.Dir, e.Step)
+	rerun := e.Step
+	if e.Dir != "" && e.Dir != "." {
+		rerun = "cd " + e.Dir + " && " + e.Step
+	}
+	return msg + "\nthe files are written; run the step again with: " + rerun
 }
 
 func (e *StepError) Unwrap() error { return e.Err }
