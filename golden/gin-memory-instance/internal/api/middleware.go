@@ -58,6 +58,10 @@ func allowCORS(p cors.Policy) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		handler.HandlerFunc(c.Writer, c.Request)
 		if cors.IsPreflight(c.Request) {
+			// gin has already set Allow when the path's routes take
+			// other methods than OPTIONS; a preflight answer does not
+			// carry it with the other routers.
+			c.Writer.Header().Del("Allow")
 			c.AbortWithStatus(http.StatusNoContent)
 		}
 	}

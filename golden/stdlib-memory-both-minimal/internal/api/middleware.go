@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -82,6 +83,27 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 func limitBody(next http.Handler, limit int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// exactPaths answers a JSON 404, as chi, gin and echo do, to a request
+// whose path is not in canonical form: one with an empty, "." or ".."
+// element, such as //healthz or /api/./me. ServeMux would redirect it to
+// the cleaned path with an HTML 307.
+func exactPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if p != "" && p != "/" {
+			clean := path.Clean(p)
+			if strings.HasSuffix(p, "/") {
+				clean += "/"
+			}
+			if clean != p {
+				writeError(w, notFound(r.Method, p))
+				return
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -173,12 +173,19 @@ func wantJSONError(t *testing.T, resp *http.Response, body string, status int, c
 	if resp.StatusCode != status {
 		t.Fatalf("status %d, want %d; body %s", resp.StatusCode, status, body)
 	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Errorf("Content-Type %q, want application/json", ct)
-	}
+	wantJSONContentType(t, resp)
 	var e struct{ Error, Message string }
 	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error != code || e.Message == "" {
 		t.Errorf("body %s, want {\"error\":%q,\"message\":...}", body, code)
+	}
+}
+
+// wantJSONContentType checks that an answer is JSON, labelled exactly as
+// application/json: the media type has no charset parameter (RFC 8259).
+func wantJSONContentType(t *testing.T, resp *http.Response) {
+	t.Helper()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("%s %s: Content-Type %q, want application/json", resp.Request.Method, resp.Request.URL.Path, ct)
 	}
 }
 
@@ -188,6 +195,7 @@ func TestMe(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, body %s", resp.StatusCode, body)
 	}
+	wantJSONContentType(t, resp)
 	var me struct {
 		InstanceID  string `json:"instanceId"`
 		UserID      string `json:"userId"`
@@ -534,8 +542,8 @@ func TestRoutingErrors(t *testing.T) {
 // TestRouteErrorsWithoutCredentials checks that an unknown path gets a JSON
 // 404 and a known path asked with the wrong method a JSON 405 whose Allow
 // header lists the methods it takes (HEAD wherever GET is), before any
-// credentials are asked for, and that a path with a trailing slash is
-// unknown rather than redirected.
+// credentials are asked for, and that a path with a trailing slash, an
+// empty, "." or ".." element is unknown rather than redirected.
 func TestRouteErrorsWithoutCredentials(t *testing.T) {
 	a := newTestAPI(t, false)
 	tests := []struct {
@@ -548,6 +556,10 @@ func TestRouteErrorsWithoutCredentials(t *testing.T) {
 		{"GET", "/api/nope", http.StatusNotFound, "not_found", ""},
 		{"GET", "/api", http.StatusNotFound, "not_found", ""},
 		{"GET", "/api/me/", http.StatusNotFound, "not_found", ""},
+		{"GET", "//healthz", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api//me", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api/./me", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api/x/../me", http.StatusNotFound, "not_found", ""},
 		{"POST", "/api/nope", http.StatusNotFound, "not_found", ""},
 		{"DELETE", "/api/settings", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD, PUT"},
 		{"POST", "/api/settings", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD, PUT"},
@@ -587,9 +599,7 @@ func TestHeadIsServedByGet(t *testing.T) {
 		if resp.StatusCode != tt.status || body != "" {
 			t.Errorf("HEAD %s: status %d, body %q; want %d and no body", tt.path, resp.StatusCode, body, tt.status)
 		}
-		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-			t.Errorf("HEAD %s: Content-Type %q, want application/json", tt.path, ct)
-		}
+		wantJSONContentType(t, resp)
 	}
 }
 
@@ -613,6 +623,9 @@ func TestPreflightOnEveryPath(t *testing.T) {
 			}
 			if got := resp.Header.Get("Access-Control-Max-Age"); got != "600" {
 				t.Errorf("Access-Control-Max-Age %q, want 600", got)
+			}
+			if allow := resp.Header.Get("Allow"); allow != "" || body != "" {
+				t.Errorf("preflight answer has Allow %q and body %q, want neither", allow, body)
 			}
 		})
 	}
@@ -653,9 +666,7 @@ func TestAnswersAreNotCached(t *testing.T) {
 			if n := resp.Header.Get("X-Content-Type-Options"); n != "nosniff" {
 				t.Errorf("X-Content-Type-Options %q, want nosniff", n)
 			}
-			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-				t.Errorf("Content-Type %q, want application/json", ct)
-			}
+			wantJSONContentType(t, resp)
 		})
 	}
 	_, _ = a.call(t, "GET", "/api/settings", h, "")
