@@ -101,18 +101,24 @@ func logRequests(log *slog.Logger) echo.MiddlewareFunc {
 
 // authenticate is echo middleware that authenticates the request with a.
 // On success it puts the caller's Identity in the request's context (see
-// wixauth.FromContext); on failure it logs the reason at Info and returns
-// the answer wixauth.Middleware gives, for errorHandler to send.
+// wixauth.FromContext); on failure it logs the reason as
+// wixauth.Middleware does, at Info when the credential is refused and at
+// Warn when it could not be checked (a 5xx answer), and returns the answer
+// wixauth.Middleware gives, for errorHandler to send.
 func authenticate(a wixauth.Authenticator, log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c *echo.Context) error {
 			r := c.Request()
 			id, err := a.Authenticate(r)
 			if err != nil {
-				log.LogAttrs(r.Context(), slog.LevelInfo, "request not authenticated",
+				status, code, message := wixauth.FailureResponse(err)
+				level := slog.LevelInfo
+				if status >= http.StatusInternalServerError {
+					level = slog.LevelWarn
+				}
+				log.LogAttrs(r.Context(), level, "request not authenticated",
 					slog.String("reason", err.Error()),
 					slog.String("path", r.URL.Path))
-				status, code, message := wixauth.FailureResponse(err)
 				return &apiError{Status: status, Code: code, Message: message}
 			}
 			c.SetRequest(r.WithContext(wixauth.WithIdentity(r.Context(), id)))

@@ -16,7 +16,7 @@ import (
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
-// Every request goes through panic recovery, request logging, CORS and a
+// Every request goes through request logging, panic recovery, CORS and a
 // body size limit, in that order; the /api group also needs an
 // authenticated caller. Every error is JSON {"error": code, "message":
 // text}, including 404 and 405; a body over MaxBodyBytes gets 413.
@@ -35,7 +35,7 @@ func New(d Deps) http.Handler {
 	// every other router.
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
-	r.Use(recoverPanics(d.Logger), logRequests(d.Logger), allowCORS(d.CORS), limitBody(MaxBodyBytes))
+	r.Use(logRequests(d.Logger), recoverPanics(d.Logger), allowCORS(d.CORS), limitBody(MaxBodyBytes))
 	r.NoRoute(func(c *gin.Context) { abortWithError(c, notFound(c.Request.Method, c.Request.URL.Path)) })
 	r.NoMethod(func(c *gin.Context) { abortWithError(c, methodNotAllowed(c.Request.Method, c.Request.URL.Path)) })
 

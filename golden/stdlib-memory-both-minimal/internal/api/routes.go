@@ -15,7 +15,7 @@ import (
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
 //
-// Every request goes through panic recovery, request logging, CORS and a
+// Every request goes through request logging, panic recovery, CORS and a
 // body size limit, in that order. Every error is JSON {"error": code,
 // "message": text}, including 404 and 405; a body over MaxBodyBytes gets
 // 413. A path that is not in canonical form, such as //healthz or
@@ -35,7 +35,7 @@ func New(d Deps) http.Handler {
 	var handler http.Handler = exactPaths(mux)
 	handler = limitBody(handler, MaxBodyBytes)
 	handler = cors.Middleware(d.CORS)(handler)
-	handler = logRequests(handler, d.Logger)
 	handler = recoverPanics(handler, d.Logger)
+	handler = logRequests(handler, d.Logger)
 	return handler
 }

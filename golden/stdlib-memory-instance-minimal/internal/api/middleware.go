@@ -63,6 +63,9 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
+		if rec.status == 0 { // nothing written: net/http sends 200
+			rec.status = http.StatusOK
+		}
 		level := slog.LevelDebug
 		if rec.status >= http.StatusInternalServerError {
 			level = slog.LevelWarn

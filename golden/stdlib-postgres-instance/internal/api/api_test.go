@@ -41,8 +41,10 @@ const (
 
 // testAPI is the API under test and what it talks to.
 type testAPI struct {
-	url        string
-	store      store.Store
+	url   string
+	store store.Store
+	// logs holds what the API logged, as JSON lines, from Debug up.
+	logs       *lockedBuffer
 	webhookKey *rsa.PrivateKey
 }
 
@@ -56,7 +58,8 @@ func newTestAPI(t *testing.T, dev bool) *testAPI {
 		t.Fatal(err)
 	}
 	st := storetest.Open(t)
-	log := slog.New(slog.DiscardHandler)
+	logs := new(lockedBuffer)
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := httptest.NewServer(api.New(api.Deps{
 		Logger:   log,
 		Auth:     newAuthenticator(t, wixClient),
@@ -66,7 +69,7 @@ func newTestAPI(t *testing.T, dev bool) *testAPI {
 		Webhooks: webhooks.NewHandler(&key.PublicKey, st, log),
 	}))
 	t.Cleanup(srv.Close)
-	return &testAPI{url: srv.URL, store: st, webhookKey: key}
+	return &testAPI{url: srv.URL, store: st, logs: logs, webhookKey: key}
 }
 
 // webhookKeys holds the webhook signing key, made once: RSA key generation
@@ -731,6 +734,9 @@ func TestPanicIsJSON500(t *testing.T) {
 	if !strings.Contains(logs.String(), "ping exploded") {
 		t.Errorf("the panic was not logged; logs:\n%s", logs.String())
 	}
+	if rec := findLog(t, &logs, "request", "/healthz"); rec["level"] != "WARN" || rec["status"] != float64(500) {
+		t.Errorf("the request that panicked is logged as %v, want level WARN and status 500", rec)
+	}
 	resp, body := a.call(t, "GET", "/api/me", nil, "")
 	wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
 }
@@ -744,4 +750,65 @@ func TestHealthz(t *testing.T) {
 	a.store.Close()
 	resp, body = a.call(t, "GET", "/healthz", nil, "")
 	wantJSONError(t, resp, body, http.StatusServiceUnavailable, "unavailable")
+}
+
+// findLog returns the first log record with message msg and path, waiting
+// a little for it: a request's line is written as its answer is sent.
+func findLog(t *testing.T, logs *lockedBuffer, msg, path string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		for line := range strings.Lines(logs.String()) {
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("log line %q: %v", line, err)
+			}
+			if rec["msg"] == msg && rec["path"] == path {
+				return rec
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no log record %q for %s; logs:\n%s", msg, path, logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestRequestLog checks that every request is logged once, with the
+// same fields whatever the router: method, path without the query (which
+// may carry credentials), status and duration; at Debug below 500. A
+// refused credential is logged at Info with the reason, never itself.
+func TestRequestLog(t *testing.T) {
+	a := newTestAPI(t, false)
+	tests := []struct {
+		method, path, query string
+		header              map[string]string
+		status              int
+	}{
+		{"GET", "/api/me", "?secret=query-value", auth(credential(instanceA)), http.StatusOK},
+		{"GET", "/api/settings", "", auth("not-a-credential"), http.StatusUnauthorized},
+		{"GET", "/nope", "", nil, http.StatusNotFound},
+		{"DELETE", "/healthz", "", nil, http.StatusMethodNotAllowed},
+	}
+	for _, tt := range tests {
+		if resp, body := a.call(t, tt.method, tt.path+tt.query, tt.header, ""); resp.StatusCode != tt.status {
+			t.Fatalf("%s %s: status %d, want %d; body %s", tt.method, tt.path, resp.StatusCode, tt.status, body)
+		}
+		rec := findLog(t, a.logs, "request", tt.path)
+		if rec["level"] != "DEBUG" || rec["method"] != tt.method || rec["status"] != float64(tt.status) || rec["duration"] == nil {
+			t.Errorf("%s %s logged as %v, want level DEBUG, method, status %d and duration", tt.method, tt.path, rec, tt.status)
+		}
+	}
+	rec := findLog(t, a.logs, "request not authenticated", "/api/settings")
+	if rec["level"] != "INFO" || rec["reason"] == nil {
+		t.Errorf("refused credential logged as %v, want level INFO with a reason", rec)
+	}
+	for _, secret := range []string{"query-value", "not-a-credential", credential(instanceA)} {
+		if strings.Contains(a.logs.String(), secret) {
+			t.Errorf("the logs hold %q:\n%s", secret, a.logs.String())
+		}
+	}
+	if n := strings.Count(a.logs.String(), `"msg":"request",`); n != len(tests) {
+		t.Errorf("%d request lines for %d requests; logs:\n%s", n, len(tests), a.logs.String())
+	}
 }
