@@ -16,8 +16,8 @@ import (
 // errorHandler is echo's central error handler: it answers every error a
 // handler or middleware returns as the API's JSON error. An *apiError is
 // answered as it is; echo's own errors for an unknown route (404), a wrong
-// method (405, the router has set Allow) and a body over the limit (413)
-// get the API's codes; anything else, a recovered panic included, is
+// method (405, the router has set Allow) and a body over a limit (413, if
+// middleware.BodyLimit is added) get the API's codes; anything else, a recovered panic included, is
 // logged and answered 500.
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(c *echo.Context, err error) {
@@ -43,6 +43,12 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.DebugContext(r.Context(), "write error answer", "err", err)
 		}
 	}
+}
+
+// limitBody bounds every request body to MaxBodyBytes; reading past the
+// limit fails with an *http.MaxBytesError, which handlers answer with 413.
+func limitBody(next http.Handler) http.Handler {
+	return http.MaxBytesHandler(next, MaxBodyBytes)
 }
 
 // methodNotAllowedHandler is the router's handler for a path whose routes

@@ -520,6 +520,32 @@ func TestWebhooks(t *testing.T) {
 	}
 }
 
+// TestWebhookBodyLimit checks that a webhook delivery over the body limit
+// is refused with a JSON 413, sent at once or in chunks, and changes nothing.
+func TestWebhookBodyLimit(t *testing.T) {
+	a := newTestAPI(t, false)
+	token := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, time.Now().Add(-time.Minute))
+	body := token + strings.Repeat(" ", api.MaxBodyBytes)
+	for name, r := range map[string]io.Reader{"Content-Length": strings.NewReader(body), "chunked": io.MultiReader(strings.NewReader(body))} {
+		t.Run(name, func(t *testing.T) {
+			req, err := http.NewRequest("POST", a.url+"/webhooks", r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			got, _ := io.ReadAll(resp.Body)
+			wantJSONError(t, resp, string(got), http.StatusRequestEntityTooLarge, "request_too_large")
+		})
+	}
+	if _, err := a.store.Instance(t.Context(), instanceA); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a webhook over the limit was applied: err = %v, want ErrNotFound", err)
+	}
+}
+
 func TestSite(t *testing.T) {
 	a := newTestAPI(t, false)
 	resp, body := a.call(t, "GET", "/api/site", auth(credential(instanceA)), "")
