@@ -572,7 +572,8 @@ func TestRoutingErrors(t *testing.T) {
 // 404 and a known path asked with the wrong method a JSON 405 whose Allow
 // header lists the methods it takes (HEAD wherever GET is), before any
 // credentials are asked for, and that a path with a trailing slash, an
-// empty, "." or ".." element is unknown rather than redirected.
+// empty, "." or ".." element is unknown rather than redirected, as is one
+// that escapes a character that needs no escaping.
 func TestRouteErrorsWithoutCredentials(t *testing.T) {
 	a := newTestAPI(t, false)
 	tests := []struct {
@@ -589,6 +590,8 @@ func TestRouteErrorsWithoutCredentials(t *testing.T) {
 		{"GET", "/api//me", http.StatusNotFound, "not_found", ""},
 		{"GET", "/api/./me", http.StatusNotFound, "not_found", ""},
 		{"GET", "/api/x/../me", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api/%6De", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api/me%2F", http.StatusNotFound, "not_found", ""},
 		{"POST", "/api/nope", http.StatusNotFound, "not_found", ""},
 		{"DELETE", "/api/settings", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD, PUT"},
 		{"POST", "/api/settings", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD, PUT"},

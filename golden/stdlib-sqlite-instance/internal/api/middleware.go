@@ -92,8 +92,10 @@ func limitBody(next http.Handler, limit int64) http.Handler {
 
 // exactPaths answers a JSON 404, as chi, gin and echo do, to a request
 // whose path is not in canonical form: one with an empty, "." or ".."
-// element, such as //healthz or /api/./me. ServeMux would redirect it to
-// the cleaned path with an HTML 307.
+// element, such as //healthz or /api/./me, which ServeMux would redirect
+// to the cleaned path with an HTML 307; or one that escapes characters
+// that need no escaping, such as /api/%6De, which ServeMux would route as
+// /api/me, where chi and echo route by the path as sent.
 func exactPaths(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
@@ -102,7 +104,7 @@ func exactPaths(next http.Handler) http.Handler {
 			if strings.HasSuffix(p, "/") {
 				clean += "/"
 			}
-			if clean != p {
+			if clean != p || r.URL.RawPath != "" {
 				writeError(w, notFound(r.Method, p))
 				return
 			}
