@@ -22,7 +22,10 @@ import (
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(c *echo.Context, err error) {
 		if resp, uErr := echo.UnwrapResponse(c.Response()); uErr == nil && resp.Committed {
-			return // the handler has answered already
+			// Answered already: by the handler, or by this function when
+			// logRequests (HandleError) passed the error on first, before
+			// echo passes it here again.
+			return
 		}
 		r := c.Request()
 		e, ok := errors.AsType[*apiError](err)
