@@ -19,7 +19,7 @@ import (
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
-// Every request goes through panic recovery, request logging, CORS and a
+// Every request goes through request logging, panic recovery, CORS and a
 // body size limit, in that order, before chi routes it; the /api routes
 // also need an authenticated caller. Every error is JSON {"error": code,
 // "message": text}, including 404 and 405; a body over MaxBodyBytes gets
@@ -28,8 +28,8 @@ func New(d Deps) http.Handler {
 	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
 
 	r := chi.NewRouter()
-	r.Use(recoverPanics(d.Logger))
 	r.Use(logRequests(d.Logger))
+	r.Use(recoverPanics(d.Logger))
 	r.Use(cors.Middleware(d.CORS))
 	r.Use(middleware.RequestSize(MaxBodyBytes))
 	r.Use(middleware.GetHead) // HEAD is served by the GET route, as net/http does

@@ -41,8 +41,10 @@ const (
 
 // testAPI is the API under test and what it talks to.
 type testAPI struct {
-	url        string
-	store      store.Store
+	url   string
+	store store.Store
+	// logs holds what the API logged, as JSON lines, from Debug up.
+	logs       *lockedBuffer
 	webhookKey *rsa.PrivateKey
 }
 
@@ -56,7 +58,8 @@ func newTestAPI(t *testing.T, dev bool) *testAPI {
 		t.Fatal(err)
 	}
 	st := storetest.Open(t)
-	log := slog.New(slog.DiscardHandler)
+	logs := new(lockedBuffer)
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := httptest.NewServer(api.New(api.Deps{
 		Logger:   log,
 		Auth:     newAuthenticator(t, wixClient),
@@ -66,7 +69,7 @@ func newTestAPI(t *testing.T, dev bool) *testAPI {
 		Webhooks: webhooks.NewHandler(&key.PublicKey, st, log),
 	}))
 	t.Cleanup(srv.Close)
-	return &testAPI{url: srv.URL, store: st, webhookKey: key}
+	return &testAPI{url: srv.URL, store: st, logs: logs, webhookKey: key}
 }
 
 // webhookKeys holds the webhook signing key, made once: RSA key generation
@@ -173,12 +176,19 @@ func wantJSONError(t *testing.T, resp *http.Response, body string, status int, c
 	if resp.StatusCode != status {
 		t.Fatalf("status %d, want %d; body %s", resp.StatusCode, status, body)
 	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Errorf("Content-Type %q, want application/json", ct)
-	}
+	wantJSONContentType(t, resp)
 	var e struct{ Error, Message string }
 	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error != code || e.Message == "" {
 		t.Errorf("body %s, want {\"error\":%q,\"message\":...}", body, code)
+	}
+}
+
+// wantJSONContentType checks that an answer is JSON, labelled exactly as
+// application/json: the media type has no charset parameter (RFC 8259).
+func wantJSONContentType(t *testing.T, resp *http.Response) {
+	t.Helper()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("%s %s: Content-Type %q, want application/json", resp.Request.Method, resp.Request.URL.Path, ct)
 	}
 }
 
@@ -188,6 +198,7 @@ func TestMe(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, body %s", resp.StatusCode, body)
 	}
+	wantJSONContentType(t, resp)
 	var me struct {
 		InstanceID  string `json:"instanceId"`
 		UserID      string `json:"userId"`
@@ -509,6 +520,32 @@ func TestWebhooks(t *testing.T) {
 	}
 }
 
+// TestWebhookBodyLimit checks that a webhook delivery over the body limit
+// is refused with a JSON 413, sent at once or in chunks, and changes nothing.
+func TestWebhookBodyLimit(t *testing.T) {
+	a := newTestAPI(t, false)
+	token := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, time.Now().Add(-time.Minute))
+	body := token + strings.Repeat(" ", api.MaxBodyBytes)
+	for name, r := range map[string]io.Reader{"Content-Length": strings.NewReader(body), "chunked": io.MultiReader(strings.NewReader(body))} {
+		t.Run(name, func(t *testing.T) {
+			req, err := http.NewRequest("POST", a.url+"/webhooks", r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			got, _ := io.ReadAll(resp.Body)
+			wantJSONError(t, resp, string(got), http.StatusRequestEntityTooLarge, "request_too_large")
+		})
+	}
+	if _, err := a.store.Instance(t.Context(), instanceA); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a webhook over the limit was applied: err = %v, want ErrNotFound", err)
+	}
+}
+
 func TestSite(t *testing.T) {
 	a := newTestAPI(t, false)
 	resp, body := a.call(t, "GET", "/api/site", auth(credential(instanceA)), "")
@@ -534,8 +571,9 @@ func TestRoutingErrors(t *testing.T) {
 // TestRouteErrorsWithoutCredentials checks that an unknown path gets a JSON
 // 404 and a known path asked with the wrong method a JSON 405 whose Allow
 // header lists the methods it takes (HEAD wherever GET is), before any
-// credentials are asked for, and that a path with a trailing slash is
-// unknown rather than redirected.
+// credentials are asked for, and that a path with a trailing slash, an
+// empty, "." or ".." element is unknown rather than redirected, as is one
+// that escapes a character that needs no escaping.
 func TestRouteErrorsWithoutCredentials(t *testing.T) {
 	a := newTestAPI(t, false)
 	tests := []struct {
@@ -548,6 +586,12 @@ func TestRouteErrorsWithoutCredentials(t *testing.T) {
 		{"GET", "/api/nope", http.StatusNotFound, "not_found", ""},
 		{"GET", "/api", http.StatusNotFound, "not_found", ""},
 		{"GET", "/api/me/", http.StatusNotFound, "not_found", ""},
+		{"GET", "//healthz", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api//me", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api/./me", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api/x/../me", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api/%6De", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api/me%2F", http.StatusNotFound, "not_found", ""},
 		{"POST", "/api/nope", http.StatusNotFound, "not_found", ""},
 		{"DELETE", "/api/settings", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD, PUT"},
 		{"POST", "/api/settings", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD, PUT"},
@@ -587,9 +631,7 @@ func TestHeadIsServedByGet(t *testing.T) {
 		if resp.StatusCode != tt.status || body != "" {
 			t.Errorf("HEAD %s: status %d, body %q; want %d and no body", tt.path, resp.StatusCode, body, tt.status)
 		}
-		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-			t.Errorf("HEAD %s: Content-Type %q, want application/json", tt.path, ct)
-		}
+		wantJSONContentType(t, resp)
 	}
 }
 
@@ -614,27 +656,32 @@ func TestPreflightOnEveryPath(t *testing.T) {
 			if got := resp.Header.Get("Access-Control-Max-Age"); got != "600" {
 				t.Errorf("Access-Control-Max-Age %q, want 600", got)
 			}
+			if allow := resp.Header.Get("Allow"); allow != "" || body != "" {
+				t.Errorf("preflight answer has Allow %q and body %q, want neither", allow, body)
+			}
 		})
 	}
 }
 
 // TestAnswersAreNotCached checks that answers, successful or not, carry
-// the headers that keep them out of caches and content sniffing, and that
-// a simple request from the app's origin may read ETag.
+// the headers that keep them out of caches and content sniffing, that the
+// app's origin may read them, errors included, and that it may read ETag.
 func TestAnswersAreNotCached(t *testing.T) {
 	a := newTestAPI(t, false)
 	h := auth(credential(instanceA))
 	a.call(t, "PUT", "/api/settings", h, `{"a":1}`)
 	h["Origin"] = appOrigin
+	fromApp := map[string]string{"Origin": appOrigin}
 	tests := []struct {
 		name, method, path string
 		header             map[string]string
 		status             int
 	}{
 		{"success", "GET", "/api/settings", h, http.StatusOK},
-		{"unauthorized", "GET", "/api/me", nil, http.StatusUnauthorized},
-		{"not found", "GET", "/api/nope", nil, http.StatusNotFound},
-		{"method not allowed", "DELETE", "/api/settings", nil, http.StatusMethodNotAllowed},
+		{"unauthorized", "GET", "/api/me", fromApp, http.StatusUnauthorized},
+		{"not found", "GET", "/api/nope", fromApp, http.StatusNotFound},
+		// POST, since the CORS policy allows only the methods the API uses.
+		{"method not allowed", "POST", "/api/settings", fromApp, http.StatusMethodNotAllowed},
 		{"too large", "PUT", "/api/settings", h, http.StatusRequestEntityTooLarge},
 	}
 	for _, tt := range tests {
@@ -653,12 +700,14 @@ func TestAnswersAreNotCached(t *testing.T) {
 			if n := resp.Header.Get("X-Content-Type-Options"); n != "nosniff" {
 				t.Errorf("X-Content-Type-Options %q, want nosniff", n)
 			}
-			if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-				t.Errorf("Content-Type %q, want application/json", ct)
+			wantJSONContentType(t, resp)
+			// The app's page can read why a request failed, not only
+			// that it did.
+			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != appOrigin {
+				t.Errorf("Access-Control-Allow-Origin %q, want %q", got, appOrigin)
 			}
 		})
 	}
-	_, _ = a.call(t, "GET", "/api/settings", h, "")
 	resp, _ := a.call(t, "GET", "/api/settings", h, "")
 	if e := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(e, "Etag") && !strings.Contains(e, "ETag") {
 		t.Errorf("Access-Control-Expose-Headers %q, want ETag", e)
@@ -720,6 +769,9 @@ func TestPanicIsJSON500(t *testing.T) {
 	if !strings.Contains(logs.String(), "ping exploded") {
 		t.Errorf("the panic was not logged; logs:\n%s", logs.String())
 	}
+	if rec := findLog(t, &logs, "request", "/healthz"); rec["level"] != "WARN" || rec["status"] != float64(500) {
+		t.Errorf("the request that panicked is logged as %v, want level WARN and status 500", rec)
+	}
 	resp, body := a.call(t, "GET", "/api/me", nil, "")
 	wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
 }
@@ -733,4 +785,65 @@ func TestHealthz(t *testing.T) {
 	a.store.Close()
 	resp, body = a.call(t, "GET", "/healthz", nil, "")
 	wantJSONError(t, resp, body, http.StatusServiceUnavailable, "unavailable")
+}
+
+// findLog returns the first log record with message msg and path, waiting
+// a little for it: a request's line is written as its answer is sent.
+func findLog(t *testing.T, logs *lockedBuffer, msg, path string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		for line := range strings.Lines(logs.String()) {
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("log line %q: %v", line, err)
+			}
+			if rec["msg"] == msg && rec["path"] == path {
+				return rec
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no log record %q for %s; logs:\n%s", msg, path, logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestRequestLog checks that every request is logged once, with the
+// same fields whatever the router: method, path without the query (which
+// may carry credentials), status and duration; at Debug below 500. A
+// refused credential is logged at Info with the reason, never itself.
+func TestRequestLog(t *testing.T) {
+	a := newTestAPI(t, false)
+	tests := []struct {
+		method, path, query string
+		header              map[string]string
+		status              int
+	}{
+		{"GET", "/api/me", "?secret=query-value", auth(credential(instanceA)), http.StatusOK},
+		{"GET", "/api/settings", "", auth("not-a-credential"), http.StatusUnauthorized},
+		{"GET", "/nope", "", nil, http.StatusNotFound},
+		{"DELETE", "/healthz", "", nil, http.StatusMethodNotAllowed},
+	}
+	for _, tt := range tests {
+		if resp, body := a.call(t, tt.method, tt.path+tt.query, tt.header, ""); resp.StatusCode != tt.status {
+			t.Fatalf("%s %s: status %d, want %d; body %s", tt.method, tt.path, resp.StatusCode, tt.status, body)
+		}
+		rec := findLog(t, a.logs, "request", tt.path)
+		if rec["level"] != "DEBUG" || rec["method"] != tt.method || rec["status"] != float64(tt.status) || rec["duration"] == nil {
+			t.Errorf("%s %s logged as %v, want level DEBUG, method, status %d and duration", tt.method, tt.path, rec, tt.status)
+		}
+	}
+	rec := findLog(t, a.logs, "request not authenticated", "/api/settings")
+	if rec["level"] != "INFO" || rec["reason"] == nil {
+		t.Errorf("refused credential logged as %v, want level INFO with a reason", rec)
+	}
+	for _, secret := range []string{"query-value", "not-a-credential", credential(instanceA)} {
+		if strings.Contains(a.logs.String(), secret) {
+			t.Errorf("the logs hold %q:\n%s", secret, a.logs.String())
+		}
+	}
+	if n := strings.Count(a.logs.String(), `"msg":"request",`); n != len(tests) {
+		t.Errorf("%d request lines for %d requests; logs:\n%s", n, len(tests), a.logs.String())
+	}
 }

@@ -16,13 +16,16 @@ import (
 // errorHandler is echo's central error handler: it answers every error a
 // handler or middleware returns as the API's JSON error. An *apiError is
 // answered as it is; echo's own errors for an unknown route (404), a wrong
-// method (405, the router has set Allow) and a body over the limit (413)
-// get the API's codes; anything else, a recovered panic included, is
+// method (405, the router has set Allow) and a body over a limit (413, if
+// middleware.BodyLimit is added) get the API's codes; anything else, a recovered panic included, is
 // logged and answered 500.
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(c *echo.Context, err error) {
 		if resp, uErr := echo.UnwrapResponse(c.Response()); uErr == nil && resp.Committed {
-			return // the handler has answered already
+			// Answered already: by the handler, or by this function when
+			// logRequests (HandleError) passed the error on first, before
+			// echo passes it here again.
+			return
 		}
 		r := c.Request()
 		e, ok := errors.AsType[*apiError](err)
@@ -43,6 +46,12 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.DebugContext(r.Context(), "write error answer", "err", err)
 		}
 	}
+}
+
+// limitBody bounds every request body to MaxBodyBytes; reading past the
+// limit fails with an *http.MaxBytesError, which handlers answer with 413.
+func limitBody(next http.Handler) http.Handler {
+	return http.MaxBytesHandler(next, MaxBodyBytes)
 }
 
 // methodNotAllowedHandler is the router's handler for a path whose routes
@@ -101,18 +110,24 @@ func logRequests(log *slog.Logger) echo.MiddlewareFunc {
 
 // authenticate is echo middleware that authenticates the request with a.
 // On success it puts the caller's Identity in the request's context (see
-// wixauth.FromContext); on failure it logs the reason at Info and returns
-// the answer wixauth.Middleware gives, for errorHandler to send.
+// wixauth.FromContext); on failure it logs the reason as
+// wixauth.Middleware does, at Info when the credential is refused and at
+// Warn when it could not be checked (a 5xx answer), and returns the answer
+// wixauth.Middleware gives, for errorHandler to send.
 func authenticate(a wixauth.Authenticator, log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c *echo.Context) error {
 			r := c.Request()
 			id, err := a.Authenticate(r)
 			if err != nil {
-				log.LogAttrs(r.Context(), slog.LevelInfo, "request not authenticated",
+				status, code, message := wixauth.FailureResponse(err)
+				level := slog.LevelInfo
+				if status >= http.StatusInternalServerError {
+					level = slog.LevelWarn
+				}
+				log.LogAttrs(r.Context(), level, "request not authenticated",
 					slog.String("reason", err.Error()),
 					slog.String("path", r.URL.Path))
-				status, code, message := wixauth.FailureResponse(err)
 				return &apiError{Status: status, Code: code, Message: message}
 			}
 			c.SetRequest(r.WithContext(wixauth.WithIdentity(r.Context(), id)))

@@ -35,8 +35,11 @@ func abortWithError(c *gin.Context, err error) {
 }
 
 // writeJSON sends v as JSON with the headers every API answer carries:
-// never cached, never sniffed as another content type.
+// never cached, never sniffed as another content type. The Content-Type is
+// application/json, which has no charset parameter (RFC 8259), as with
+// every other router; c.JSON keeps a Content-Type that is already set.
 func writeJSON(c *gin.Context, status int, v any) {
+	c.Header("Content-Type", "application/json")
 	c.Header("Cache-Control", "no-store")
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.JSON(status, v)

@@ -58,6 +58,10 @@ func allowCORS(p cors.Policy) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		handler.HandlerFunc(c.Writer, c.Request)
 		if cors.IsPreflight(c.Request) {
+			// gin has already set Allow when the path's routes take
+			// other methods than OPTIONS; a preflight answer does not
+			// carry it with the other routers.
+			c.Writer.Header().Del("Allow")
 			c.AbortWithStatus(http.StatusNoContent)
 		}
 	}
@@ -75,16 +79,21 @@ func limitBody(limit int64) gin.HandlerFunc {
 
 // authenticate is gin middleware that authenticates the request with a.
 // On success it puts the caller's Identity in the request's context (see
-// wixauth.FromContext); on failure it logs the reason at Info and answers
-// exactly as wixauth.Middleware does.
+// wixauth.FromContext); on failure it logs the reason and answers exactly
+// as wixauth.Middleware does: at Info when the credential is refused, at
+// Warn when it could not be checked (a 5xx answer).
 func authenticate(a wixauth.Authenticator, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, err := a.Authenticate(c.Request)
 		if err != nil {
-			log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request not authenticated",
+			status, code, message := wixauth.FailureResponse(err)
+			level := slog.LevelInfo
+			if status >= http.StatusInternalServerError {
+				level = slog.LevelWarn
+			}
+			log.LogAttrs(c.Request.Context(), level, "request not authenticated",
 				slog.String("reason", err.Error()),
 				slog.String("path", c.Request.URL.Path))
-			status, code, message := wixauth.FailureResponse(err)
 			abortWithError(c, &apiError{Status: status, Code: code, Message: message})
 			return
 		}

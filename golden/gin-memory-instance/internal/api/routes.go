@@ -16,7 +16,7 @@ import (
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
-// Every request goes through panic recovery, request logging, CORS and a
+// Every request goes through request logging, panic recovery, CORS and a
 // body size limit, in that order; the /api group also needs an
 // authenticated caller. Every error is JSON {"error": code, "message":
 // text}, including 404 and 405; a body over MaxBodyBytes gets 413.
@@ -30,12 +30,14 @@ func New(d Deps) http.Handler {
 	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
 
 	r := gin.New()
-	// Answer a known path with the wrong method 405 (with Allow), and do
-	// not redirect /api/me/ to /api/me: an unknown path is a 404, as with
-	// every other router.
+	// Answer a known path with the wrong method 405 (with Allow), do not
+	// redirect /api/me/ to /api/me, and route by the path as sent, so that
+	// /api/%6De is not /api/me: an unknown path is a 404, as with every
+	// other router.
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
-	r.Use(recoverPanics(d.Logger), logRequests(d.Logger), allowCORS(d.CORS), limitBody(MaxBodyBytes))
+	r.UseRawPath = true
+	r.Use(logRequests(d.Logger), recoverPanics(d.Logger), allowCORS(d.CORS), limitBody(MaxBodyBytes))
 	r.NoRoute(func(c *gin.Context) { abortWithError(c, notFound(c.Request.Method, c.Request.URL.Path)) })
 	r.NoMethod(func(c *gin.Context) { abortWithError(c, methodNotAllowed(c.Request.Method, c.Request.URL.Path)) })
 

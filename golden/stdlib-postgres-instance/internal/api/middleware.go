@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -62,6 +63,9 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
+		if rec.status == 0 { // nothing written: net/http sends 200
+			rec.status = http.StatusOK
+		}
 		level := slog.LevelDebug
 		if rec.status >= http.StatusInternalServerError {
 			level = slog.LevelWarn
@@ -82,6 +86,29 @@ func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 func limitBody(next http.Handler, limit int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// exactPaths answers a JSON 404, as chi, gin and echo do, to a request
+// whose path is not in canonical form: one with an empty, "." or ".."
+// element, such as //healthz or /api/./me, which ServeMux would redirect
+// to the cleaned path with an HTML 307; or one that escapes characters
+// that need no escaping, such as /api/%6De, which ServeMux would route as
+// /api/me, where chi and echo route by the path as sent.
+func exactPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if p != "" && p != "/" {
+			clean := path.Clean(p)
+			if strings.HasSuffix(p, "/") {
+				clean += "/"
+			}
+			if clean != p || r.URL.RawPath != "" {
+				writeError(w, notFound(r.Method, p))
+				return
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }

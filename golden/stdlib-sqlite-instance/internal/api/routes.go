@@ -16,10 +16,11 @@ import (
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
-// Every request goes through panic recovery, request logging, CORS and a
+// Every request goes through request logging, panic recovery, CORS and a
 // body size limit, in that order. Every error is JSON {"error": code,
 // "message": text}, including 404 and 405; a body over MaxBodyBytes gets
-// 413.
+// 413. A path that is not in canonical form, such as //healthz or
+// /api/./me, is unknown (404) rather than redirected.
 func New(d Deps) http.Handler {
 	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
 	authed := wixauth.Middleware(d.Auth, d.Logger)
@@ -33,10 +34,10 @@ func New(d Deps) http.Handler {
 	mux.Handle("POST /webhooks", d.Webhooks)
 	mux.Handle("/", routeErrors(mux))
 
-	var handler http.Handler = mux
+	var handler http.Handler = exactPaths(mux)
 	handler = limitBody(handler, MaxBodyBytes)
 	handler = cors.Middleware(d.CORS)(handler)
-	handler = logRequests(handler, d.Logger)
 	handler = recoverPanics(handler, d.Logger)
+	handler = logRequests(handler, d.Logger)
 	return handler
 }
