@@ -697,6 +697,14 @@ func TestAnswersAreNotCached(t *testing.T) {
 			if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
 				t.Errorf("Cache-Control %q, want no-store", cc)
 			}
+			// RFC 9110: a 401 names the scheme the credential goes with.
+			wantChallenge := ""
+			if tt.status == http.StatusUnauthorized {
+				wantChallenge = `Bearer realm="wix"`
+			}
+			if got := resp.Header.Get("WWW-Authenticate"); got != wantChallenge {
+				t.Errorf("WWW-Authenticate %q, want %q", got, wantChallenge)
+			}
 			if n := resp.Header.Get("X-Content-Type-Options"); n != "nosniff" {
 				t.Errorf("X-Content-Type-Options %q, want nosniff", n)
 			}

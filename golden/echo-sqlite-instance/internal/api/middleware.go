@@ -110,9 +110,8 @@ func logRequests(log *slog.Logger) echo.MiddlewareFunc {
 
 // authenticate is echo middleware that authenticates the request with a.
 // On success it puts the caller's Identity in the request's context (see
-// wixauth.FromContext); on failure it logs the reason as
-// wixauth.Middleware does, at Info when the credential is refused and at
-// Warn when it could not be checked (a 5xx answer), and returns the answer
+// wixauth.FromContext); on failure it logs the reason and sets the headers
+// through wixauth.Refuse, as wixauth.Middleware does, and returns the answer
 // wixauth.Middleware gives, for errorHandler to send.
 func authenticate(a wixauth.Authenticator, log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -120,14 +119,7 @@ func authenticate(a wixauth.Authenticator, log *slog.Logger) echo.MiddlewareFunc
 			r := c.Request()
 			id, err := a.Authenticate(r)
 			if err != nil {
-				status, code, message := wixauth.FailureResponse(err)
-				level := slog.LevelInfo
-				if status >= http.StatusInternalServerError {
-					level = slog.LevelWarn
-				}
-				log.LogAttrs(r.Context(), level, "request not authenticated",
-					slog.String("reason", err.Error()),
-					slog.String("path", r.URL.Path))
+				status, code, message := wixauth.Refuse(c.Response(), r, err, log)
 				return &apiError{Status: status, Code: code, Message: message}
 			}
 			c.SetRequest(r.WithContext(wixauth.WithIdentity(r.Context(), id)))

@@ -35,21 +35,40 @@ func Middleware(a Authenticator, log *slog.Logger) func(http.Handler) http.Handl
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id, err := a.Authenticate(r)
 			if err != nil {
-				status, code, message := FailureResponse(err)
-				level := slog.LevelInfo
-				if status >= http.StatusInternalServerError {
-					level = slog.LevelWarn
-				}
-				log.LogAttrs(r.Context(), level, "request not authenticated",
-					slog.String("reason", err.Error()),
-					slog.String("path", r.URL.Path),
-				)
+				status, code, message := Refuse(w, r, err, log)
 				httpjson.Error(w, status, code, message)
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(WithIdentity(r.Context(), id)))
 		})
 	}
+}
+
+// Challenge is the WWW-Authenticate header of every 401 answer, which
+// RFC 9110 requires: the credential goes in the Authorization header, with
+// the Bearer scheme or without one.
+const Challenge = `Bearer realm="wix"`
+
+// Refuse prepares the answer to a request that failed authentication with
+// err, as [Middleware] gives it: it logs the reason with the request path
+// (at Info when the credential is refused, at Warn when it could not be
+// checked; never the credential), sets the [Challenge] header on w for a
+// 401, and returns the status, code and message of [FailureResponse] for the
+// caller to send. Middleware written for another router calls it so that
+// every router answers and logs a failure the same way.
+func Refuse(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger) (status int, code, message string) {
+	status, code, message = FailureResponse(err)
+	level := slog.LevelInfo
+	if status >= http.StatusInternalServerError {
+		level = slog.LevelWarn
+	}
+	log.LogAttrs(r.Context(), level, "request not authenticated",
+		slog.String("reason", err.Error()),
+		slog.String("path", r.URL.Path))
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", Challenge)
+	}
+	return status, code, message
 }
 
 // FailureResponse maps an authentication error to what the client is told:

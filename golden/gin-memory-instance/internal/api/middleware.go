@@ -80,20 +80,12 @@ func limitBody(limit int64) gin.HandlerFunc {
 // authenticate is gin middleware that authenticates the request with a.
 // On success it puts the caller's Identity in the request's context (see
 // wixauth.FromContext); on failure it logs the reason and answers exactly
-// as wixauth.Middleware does: at Info when the credential is refused, at
-// Warn when it could not be checked (a 5xx answer).
+// as wixauth.Middleware does, through wixauth.Refuse.
 func authenticate(a wixauth.Authenticator, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, err := a.Authenticate(c.Request)
 		if err != nil {
-			status, code, message := wixauth.FailureResponse(err)
-			level := slog.LevelInfo
-			if status >= http.StatusInternalServerError {
-				level = slog.LevelWarn
-			}
-			log.LogAttrs(c.Request.Context(), level, "request not authenticated",
-				slog.String("reason", err.Error()),
-				slog.String("path", c.Request.URL.Path))
+			status, code, message := wixauth.Refuse(c.Writer, c.Request, err, log)
 			abortWithError(c, &apiError{Status: status, Code: code, Message: message})
 			return
 		}
