@@ -58,22 +58,41 @@ type seconds int64
 
 // UnmarshalJSON accepts a non-negative JSON number or numeric string.
 func (s *seconds) UnmarshalJSON(b []byte) error {
-	text := string(b)
-	if text == "null" {
-		return nil
+	text, ok, err := numberText(b)
+	if err != nil || !ok {
+		return err
 	}
-	if strings.HasPrefix(text, `"`) {
-		if err := json.Unmarshal(b, &text); err != nil {
-			return err
-		}
-		text = strings.TrimSpace(text)
-	}
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+	f, ok := nonNegative(text)
+	if !ok {
 		return fmt.Errorf("expires_in %q is not a non-negative number of seconds", text)
 	}
 	*s = seconds(min(f, maxTokenLifetime.Seconds()))
 	return nil
+}
+
+// numberText returns the text of a JSON number, or of a JSON string holding
+// one (trimmed), as Wix sends numbers either way; ok is false for null.
+func numberText(b []byte) (text string, ok bool, err error) {
+	text = string(b)
+	if text == "null" {
+		return "", false, nil
+	}
+	if strings.HasPrefix(text, `"`) {
+		if err := json.Unmarshal(b, &text); err != nil {
+			return "", false, err
+		}
+		text = strings.TrimSpace(text)
+	}
+	return text, true, nil
+}
+
+// nonNegative parses text as a finite number that is not negative.
+func nonNegative(text string) (float64, bool) {
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+		return 0, false
+	}
+	return f, true
 }
 
 // duration converts s to a time.Duration.

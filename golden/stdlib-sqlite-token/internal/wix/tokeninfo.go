@@ -8,9 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -121,22 +119,13 @@ type unixTime time.Time
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (u *unixTime) UnmarshalJSON(b []byte) error {
-	text := string(b)
-	if text == "null" {
-		return nil
+	text, ok, err := numberText(b)
+	if err != nil || !ok || text == "" {
+		return err
 	}
-	if strings.HasPrefix(text, `"`) {
-		if err := json.Unmarshal(b, &text); err != nil {
-			return err
-		}
-		text = strings.TrimSpace(text)
-		if text == "" {
-			return nil
-		}
-	}
-	f, err := strconv.ParseFloat(text, 64)
+	f, ok := nonNegative(text)
 	// Beyond year 9999 is not a time Wix sends.
-	if err != nil || math.IsNaN(f) || f < 0 || f > 253402300799 {
+	if !ok || f > 253402300799 {
 		return fmt.Errorf("%s is not a Unix time in seconds", truncate(b))
 	}
 	*u = unixTime(time.Unix(int64(f), 0).UTC())
