@@ -14,6 +14,21 @@ import (
 	"net/http"
 )
 
+// Error codes: the "error" field of every error answer, for programs to
+// test. Every package that answers an error uses these.
+const (
+	CodeBadRequest       = "bad_request"
+	CodeUnauthorized     = "unauthorized"
+	CodeAuthUnavailable  = "auth_unavailable"
+	CodeNotFound         = "not_found"
+	CodeMethodNotAllowed = "method_not_allowed"
+	CodeTooLarge         = "request_too_large"
+	CodeConflict         = "version_conflict"
+	CodeUnavailable      = "unavailable"
+	CodeWixError         = "wix_error"
+	CodeInternal         = "internal"
+)
+
 // ErrorBody is the JSON body of every error response.
 type ErrorBody struct {
 	Error   string `json:"error"`

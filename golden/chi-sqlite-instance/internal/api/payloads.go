@@ -21,18 +21,6 @@ import (
 // 413.
 const MaxBodyBytes = 1 << 20
 
-// Error codes in the "error" field of error responses.
-const (
-	codeBadRequest       = "bad_request"
-	codeNotFound         = "not_found"
-	codeMethodNotAllowed = "method_not_allowed"
-	codeTooLarge         = "request_too_large"
-	codeConflict         = "version_conflict"
-	codeUnavailable      = "unavailable"
-	codeWixError         = "wix_error"
-	codeInternal         = "internal"
-)
-
 // meBody is the answer of GET /api/me: who is calling.
 type meBody struct {
 	InstanceID  string            `json:"instanceId"`

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"example.com/shop/internal/httpjson"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/wix"
 )
@@ -32,7 +33,7 @@ func (e *apiError) StatusCode() int { return e.Status }
 
 // errInternal is the answer to every failure the client cannot act on; the
 // cause is logged, never sent.
-var errInternal = &apiError{Status: http.StatusInternalServerError, Code: codeInternal, Message: "internal error"}
+var errInternal = &apiError{Status: http.StatusInternalServerError, Code: httpjson.CodeInternal, Message: "internal error"}
 
 // asAPIError returns err as an *apiError: itself when it is one, and
 // errInternal otherwise.
@@ -45,20 +46,20 @@ func asAPIError(err error) *apiError {
 
 // notFound is the answer to a request no route matches.
 func notFound(method, path string) *apiError {
-	return &apiError{Status: http.StatusNotFound, Code: codeNotFound,
+	return &apiError{Status: http.StatusNotFound, Code: httpjson.CodeNotFound,
 		Message: fmt.Sprintf("no route for %s %s", method, path)}
 }
 
 // methodNotAllowed is the answer to a request for a path whose routes
 // take other methods; the router adds the Allow header.
 func methodNotAllowed(method, path string) *apiError {
-	return &apiError{Status: http.StatusMethodNotAllowed, Code: codeMethodNotAllowed,
+	return &apiError{Status: http.StatusMethodNotAllowed, Code: httpjson.CodeMethodNotAllowed,
 		Message: fmt.Sprintf("%s does not allow %s", path, method)}
 }
 
 // tooLarge is the answer to a body over the limit.
 func tooLarge(limit int64) *apiError {
-	return &apiError{Status: http.StatusRequestEntityTooLarge, Code: codeTooLarge,
+	return &apiError{Status: http.StatusRequestEntityTooLarge, Code: httpjson.CodeTooLarge,
 		Message: fmt.Sprintf("the request body is larger than %d bytes", limit)}
 }
 
@@ -75,7 +76,7 @@ func bodyError(err error) *apiError {
 	}](err); ok && sc.StatusCode() == http.StatusRequestEntityTooLarge {
 		return tooLarge(MaxBodyBytes)
 	}
-	return &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Message: "could not read the request body"}
+	return &apiError{Status: http.StatusBadRequest, Code: httpjson.CodeBadRequest, Message: "could not read the request body"}
 }
 
 // service does what the endpoints do.
@@ -92,7 +93,7 @@ func (s *service) health(ctx context.Context) (map[string]string, error) {
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
 		s.log.WarnContext(ctx, "health check: store unreachable", "err", err)
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable, Message: "the store is unreachable"}
+		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: httpjson.CodeUnavailable, Message: "the store is unreachable"}
 	}
 	return map[string]string{"status": "ok"}, nil
 }
@@ -116,16 +117,16 @@ func (s *service) settings(ctx context.Context, instanceID string) (settingsBody
 func (s *service) putSettings(ctx context.Context, instanceID, ifMatch string, body []byte) (settingsBody, string, error) {
 	ifVersion, err := parseIfMatch(ifMatch)
 	if err != nil {
-		return settingsBody{}, "", &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Message: err.Error()}
+		return settingsBody{}, "", &apiError{Status: http.StatusBadRequest, Code: httpjson.CodeBadRequest, Message: err.Error()}
 	}
 	doc, err := parseSettings(body)
 	if err != nil {
-		return settingsBody{}, "", &apiError{Status: http.StatusBadRequest, Code: codeBadRequest, Message: err.Error()}
+		return settingsBody{}, "", &apiError{Status: http.StatusBadRequest, Code: httpjson.CodeBadRequest, Message: err.Error()}
 	}
 	st, err := s.store.PutSettings(ctx, instanceID, doc, ifVersion)
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return settingsBody{}, "", &apiError{Status: http.StatusPreconditionFailed, Code: codeConflict,
+		return settingsBody{}, "", &apiError{Status: http.StatusPreconditionFailed, Code: httpjson.CodeConflict,
 			Message: "the settings changed since they were read; read them again and retry"}
 	case err != nil:
 		return settingsBody{}, "", s.internal(ctx, "write settings", err)
@@ -155,14 +156,14 @@ func (s *service) wixError(ctx context.Context, what string, err error) *apiErro
 	s.log.WarnContext(ctx, what+" from Wix", "err", err)
 	switch apiErr, isAPI := errors.AsType[*wix.APIError](err); {
 	case errors.Is(err, wix.ErrAPIKeyMode):
-		return &apiError{Status: http.StatusServiceUnavailable, Code: codeUnavailable,
+		return &apiError{Status: http.StatusServiceUnavailable, Code: httpjson.CodeUnavailable,
 			Message: "this server calls Wix with an API key; per-site calls need OAuth (unset WIX_API_KEY)"}
 	case errors.Is(err, context.DeadlineExceeded):
-		return &apiError{Status: http.StatusGatewayTimeout, Code: codeWixError, Message: "Wix did not answer in time"}
+		return &apiError{Status: http.StatusGatewayTimeout, Code: httpjson.CodeWixError, Message: "Wix did not answer in time"}
 	case isAPI:
-		return &apiError{Status: http.StatusBadGateway, Code: codeWixError, Message: fmt.Sprintf("Wix answered with status %d", apiErr.Status)}
+		return &apiError{Status: http.StatusBadGateway, Code: httpjson.CodeWixError, Message: fmt.Sprintf("Wix answered with status %d", apiErr.Status)}
 	default:
-		return &apiError{Status: http.StatusBadGateway, Code: codeWixError, Message: "Wix could not be reached"}
+		return &apiError{Status: http.StatusBadGateway, Code: httpjson.CodeWixError, Message: "Wix could not be reached"}
 	}
 }
 

@@ -79,12 +79,12 @@ func Refuse(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger)
 func FailureResponse(err error) (status int, code, message string) {
 	switch {
 	case errors.Is(err, ErrMissing):
-		return http.StatusUnauthorized, "unauthorized", "missing app instance"
+		return http.StatusUnauthorized, httpjson.CodeUnauthorized, "missing app instance"
 	case errors.Is(err, ErrAnonymous):
-		return http.StatusUnauthorized, "unauthorized", "a signed-in Wix user is required"
+		return http.StatusUnauthorized, httpjson.CodeUnauthorized, "a signed-in Wix user is required"
 	case errors.Is(err, ErrMalformed), errors.Is(err, ErrWrongApp), errors.Is(err, ErrTooLarge), errors.Is(err, ErrSignature):
-		return http.StatusUnauthorized, "unauthorized", "invalid app instance"
+		return http.StatusUnauthorized, httpjson.CodeUnauthorized, "invalid app instance"
 	default:
-		return http.StatusUnauthorized, "unauthorized", "authentication failed"
+		return http.StatusUnauthorized, httpjson.CodeUnauthorized, "authentication failed"
 	}
 }

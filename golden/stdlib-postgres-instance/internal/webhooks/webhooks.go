@@ -274,7 +274,7 @@ func eventData(raw json.RawMessage) (json.RawMessage, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		httpjson.Error(w, http.StatusMethodNotAllowed, "method_not_allowed", "use POST")
+		httpjson.Error(w, http.StatusMethodNotAllowed, httpjson.CodeMethodNotAllowed, "use POST")
 		return
 	}
 
@@ -282,11 +282,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			h.log.InfoContext(r.Context(), "webhook rejected", "reason", "body too large")
-			httpjson.Error(w, http.StatusRequestEntityTooLarge, "request_too_large", "request body too large")
+			httpjson.Error(w, http.StatusRequestEntityTooLarge, httpjson.CodeTooLarge, "request body too large")
 			return
 		}
 		h.log.InfoContext(r.Context(), "webhook rejected", "reason", "reading body", "err", err)
-		httpjson.Error(w, http.StatusBadRequest, "bad_request", "could not read request body")
+		httpjson.Error(w, http.StatusBadRequest, httpjson.CodeBadRequest, "could not read request body")
 		return
 	}
 
@@ -294,11 +294,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, ErrSignature):
 		h.log.InfoContext(r.Context(), "webhook rejected", "err", err)
-		httpjson.Error(w, http.StatusUnauthorized, "unauthorized", "invalid webhook signature")
+		httpjson.Error(w, http.StatusUnauthorized, httpjson.CodeUnauthorized, "invalid webhook signature")
 		return
 	case err != nil:
 		h.log.InfoContext(r.Context(), "webhook rejected", "err", err)
-		httpjson.Error(w, http.StatusBadRequest, "bad_request", "malformed webhook payload")
+		httpjson.Error(w, http.StatusBadRequest, httpjson.CodeBadRequest, "malformed webhook payload")
 		return
 	}
 
@@ -307,11 +307,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := h.Handle(ctx, ev); err != nil {
 		if errors.Is(err, ErrMalformed) {
 			h.log.InfoContext(ctx, "webhook rejected", "event_type", ev.Type, "instance_id", ev.InstanceID, "err", err)
-			httpjson.Error(w, http.StatusBadRequest, "bad_request", "malformed webhook payload")
+			httpjson.Error(w, http.StatusBadRequest, httpjson.CodeBadRequest, "malformed webhook payload")
 			return
 		}
 		h.log.ErrorContext(ctx, "webhook failed", "event_type", ev.Type, "instance_id", ev.InstanceID, "err", err)
-		httpjson.Error(w, http.StatusInternalServerError, "internal", "could not process webhook")
+		httpjson.Error(w, http.StatusInternalServerError, httpjson.CodeInternal, "could not process webhook")
 		return
 	}
 	httpjson.Write(w, http.StatusOK, struct{}{})

@@ -81,16 +81,16 @@ func Refuse(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger)
 func FailureResponse(err error) (status int, code, message string) {
 	switch {
 	case errors.Is(err, ErrUnavailable):
-		return http.StatusServiceUnavailable, "auth_unavailable", "authentication is temporarily unavailable; try again shortly"
+		return http.StatusServiceUnavailable, httpjson.CodeAuthUnavailable, "authentication is temporarily unavailable; try again shortly"
 	case errors.Is(err, ErrMissing):
-		return http.StatusUnauthorized, "unauthorized", "missing access token"
+		return http.StatusUnauthorized, httpjson.CodeUnauthorized, "missing access token"
 	case errors.Is(err, ErrAnonymous):
-		return http.StatusUnauthorized, "unauthorized", "a signed-in Wix user is required"
+		return http.StatusUnauthorized, httpjson.CodeUnauthorized, "a signed-in Wix user is required"
 	case errors.Is(err, ErrInactive), errors.Is(err, ErrExpired):
-		return http.StatusUnauthorized, "unauthorized", "invalid or expired access token"
+		return http.StatusUnauthorized, httpjson.CodeUnauthorized, "invalid or expired access token"
 	case errors.Is(err, ErrMalformed), errors.Is(err, ErrWrongApp), errors.Is(err, ErrTooLarge), errors.Is(err, ErrNoInstance):
-		return http.StatusUnauthorized, "unauthorized", "invalid access token"
+		return http.StatusUnauthorized, httpjson.CodeUnauthorized, "invalid access token"
 	default:
-		return http.StatusUnauthorized, "unauthorized", "authentication failed"
+		return http.StatusUnauthorized, httpjson.CodeUnauthorized, "authentication failed"
 	}
 }
