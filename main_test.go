@@ -17,6 +17,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/wixgen/wixgen/generator"
+	"github.com/wixgen/wixgen/internal/treetest"
 )
 
 // TestMain lets the test binary act as wixgen: testscript puts it on PATH
@@ -89,7 +90,7 @@ func TestUsageErrors(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "badstore.yaml"), []byte("store: mongo\n"), 0o644)
 			os.Mkdir(filepath.Join(dir, "full"), 0o755)
 			os.WriteFile(filepath.Join(dir, "full", "keep.txt"), []byte("mine"), 0o644)
-			before, _ := generator.ReadTree(dir)
+			before, _ := treetest.Read(dir)
 
 			stdout, stderr, code := runWixgen(t, dir, tt.args...)
 			if code != 2 {
@@ -101,7 +102,7 @@ func TestUsageErrors(t *testing.T) {
 			if stdout != "" && !strings.Contains(tt.name, "flag") {
 				t.Errorf("stdout should be empty on a usage error, got:\n%s", stdout)
 			}
-			if after, _ := generator.ReadTree(dir); !reflect.DeepEqual(before, after) {
+			if after, _ := treetest.Read(dir); !reflect.DeepEqual(before, after) {
 				t.Errorf("a usage error changed the directory: %d files before, %d after", len(before), len(after))
 			}
 		})
@@ -236,4 +237,42 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+func TestCheckTarget(t *testing.T) {
+	root := t.TempDir()
+	empty := filepath.Join(root, "empty")
+	os.Mkdir(empty, 0o755)
+	full := filepath.Join(root, "full")
+	os.Mkdir(full, 0o755)
+	os.WriteFile(filepath.Join(full, "a.txt"), nil, 0o644)
+	project := filepath.Join(root, "project")
+	os.Mkdir(project, 0o755)
+	os.WriteFile(filepath.Join(project, generator.ManifestFile), nil, 0o644)
+	file := filepath.Join(root, "file")
+	os.WriteFile(file, nil, 0o644)
+
+	tests := []struct {
+		dir     string
+		force   bool
+		wantErr string
+	}{
+		{filepath.Join(root, "missing"), false, ""},
+		{empty, false, ""},
+		{full, false, "directory is not empty (it holds a.txt); choose a new directory, or pass --force"},
+		{full, true, ""},
+		{project, false, "already holds a wixgen project"},
+		{project, true, "even --force does not write a project over another"},
+		{file, true, "exists and is not a directory"},
+	}
+	for _, tt := range tests {
+		err := checkTarget(tt.dir, tt.force)
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("checkTarget(%s, %v) = %v, want %q", filepath.Base(tt.dir), tt.force, err, tt.wantErr)
+		}
+		var te *generator.TargetError
+		if err != nil && !errors.As(err, &te) {
+			t.Errorf("checkTarget(%s) error is %T, want *generator.TargetError", filepath.Base(tt.dir), err)
+		}
+	}
 }

@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -67,24 +68,10 @@ func newCommand(stdin *os.File, stderr io.Writer) *cli.Command {
 	}
 }
 
-// newRun is one `wixgen new`: its settings and where it reports.
-type newRun struct {
-	out      io.Writer // results (stdout)
-	progress io.Writer // progress and hints (stderr); io.Discard when quiet or JSON
-	json     bool
-	res      newResult
-}
-
 // newResult is the --json output of `wixgen new`.
 type newResult struct {
-	OK       bool               `json:"ok"`
-	Error    string             `json:"error,omitempty"`
-	ExitCode int                `json:"exitCode"`
-	Dir      string             `json:"dir,omitempty"`
-	DryRun   bool               `json:"dryRun,omitempty"`
-	Answers  *generator.Answers `json:"answers,omitempty"`
-	Files    []fileResult       `json:"files,omitempty"`
-	Steps    []stepResult       `json:"steps,omitempty"`
+	result
+	Files []fileResult `json:"files,omitempty"`
 }
 
 type fileResult struct {
@@ -92,35 +79,14 @@ type fileResult struct {
 	Class generator.Class `json:"class,omitempty"`
 }
 
-type stepResult struct {
-	Step   string `json:"step"`
-	Status string `json:"status"` // ok, failed or skipped
-	Error  string `json:"error,omitempty"`
-}
-
 func runNew(c *cli.Context, stdin *os.File, stderr io.Writer) error {
-	r := &newRun{out: c.App.Writer, progress: stderr, json: c.Bool("json")}
-	if r.json || c.Bool("quiet") {
-		r.progress = io.Discard
-	}
-	err := r.do(c, stdin, stderr)
-	if r.json {
-		r.res.OK = err == nil
-		r.res.ExitCode = exitCode(err)
-		if err != nil {
-			r.res.Error = message(err)
-		}
-		if encErr := writeJSONResult(r.out, r.res); encErr != nil {
-			return encErr
-		}
-		if err != nil {
-			return reportedError{err}
-		}
-	}
-	return err
+	var res newResult
+	r := newReport(c, stderr, &res.result)
+	err := doNew(c, r, &res, stdin, stderr)
+	return r.finish(err, false, &res)
 }
 
-func (r *newRun) do(c *cli.Context, stdin *os.File, stderr io.Writer) error {
+func doNew(c *cli.Context, r *report, res *newResult, stdin *os.File, stderr io.Writer) error {
 	if c.NArg() > 1 {
 		return usagef("new takes at most one directory, got %d arguments: %s", c.NArg(), strings.Join(c.Args().Slice(), " "))
 	}
@@ -145,9 +111,9 @@ func (r *newRun) do(c *cli.Context, stdin *os.File, stderr io.Writer) error {
 	if dir == "" {
 		dir = a.Name
 	}
-	r.res.Dir, r.res.Answers = dir, &a
+	res.Dir, res.Answers = dir, &a
 
-	if err := generator.CheckTarget(dir, c.Bool("force")); err != nil {
+	if err := checkTarget(dir, c.Bool("force")); err != nil {
 		return err
 	}
 	g, err := loadGenerator()
@@ -159,13 +125,13 @@ func (r *newRun) do(c *cli.Context, stdin *os.File, stderr io.Writer) error {
 		return err
 	}
 	for _, f := range project.Files {
-		r.res.Files = append(r.res.Files, fileResult{Path: f.Path, Class: f.Class})
+		res.Files = append(res.Files, fileResult{Path: f.Path, Class: f.Class})
 	}
 	if interactive {
 		fmt.Fprintf(r.progress, "\nTo generate the same project without questions:\n  %s\n\n", equivalentCommand(c, dir, a))
 	}
 	if c.Bool("dry-run") {
-		r.res.DryRun = true
+		res.DryRun = true
 		if !r.json {
 			fmt.Fprintf(r.out, "Would write %d files into %s:\n", len(project.Files), dir)
 			for _, f := range project.Files {
@@ -183,61 +149,74 @@ func (r *newRun) do(c *cli.Context, stdin *os.File, stderr io.Writer) error {
 	}
 	fmt.Fprintf(r.progress, "Wrote %d files to %s\n", len(project.Files), dir)
 
-	stepErr := r.postSteps(c, dir)
-	if !r.json && !c.Bool("quiet") {
+	stepErr := newSteps(c, r, dir)
+	if !r.json && !r.quiet {
 		printNextSteps(r.out, dir, a, c.Bool("no-tidy") || stepErr != nil)
 	}
 	return stepErr
 }
 
-// postSteps runs go mod tidy and git init as asked, reporting progress.
-func (r *newRun) postSteps(c *cli.Context, dir string) error {
-	type step struct {
+// newSteps runs go mod tidy and git init as asked, reporting progress.
+func newSteps(c *cli.Context, r *report, dir string) error {
+	steps := []struct {
 		name string
 		skip bool
 		run  func(context.Context) error
-	}
-	steps := []step{
-		{"go mod tidy", c.Bool("no-tidy"), func(ctx context.Context) error { return generator.Tidy(ctx, dir) }},
+	}{
+		{"go mod tidy", c.Bool("no-tidy"), func(ctx context.Context) error { return tidy(ctx, dir) }},
 		{"git init", !c.Bool("git"), func(ctx context.Context) error {
-			return generator.GitInit(ctx, dir, "Generate project with wixgen "+buildVersion())
+			return gitInit(ctx, dir, "Generate project with wixgen "+buildVersion())
 		}},
 	}
 	for _, s := range steps {
 		if s.skip {
-			r.res.Steps = append(r.res.Steps, stepResult{Step: s.name, Status: "skipped"})
+			r.skip(s.name)
 			continue
 		}
-		err := r.withProgress(c.Context, s.name, s.run)
-		if err != nil {
-			r.res.Steps = append(r.res.Steps, stepResult{Step: s.name, Status: "failed", Error: err.Error()})
+		if err := r.step(c.Context, s.name, s.run); err != nil {
 			return err
 		}
-		r.res.Steps = append(r.res.Steps, stepResult{Step: s.name, Status: "ok"})
 	}
 	return nil
 }
 
-// withProgress runs a long step, saying when it starts, every ten seconds
-// while it runs, and when it ends.
-func (r *newRun) withProgress(ctx context.Context, name string, f func(context.Context) error) error {
-	start := time.Now()
-	fmt.Fprintf(r.progress, "Running %s ...\n", name)
-	done := make(chan error, 1)
-	go func() { done <- f(ctx) }()
-	tick := time.NewTicker(10 * time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case err := <-done:
-			if err == nil {
-				fmt.Fprintf(r.progress, "Ran %s in %.1fs\n", name, time.Since(start).Seconds())
-			}
-			return err
-		case <-tick.C:
-			fmt.Fprintf(r.progress, "  still running %s (%.0fs)\n", name, time.Since(start).Seconds())
-		}
+// checkTarget reports whether dir may receive a new project: it must not
+// exist, or be an empty directory, or force must be set. A directory that
+// already holds a generated project is refused even with force: writing a
+// project with other options over it would leave the old option's files
+// behind, in a tree that no longer builds.
+func checkTarget(dir string, force bool) error {
+	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
 	}
+	if err != nil {
+		return fmt.Errorf("check target: %w", err)
+	}
+	if !info.IsDir() {
+		return &generator.TargetError{Dir: dir, Reason: "exists and is not a directory; choose another path"}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, generator.ManifestFile)); err == nil {
+		return &generator.TargetError{Dir: dir, Reason: fmt.Sprintf("already holds a wixgen project (%s); "+
+			"generate into a new directory (even --force does not write a project over another)", generator.ManifestFile)}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("check target: %w", err)
+	}
+	if len(entries) == 0 || force {
+		return nil
+	}
+	names := make([]string, 0, 3)
+	for _, e := range entries[:min(3, len(entries))] {
+		names = append(names, e.Name())
+	}
+	held := strings.Join(names, ", ")
+	if len(entries) > 3 {
+		held += fmt.Sprintf(" and %d more", len(entries)-3)
+	}
+	return &generator.TargetError{Dir: dir, Reason: fmt.Sprintf(
+		"directory is not empty (it holds %s); choose a new directory, or pass --force to write into it", held)}
 }
 
 // answersFromInput reads the answers file, then the flags over it, and

@@ -93,21 +93,15 @@ func diffCommand(stderr io.Writer) *cli.Command {
 
 // upgradeResult is the --json output of upgrade and diff.
 type upgradeResult struct {
-	OK        bool               `json:"ok"`
-	Error     string             `json:"error,omitempty"`
-	ExitCode  int                `json:"exitCode"`
-	Dir       string             `json:"dir,omitempty"`
-	DryRun    bool               `json:"dryRun,omitempty"`
+	result
 	From      string             `json:"from,omitempty"` // the generator version that made the project
 	To        string             `json:"to,omitempty"`   // this generator's version
-	Answers   *generator.Answers `json:"answers,omitempty"`
-	Changed   bool               `json:"changed"` // whether anything was (or would be) written
+	Changed   bool               `json:"changed"`        // whether anything was (or would be) written
 	Changes   []generator.Change `json:"changes"`
 	Conflicts []string           `json:"conflicts,omitempty"`
 	// Unresolved are files still holding an earlier upgrade's conflict
 	// markers: upgrade refuses to run until they are resolved.
-	Unresolved []string     `json:"unresolved,omitempty"`
-	Steps      []stepResult `json:"steps,omitempty"`
+	Unresolved []string `json:"unresolved,omitempty"`
 }
 
 // conflictError is an upgrade that left conflict markers: it completed,
@@ -145,11 +139,9 @@ func (e troubleError) Error() string { return e.err.Error() }
 func (e troubleError) Unwrap() error { return e.err }
 
 func runUpgrade(c *cli.Context, stderr io.Writer, dryRun bool) error {
-	r := &newRun{out: c.App.Writer, progress: stderr, json: c.Bool("json")}
-	if r.json || c.Bool("quiet") {
-		r.progress = io.Discard
-	}
-	res := upgradeResult{DryRun: dryRun, Changes: []generator.Change{}}
+	res := upgradeResult{Changes: []generator.Change{}}
+	res.DryRun = dryRun
+	r := newReport(c, stderr, &res.result)
 	err := doUpgrade(c, r, &res, dryRun)
 	if dryRun && err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, errWouldChange) {
 		var ue usageError
@@ -157,23 +149,10 @@ func runUpgrade(c *cli.Context, stderr io.Writer, dryRun bool) error {
 			err = troubleError{err}
 		}
 	}
-	if r.json {
-		res.OK = err == nil || errors.Is(err, errWouldChange)
-		res.ExitCode = exitCode(err)
-		if err != nil && !errors.Is(err, errWouldChange) {
-			res.Error = message(err)
-		}
-		if encErr := writeJSON(r.out, res); encErr != nil {
-			return encErr
-		}
-		if err != nil {
-			return reportedError{err}
-		}
-	}
-	return err
+	return r.finish(err, errors.Is(err, errWouldChange), &res)
 }
 
-func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error {
+func doUpgrade(c *cli.Context, r *report, res *upgradeResult, dryRun bool) error {
 	if c.NArg() > 1 {
 		return usagef("%s takes at most one directory, got %d arguments: %s", c.Command.Name, c.NArg(), strings.Join(c.Args().Slice(), " "))
 	}
@@ -240,7 +219,7 @@ func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error
 		return nil
 	}
 	if dryRun {
-		if !r.json && !c.Bool("quiet") {
+		if !r.json && !r.quiet {
 			printPlan(r.out, plan, from.Version, res.To, true)
 		}
 		return errWouldChange
@@ -253,19 +232,14 @@ func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error
 	}
 	printPlan(r.progress, plan, from.Version, res.To, false)
 	if len(res.Conflicts) > 0 {
-		res.Steps = append(res.Steps, stepResult{Step: "go mod tidy", Status: "skipped"})
+		r.skip("go mod tidy")
 		return conflictError{res.Conflicts}
 	}
 	if c.Bool("no-tidy") {
-		res.Steps = append(res.Steps, stepResult{Step: "go mod tidy", Status: "skipped"})
+		r.skip("go mod tidy")
 		return nil
 	}
-	if err := r.withProgress(c.Context, "go mod tidy", func(ctx context.Context) error { return generator.Tidy(ctx, dir) }); err != nil {
-		res.Steps = append(res.Steps, stepResult{Step: "go mod tidy", Status: "failed", Error: err.Error()})
-		return err
-	}
-	res.Steps = append(res.Steps, stepResult{Step: "go mod tidy", Status: "ok"})
-	return nil
+	return r.step(c.Context, "go mod tidy", func(ctx context.Context) error { return tidy(ctx, dir) })
 }
 
 // applySets changes the answers by --set KEY=VALUE arguments.

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/wixgen/wixgen/generator"
+	"github.com/wixgen/wixgen/internal/treetest"
 	"github.com/wixgen/wixgen/templates"
 )
 
@@ -81,7 +82,7 @@ func TestGolden(t *testing.T) {
 				writeTree(t, dir, p)
 				return
 			}
-			want, err := generator.ReadTree(dir)
+			want, err := treetest.Read(dir)
 			if err != nil {
 				t.Fatalf("%v (run `make golden` to create it)", err)
 			}

@@ -5,7 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -84,4 +88,57 @@ func (e *NewerManifestError) Unwrap() error { return e.Err }
 func Hash(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
+}
+
+// TargetError says why a directory is not one the command can work on (a
+// directory that is not a project, or one that cannot receive a new one).
+// The CLI reports it as a usage error: the user chose the directory.
+type TargetError struct {
+	Dir    string
+	Reason string
+}
+
+func (e *TargetError) Error() string { return fmt.Sprintf("%s: %s", e.Dir, e.Reason) }
+
+// ReadManifest reads and parses the manifest of the project in dir. A
+// directory without one is a *TargetError: upgrade and diff work only on
+// projects wixgen made.
+func ReadManifest(dir string) (*Manifest, error) {
+	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, statErr := os.Stat(dir); statErr != nil {
+			return nil, &TargetError{Dir: dir, Reason: "no such directory; give the directory of a project made by wixgen new"}
+		}
+		if root := projectAbove(dir); root != "" {
+			return nil, &TargetError{Dir: dir, Reason: fmt.Sprintf("holds no %s: it is inside the project %s; give that directory, or run wixgen from there", ManifestFile, root)}
+		}
+		return nil, &TargetError{Dir: dir, Reason: fmt.Sprintf("holds no %s, so it is not a project made by wixgen new (or the manifest was deleted; restore it from version control)", ManifestFile)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ManifestFile, err)
+	}
+	m, err := ParseManifest(data)
+	var newer *NewerManifestError
+	if errors.As(err, &newer) {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (restore it from version control: upgrade relies on what it records)", dir, err)
+	}
+	return m, nil
+}
+
+// projectAbove returns the nearest directory above dir that holds a
+// manifest, or "".
+func projectAbove(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for d := filepath.Dir(abs); d != abs; abs, d = d, filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, ManifestFile)); err == nil {
+			return d
+		}
+	}
+	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -187,7 +188,12 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 	}
 	sort.Strings(paths)
 	sort.Strings(bases)
-	current, others, err := readFiles(dir, append(append(slices.Clip(paths), bases...), ManifestFile))
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open project: %w", err)
+	}
+	defer root.Close()
+	current, others, err := readFiles(root, append(append(slices.Clip(paths), bases...), ManifestFile))
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +216,7 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 			continue
 		}
 		if c.Action == ActionReplace {
-			c.Orig = freeName(dir, rel, ".orig", taken)
+			c.Orig = freeName(root, rel, ".orig", taken)
 			taken[c.Orig] = true
 			plan.writes = append(plan.writes, File{Path: c.Orig, Data: c.Old})
 		}
@@ -242,6 +248,15 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 			plan.removes = append(plan.removes, b)
 		}
 	}
+	// Base copies of files neither render knows (left by a file the user
+	// kept and later deleted, or by an older wixgen) go too, unless the
+	// user still has the file: then the copy is that file's base should a
+	// later render make it again.
+	stray, err := strayBaseCopies(root, oldEntries, newFiles)
+	if err != nil {
+		return nil, err
+	}
+	plan.removes = append(plan.removes, stray...)
 	if plan.Changed() || !sameText(current[ManifestFile], manifest.Data) {
 		plan.writes = append(plan.writes, manifest)
 	}
@@ -421,8 +436,31 @@ func ApplyUpgrade(ctx context.Context, plan *UpgradePlan) error {
 	if !plan.Changed() {
 		return nil
 	}
-	if err := checkLocal(plan.writes, plan.removes); err != nil {
-		return err
-	}
 	return apply(ctx, plan.Dir, plan.writes, plan.removes)
+}
+
+// strayBaseCopies returns the base copies (as project paths) of files
+// that neither the old nor the new render has and that the project no
+// longer holds as regular files.
+func strayBaseCopies(root *os.Root, oldEntries map[string]ManifestEntry, newFiles map[string]File) ([]string, error) {
+	copies, err := listBaseCopies(root)
+	if err != nil {
+		return nil, err
+	}
+	var stray []string
+	for _, rel := range copies {
+		if _, ok := oldEntries[rel]; ok {
+			continue
+		}
+		if _, ok := newFiles[rel]; ok {
+			continue
+		}
+		if link, _ := linkAmong(root, rel); link == "" {
+			if info, err := root.Lstat(native(rel)); err == nil && info.Mode().IsRegular() {
+				continue
+			}
+		}
+		stray = append(stray, basePath(rel))
+	}
+	return stray, nil
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wixgen/wixgen/generator"
+	"github.com/wixgen/wixgen/internal/treetest"
 	"github.com/wixgen/wixgen/templates"
 )
 
@@ -267,7 +268,7 @@ func TestUpgrade(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			before, _ := generator.ReadTree(dir)
+			before, _ := treetest.Read(dir)
 
 			plan := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{Force: force})
 			retryAction := generator.ActionKeep
@@ -291,7 +292,7 @@ func TestUpgrade(t *testing.T) {
 			if got := summary(plan); !reflect.DeepEqual(got, want) {
 				t.Errorf("plan:\n%v\nwant:\n%v", got, want)
 			}
-			if after, _ := generator.ReadTree(dir); !reflect.DeepEqual(before, after) {
+			if after, _ := treetest.Read(dir); !reflect.DeepEqual(before, after) {
 				t.Fatal("planning changed the project")
 			}
 			if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
@@ -326,7 +327,7 @@ func TestUpgrade(t *testing.T) {
 			wantTree["internal/wixauth/testdata/fuzz/FuzzParseInstance/padded"] = []byte(userEdits[4].data)
 			wantTree["internal/api/extra.go"] = []byte(userEdits[6].data)
 			wantTree["cmd/server/main.go"] = []byte(strings.Replace(fileOf(t, v1, "cmd/server/main.go"), "package main\n", "package main\n\n// Edited by the team.\n", 1))
-			got, _ := generator.ReadTree(dir)
+			got, _ := treetest.Read(dir)
 			compareTrees(t, got, wantTree)
 
 			// Right after an upgrade, another one has nothing to do.
@@ -393,10 +394,7 @@ func TestUpgradedProjectBuildsAndPasses(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	if err := generator.Tidy(ctx, dir); err != nil {
-		t.Fatal(err)
-	}
-	for _, args := range [][]string{{"vet", "./..."}, {"build", "./..."}, {"test", "-count=1", "./..."}} {
+	for _, args := range [][]string{{"mod", "tidy"}, {"vet", "./..."}, {"build", "./..."}, {"test", "-count=1", "./..."}} {
 		if err := runGo(ctx, dir, args...); err != nil {
 			t.Fatalf("go %s in the upgraded project: %v", strings.Join(args, " "), err)
 		}
@@ -493,7 +491,7 @@ func TestUpgradeOptionChange(t *testing.T) {
 			if !reflect.DeepEqual(conflicts, wantConflict) {
 				t.Errorf("conflicts %v, want %v", plan.Conflicts(), sortedSet(wantConflict))
 			}
-			tree, _ := generator.ReadTree(dir)
+			tree, _ := treetest.Read(dir)
 			for p, line := range mine {
 				if !strings.Contains(string(tree[p]), line) {
 					t.Errorf("%s lost the user's line %q", p, line)
@@ -600,7 +598,7 @@ func TestUpgradeCRLFCheckout(t *testing.T) {
 	if err := generator.Write(context.Background(), dir, v1); err != nil {
 		t.Fatal(err)
 	}
-	tree, _ := generator.ReadTree(dir)
+	tree, _ := treetest.Read(dir)
 	for rel, data := range tree {
 		crlf := bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
 		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(rel)), crlf, 0o644); err != nil {
@@ -716,7 +714,7 @@ func TestUpgradeKeepsFileModes(t *testing.T) {
 func TestUpgradeInterruptedLeavesTreeAsItWas(t *testing.T) {
 	dir, _ := generateV1(t, upgradeAnswers())
 	g2 := generatorFor(t, v2Templates(t), "v2-test")
-	before, _ := generator.ReadTree(dir)
+	before, _ := treetest.Read(dir)
 	for n := 0; ; n++ {
 		plan := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{Force: true})
 		err := generator.ApplyUpgrade(&countdownContext{Context: context.Background(), n: n}, plan)
@@ -729,7 +727,7 @@ func TestUpgradeInterruptedLeavesTreeAsItWas(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("cancelled after %d checks: %v", n, err)
 		}
-		if after, _ := generator.ReadTree(dir); !reflect.DeepEqual(before, after) {
+		if after, _ := treetest.Read(dir); !reflect.DeepEqual(before, after) {
 			t.Fatalf("cancelled after %d checks, the tree changed", n)
 		}
 	}
@@ -758,12 +756,12 @@ func TestUpgradeFailureLeavesTreeAsItWas(t *testing.T) {
 	// internal/api/version.go sorts after files the upgrade replaces and
 	// deletes nothing yet.
 	os.MkdirAll(filepath.Join(dir, "internal/api/version.go/x"), 0o755)
-	before, _ := generator.ReadTree(dir)
+	before, _ := treetest.Read(dir)
 	err := generator.ApplyUpgrade(context.Background(), plan)
 	if err == nil || !strings.Contains(err.Error(), "internal/api/version.go") {
 		t.Fatalf("error %v, want one naming internal/api/version.go", err)
 	}
-	if after, _ := generator.ReadTree(dir); !reflect.DeepEqual(before, after) {
+	if after, _ := treetest.Read(dir); !reflect.DeepEqual(before, after) {
 		t.Error("a failed upgrade changed the tree")
 	}
 }
@@ -841,7 +839,7 @@ func TestUpgradeLeavesSymlinksAlone(t *testing.T) {
 	// The user's notes where v2 puts a file, as a directory.
 	os.Remove(filepath.Join(dir, "docs/UPGRADING.md"))
 	os.MkdirAll(filepath.Join(dir, "docs/UPGRADING.md/notes"), 0o755)
-	elsewhereBefore, _ := generator.ReadTree(elsewhere)
+	elsewhereBefore, _ := treetest.Read(elsewhere)
 
 	plan := planUpgrade(t, generatorFor(t, v2Templates(t), "v2-test"), dir, nil, generator.UpgradeOptions{Force: true})
 	kept := map[string]string{
@@ -863,7 +861,7 @@ func TestUpgradeLeavesSymlinksAlone(t *testing.T) {
 	if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
 		t.Fatal(err)
 	}
-	if after, _ := generator.ReadTree(elsewhere); !reflect.DeepEqual(after, elsewhereBefore) {
+	if after, _ := treetest.Read(elsewhere); !reflect.DeepEqual(after, elsewhereBefore) {
 		t.Error("the upgrade wrote through a link")
 	}
 	if info, err := os.Lstat(handlers); err != nil || info.Mode()&fs.ModeSymlink == 0 {
