@@ -871,3 +871,43 @@ func TestUpgradeLeavesSymlinksAlone(t *testing.T) {
 		t.Error("the rest of the upgrade was not done")
 	}
 }
+
+// TestGitAttributesMarkBaseCopies: in a generated project, git (and so
+// GitHub) sees the base copies as generated and binary: folded in
+// reviews, no line merge, no line-ending conversion; the project's own
+// files are plain text.
+func TestGitAttributesMarkBaseCopies(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	p, err := newGenerator(t).Render(upgradeAnswers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "shop")
+	if err := generator.Write(context.Background(), dir, p); err != nil {
+		t.Fatal(err)
+	}
+	attrs := func(rel string) string {
+		cmd := exec.Command("git", "check-attr", "linguist-generated", "diff", "merge", "text", "--", rel)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CEILING_DIRECTORIES="+filepath.Dir(dir))
+		if err := exec.Command("git", "-C", dir, "init", "--quiet").Run(); err != nil {
+			t.Fatal(err)
+		}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git check-attr: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	base := attrs(".wixgen/base/cmd/server/main.go")
+	for _, want := range []string{"linguist-generated: true", "diff: unset", "merge: unset", "text: unset"} {
+		if !strings.Contains(base, want) {
+			t.Errorf("a base copy's attributes lack %q:\n%s", want, base)
+		}
+	}
+	if own := attrs("cmd/server/main.go"); strings.Contains(own, "linguist-generated: true") || strings.Contains(own, "unset") {
+		t.Errorf("the project's own main.go has attributes:\n%s", own)
+	}
+}
