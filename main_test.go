@@ -276,3 +276,30 @@ func TestCheckTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestNewOptionsNamed: an upgrade names each option added since the
+// project was generated, what the project keeps, the new-project default
+// and the command that sets it, in text and in --json; an option given
+// by --set is not listed.
+func TestNewOptionsNamed(t *testing.T) {
+	added := []generator.NewOption{
+		{Key: "widget", Usage: "serve site widgets", Value: "false", Default: "true"},
+		{Key: "telemetry", Usage: "export traces", Value: "none", Default: "otel"},
+	}
+	opts := newOptions("./shop", added, []string{"telemetry=none"})
+	var text bytes.Buffer
+	printNewOptions(&text, opts)
+	want := "New options since this project was generated (it keeps rendering as it did):\n" +
+		"  widget: serve site widgets\n" +
+		"    this project: false; new projects: true; to change it: wixgen upgrade ./shop --set widget=true\n"
+	if text.String() != want {
+		t.Errorf("text:\n%s\nwant:\n%s", text.String(), want)
+	}
+	js, _ := json.Marshal(opts)
+	if wantJS := `[{"key":"widget","usage":"serve site widgets","value":"false","default":"true","set":"wixgen upgrade ./shop --set widget=true"}]`; string(js) != wantJS {
+		t.Errorf("JSON %s\nwant %s", js, wantJS)
+	}
+	if here := newOptions(".", added[:1], nil); here[0].Set != "wixgen upgrade --set widget=true" {
+		t.Errorf("inside the project: %q", here[0].Set)
+	}
+}

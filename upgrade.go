@@ -102,6 +102,15 @@ type upgradeResult struct {
 	// Unresolved are files still holding an earlier upgrade's conflict
 	// markers: upgrade refuses to run until they are resolved.
 	Unresolved []string `json:"unresolved,omitempty"`
+	// NewOptions are options added since the project was generated: the
+	// project keeps rendering as it did, and Set says how to change that.
+	NewOptions []newOption `json:"newOptions,omitempty"`
+}
+
+// newOption is an option the project's manifest does not record.
+type newOption struct {
+	generator.NewOption
+	Set string `json:"set"` // the command that gives the project the new-project default
 }
 
 // conflictError is an upgrade that left conflict markers: it completed,
@@ -181,6 +190,7 @@ func doUpgrade(c *cli.Context, r *report, res *upgradeResult, dryRun bool) error
 			"Check your files (git status), then delete it.\n", strings.Join(left, ", "))
 	}
 	res.Answers, res.From, res.To = &a, from.Version, buildVersion()
+	res.NewOptions = newOptions(dir, from.NewOptions, c.StringSlice("set"))
 	if semver.IsValid(from.Version) && semver.IsValid(res.To) && semver.Compare(from.Version, res.To) > 0 && !c.Bool("force") {
 		return usagef("%s was made by wixgen %s, newer than this wixgen %s: upgrading would take it back; "+
 			"install the newer wixgen (go install github.com/wixgen/wixgen@%s), or pass --force", dir, from.Version, res.To, from.Version)
@@ -221,6 +231,7 @@ func doUpgrade(c *cli.Context, r *report, res *upgradeResult, dryRun bool) error
 	if dryRun {
 		if !r.json && !r.quiet {
 			printPlan(r.out, plan, from.Version, res.To, true)
+			printNewOptions(r.out, res.NewOptions)
 		}
 		return errWouldChange
 	}
@@ -231,6 +242,7 @@ func doUpgrade(c *cli.Context, r *report, res *upgradeResult, dryRun bool) error
 		return fmt.Errorf("upgrade failed, and the project is as it was: %w", err)
 	}
 	printPlan(r.progress, plan, from.Version, res.To, false)
+	printNewOptions(r.progress, res.NewOptions)
 	if len(res.Conflicts) > 0 {
 		r.skip("go mod tidy")
 		return conflictError{res.Conflicts}
@@ -341,5 +353,42 @@ func printPlan(w io.Writer, plan *generator.UpgradePlan, from, to string, dryRun
 		if d := generator.UnifiedDiff(c.Path, c.Old, c.New); d != "" {
 			fmt.Fprintf(w, "\n%s", d)
 		}
+	}
+}
+
+// newOptions lists the options added since the project was generated
+// that no --set gives a value, with the command that sets each to its
+// new-project default.
+func newOptions(dir string, added []generator.NewOption, sets []string) []newOption {
+	given := make(map[string]bool)
+	for _, s := range sets {
+		key, _, _ := strings.Cut(s, "=")
+		given[key] = true
+	}
+	var out []newOption
+	for _, o := range added {
+		if given[o.Key] {
+			continue
+		}
+		args := []string{"wixgen", "upgrade"}
+		if dir != "." {
+			args = append(args, shellQuote(dir))
+		}
+		args = append(args, "--set", shellQuote(o.Key+"="+o.Default))
+		out = append(out, newOption{NewOption: o, Set: strings.Join(args, " ")})
+	}
+	return out
+}
+
+// printNewOptions names the options added since the project was
+// generated, what the project keeps, the new-project default and the
+// command that changes it.
+func printNewOptions(w io.Writer, opts []newOption) {
+	if len(opts) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "New options since this project was generated (it keeps rendering as it did):\n")
+	for _, o := range opts {
+		fmt.Fprintf(w, "  %s: %s\n    this project: %s; new projects: %s; to change it: %s\n", o.Key, o.Usage, o.Value, o.Default, o.Set)
 	}
 }

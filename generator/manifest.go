@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -25,6 +27,20 @@ type Manifest struct {
 	Version   string          `json:"version"`
 	Answers   Answers         `json:"answers"`
 	Files     []ManifestEntry `json:"files"`
+
+	// NewOptions are the options added since the project was generated,
+	// which its manifest does not record: Answers holds the value that
+	// renders the project as before. Not part of the file.
+	NewOptions []NewOption `json:"-"`
+}
+
+// NewOption is an option a project's manifest does not record, because
+// it was added after the project was generated.
+type NewOption struct {
+	Key     string `json:"key"`
+	Usage   string `json:"usage"`
+	Value   string `json:"value"`   // what the project gets: the value that renders it as before
+	Default string `json:"default"` // what a new project gets
 }
 
 // ManifestEntry is one generated file.
@@ -50,12 +66,26 @@ func (g *Generator) manifest(p *Project) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// ParseManifest decodes a project's manifest strictly.
-func ParseManifest(data []byte) (*Manifest, error) {
-	var m Manifest
+// ParseManifest decodes a project's manifest strictly. An option added
+// later that the manifest does not record gets the value that renders the
+// project as before (see [Option.AddedLater]) and is listed in
+// NewOptions; any other missing answer is an error.
+func ParseManifest(data []byte) (*Manifest, error) { return parseManifest(data, options) }
+
+// parseManifest is ParseManifest with the option table given.
+func parseManifest(data []byte, table []Option) (*Manifest, error) {
+	var raw struct {
+		Manifest
+		Answers json.RawMessage `json:"answers"` // decoded by decodeAnswers
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil {
+	err := dec.Decode(&raw)
+	m := raw.Manifest
+	if err == nil {
+		m.Answers, m.NewOptions, err = decodeAnswers(raw.Answers, table)
+	}
+	if err != nil {
 		// A field this wixgen does not know is most likely one a newer
 		// wixgen records: say which wrote the manifest.
 		var lenient struct{ Generator, Version string }
@@ -68,6 +98,53 @@ func ParseManifest(data []byte) (*Manifest, error) {
 		return nil, fmt.Errorf("parse %s: generator is %q, not wixgen", ManifestFile, m.Generator)
 	}
 	return &m, nil
+}
+
+// decodeAnswers decodes a manifest's answers by the option table, telling
+// a recorded answer from a missing one: the zero value of a field is no
+// answer.
+func decodeAnswers(data json.RawMessage, table []Option) (Answers, []NewOption, error) {
+	var a Answers
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil || raw == nil {
+		return a, nil, fmt.Errorf("answers: want an object of option keys")
+	}
+	var added []NewOption
+	known := make(map[string]bool)
+	for _, o := range table {
+		known[o.Key] = true
+		v, ok := raw[o.Key]
+		if !ok {
+			if !o.AddedLater {
+				return a, nil, fmt.Errorf("answers: no value for %q", o.Key)
+			}
+			o.set(&a, o.Before)
+			added = append(added, NewOption{Key: o.Key, Usage: o.Usage, Value: o.Before, Default: o.Default})
+			continue
+		}
+		var text string
+		if o.Kind == KindBool {
+			var b bool
+			if err := json.Unmarshal(v, &b); err != nil {
+				return a, nil, fmt.Errorf("answers: %s: want true or false, got %s", o.Key, v)
+			}
+			text = strconv.FormatBool(b)
+		} else if err := json.Unmarshal(v, &text); err != nil {
+			return a, nil, fmt.Errorf("answers: %s: want a string, got %s", o.Key, v)
+		}
+		o.set(&a, text)
+	}
+	var unknown []string
+	for k := range raw {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return a, nil, fmt.Errorf("answers: unknown field %q", unknown[0])
+	}
+	return a, added, nil
 }
 
 // NewerManifestError is a manifest with fields this wixgen does not know,
