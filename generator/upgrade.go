@@ -341,6 +341,9 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 			return keepMine("you edited this managed file; --force replaces it and keeps yours as " + rel + ".orig")
 		}
 		base, note := bs.base(rel, old)
+		if rel == GoModFile {
+			return mergeGoModChange(c, base, note)
+		}
 		r := Merge3(base, cur, nf.Data, g.version)
 		c.Action, c.New, c.Reason = ActionMerge, r.Data, note
 		c.Conflict, c.Conflicts = r.Conflicts > 0, r.Conflicts
@@ -362,6 +365,28 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 		}
 		return keepMine("wixgen no longer generates it and you edited it, so it is yours now")
 	}
+}
+
+// mergeGoModChange merges go.mod as a module file (see [mergeGoMod]):
+// never a conflict. A go.mod that does not parse is kept as the user has
+// it, with the reason.
+func mergeGoModChange(c Change, base []byte, note string) (Change, bool) {
+	data, err := mergeGoMod(base, toLF(c.Old), c.New)
+	if err != nil {
+		c.Action, c.New = ActionKeep, c.Old
+		c.Reason = err.Error() + "; wixgen merges go.mod as a module, not as text: fix it, then upgrade again"
+		return c, true
+	}
+	data = withEOLOf(c.Old, data)
+	if bytes.Equal(data, c.Old) {
+		return c, false
+	}
+	c.Action, c.New = ActionMerge, data
+	if note != "" {
+		c.Reason = "merged as a module without the old render (" + basePath(GoModFile) +
+			" is missing or edited): requirements the new version no longer needs stay until go mod tidy drops the unused"
+	}
+	return c, true
 }
 
 // Line endings. Git for Windows checks text files out with CRLF endings
