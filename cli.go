@@ -180,8 +180,14 @@ func newApp(stdin *os.File, stdout, stderr io.Writer) *cli.App {
 	return app
 }
 
-func loadGenerator() (*generator.Generator, error) {
-	return generator.New(templates.FS(), buildVersion())
+// loadGenerator parses the embedded templates, with the overlay (nil for
+// none) laid over them. A bad overlay is the user's: a usage error.
+func loadGenerator(overlay *generator.Overlay) (*generator.Generator, error) {
+	g, err := generator.New(generator.Config{Templates: templates.FS(), Version: buildVersion(), Overlay: overlay})
+	if err != nil && overlay != nil {
+		return nil, usageError{err}
+	}
+	return g, err
 }
 
 func optionsCommand() *cli.Command {

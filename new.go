@@ -47,6 +47,7 @@ func newCommand(stdin *os.File, stderr io.Writer) *cli.Command {
 	}
 	flags = append(flags,
 		&cli.StringFlag{Name: "answers", Usage: "read answers from a JSON or YAML `FILE`", Category: "Input:"},
+		&cli.StringFlag{Name: generator.TemplatesKey, Usage: "lay the template overlay in `DIR` over wixgen's templates: DIR mirrors wixgen's templates/ (project/*.tmpl and files.yaml rows); recorded in .wixgen.json for upgrades", Category: "Input:"},
 		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "never ask: take defaults for missing answers", Category: "Input:"},
 		&cli.BoolFlag{Name: "force", Usage: "write into a non-empty directory, replacing files with the same names (never over another generated project)", Category: "Output:"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "list the files that would be written, and write nothing", Category: "Output:"},
@@ -71,7 +72,8 @@ func newCommand(stdin *os.File, stderr io.Writer) *cli.Command {
 // newResult is the --json output of `wixgen new`.
 type newResult struct {
 	result
-	Files []fileResult `json:"files,omitempty"`
+	Templates *generator.OverlayRecord `json:"templates,omitempty"` // the overlay, as the manifest records it
+	Files     []fileResult             `json:"files,omitempty"`
 }
 
 type fileResult struct {
@@ -92,7 +94,7 @@ func doNew(c *cli.Context, r *report, res *newResult, stdin *os.File, stderr io.
 	}
 	dir := c.Args().First()
 
-	a, set, err := answersFromInput(c)
+	a, set, overlayDir, err := answersFromInput(c)
 	if err != nil {
 		return err
 	}
@@ -116,10 +118,15 @@ func doNew(c *cli.Context, r *report, res *newResult, stdin *os.File, stderr io.
 	if err := checkTarget(dir, c.Bool("force")); err != nil {
 		return err
 	}
-	g, err := loadGenerator()
+	overlay, err := openOverlay(overlayDir, dir)
 	if err != nil {
 		return err
 	}
+	g, err := loadGenerator(overlay)
+	if err != nil {
+		return err
+	}
+	res.Templates = g.Overlay()
 	project, err := g.Render(a)
 	if err != nil {
 		return err
@@ -128,7 +135,7 @@ func doNew(c *cli.Context, r *report, res *newResult, stdin *os.File, stderr io.
 		res.Files = append(res.Files, fileResult{Path: f.Path, Class: f.Class})
 	}
 	if interactive {
-		fmt.Fprintf(r.progress, "\nTo generate the same project without questions:\n  %s\n\n", equivalentCommand(c, dir, a))
+		fmt.Fprintf(r.progress, "\nTo generate the same project without questions:\n  %s\n\n", equivalentCommand(c, dir, a, overlayDir))
 	}
 	if c.Bool("dry-run") {
 		res.DryRun = true
@@ -220,18 +227,22 @@ func checkTarget(dir string, force bool) error {
 }
 
 // answersFromInput reads the answers file, then the flags over it, and
-// returns the answers and which keys were given.
-func answersFromInput(c *cli.Context) (generator.Answers, map[string]bool, error) {
+// returns the answers, which keys were given, and the overlay directory
+// (a relative one in an answers file is relative to that file).
+func answersFromInput(c *cli.Context) (generator.Answers, map[string]bool, string, error) {
 	var a generator.Answers
 	values := make(map[string]string)
 	if file := c.String("answers"); file != "" {
 		data, err := os.ReadFile(file)
 		if err != nil {
-			return a, nil, usagef("read answers file: %v", err)
+			return a, nil, "", usagef("read answers file: %v", err)
 		}
 		values, err = generator.ParseAnswersFile(data)
 		if err != nil {
-			return a, nil, usageError{fmt.Errorf("%s: %w", file, err)}
+			return a, nil, "", usageError{fmt.Errorf("%s: %w", file, err)}
+		}
+		if t := values[generator.TemplatesKey]; t != "" && !filepath.IsAbs(t) {
+			values[generator.TemplatesKey] = filepath.Join(filepath.Dir(file), t)
 		}
 	}
 	for _, o := range generator.Options() {
@@ -244,6 +255,9 @@ func answersFromInput(c *cli.Context) (generator.Answers, map[string]bool, error
 			values[o.Key] = c.String(o.Key)
 		}
 	}
+	if c.IsSet(generator.TemplatesKey) {
+		values[generator.TemplatesKey] = c.String(generator.TemplatesKey)
+	}
 	set := make(map[string]bool)
 	for _, o := range generator.Options() {
 		v, ok := values[o.Key]
@@ -251,11 +265,33 @@ func answersFromInput(c *cli.Context) (generator.Answers, map[string]bool, error
 			continue
 		}
 		if err := o.Set(&a, v); err != nil {
-			return a, nil, err
+			return a, nil, "", err
 		}
 		set[o.Key] = true
 	}
-	return a, set, nil
+	return a, set, values[generator.TemplatesKey], nil
+}
+
+// openOverlay checks the overlay directory dir ("" for none) and returns
+// it as the engine takes it, recorded relative to the project directory.
+func openOverlay(dir, project string) (*generator.Overlay, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return nil, usagef("--templates %s: no such directory; give a directory that mirrors wixgen's templates/ "+
+			"(templates under project/, ending in .tmpl, and a files.yaml with rows for the files it adds or removes)", dir)
+	}
+	record := dir
+	if ao, err := filepath.Abs(dir); err == nil {
+		record = ao
+		if ap, err := filepath.Abs(project); err == nil {
+			if rel, err := filepath.Rel(ap, ao); err == nil {
+				record = rel
+			}
+		}
+	}
+	return &generator.Overlay{FS: os.DirFS(dir), Dir: dir, Path: filepath.ToSlash(record)}, nil
 }
 
 // fillDefaults gives every answer not in set its default. The name
@@ -299,7 +335,7 @@ func defaultFor(o generator.Option, a *generator.Answers, dir string) (string, e
 
 // equivalentCommand is the command line that makes the same project
 // without questions.
-func equivalentCommand(c *cli.Context, dir string, a generator.Answers) string {
+func equivalentCommand(c *cli.Context, dir string, a generator.Answers, overlayDir string) string {
 	args := []string{"wixgen", "new", dir}
 	for _, o := range generator.Options() {
 		v := o.Get(&a)
@@ -308,6 +344,9 @@ func equivalentCommand(c *cli.Context, dir string, a generator.Answers) string {
 		} else {
 			args = append(args, "--"+o.Key, v)
 		}
+	}
+	if overlayDir != "" {
+		args = append(args, "--"+generator.TemplatesKey, overlayDir)
 	}
 	for _, f := range []string{"force", "no-tidy", "git"} {
 		if c.Bool(f) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -54,6 +55,7 @@ then run 'wixgen upgrade' and open a pull request); 2 usage errors or trouble;
 func upgradeFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "set", Usage: "change an answer, as `KEY=VALUE` (repeatable), e.g. --set store=memory"},
+		&cli.StringFlag{Name: generator.TemplatesKey, Usage: "render with the template overlay in `DIR` instead of the one .wixgen.json records (--templates= for none)"},
 		&cli.BoolFlag{Name: "force", Usage: "replace managed files you edited, and your files where a new one goes, keeping yours as FILE.orig"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON result on stdout instead of text"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors (diff and --dry-run: print nothing; the exit status tells)"},
@@ -105,6 +107,70 @@ type upgradeResult struct {
 	// NewOptions are options added since the project was generated: the
 	// project keeps rendering as it did, and Set says how to change that.
 	NewOptions []newOption `json:"newOptions,omitempty"`
+	// Templates is the template overlay the upgrade renders with, beside
+	// the one the manifest records; nil when neither exists.
+	Templates *overlayResult `json:"templates,omitempty"`
+}
+
+// overlayResult compares the overlay an upgrade renders with to the one
+// the project was last rendered with.
+type overlayResult struct {
+	Path     string                   `json:"path,omitempty"` // "" when the upgrade renders without one
+	SHA256   string                   `json:"sha256,omitempty"`
+	Recorded *generator.OverlayRecord `json:"recorded,omitempty"` // what .wixgen.json records
+	Changed  bool                     `json:"changed"`            // another overlay, other content, or none now
+}
+
+func overlayOutcome(recorded, now *generator.OverlayRecord) *overlayResult {
+	if recorded == nil && now == nil {
+		return nil
+	}
+	res := &overlayResult{Recorded: recorded}
+	if now != nil {
+		res.Path, res.SHA256 = now.Path, now.SHA256
+	}
+	res.Changed = recorded == nil || now == nil || *recorded != *now
+	return res
+}
+
+// note says what changed in the overlay, or "".
+func (o *overlayResult) note() string {
+	switch {
+	case o == nil || !o.Changed:
+		return ""
+	case o.Recorded == nil:
+		return fmt.Sprintf("The template overlay %s is new to this project: its files and changes are part of this upgrade.", o.Path)
+	case o.Path == "":
+		return fmt.Sprintf("Rendering without the template overlay %s (--templates=): the files it added and nobody edited go, "+
+			"and wixgen's own versions of the files it replaced or removed come back.", o.Recorded.Path)
+	case o.Path != o.Recorded.Path:
+		return fmt.Sprintf("Rendering with the template overlay %s instead of %s: its differences are part of this upgrade.", o.Path, o.Recorded.Path)
+	}
+	return fmt.Sprintf("The template overlay %s has changed since the project was last rendered (sha256 %.12s, now %.12s): its changes are part of this upgrade.",
+		o.Path, o.Recorded.SHA256, o.SHA256)
+}
+
+// upgradeOverlay returns the overlay an upgrade renders with: the one
+// --templates names (none for --templates=), else the one the manifest
+// records, found from the project directory. A recorded overlay that is
+// not there is a usage error saying what to do.
+func upgradeOverlay(c *cli.Context, dir string, from *generator.Manifest) (*generator.Overlay, error) {
+	if c.IsSet(generator.TemplatesKey) {
+		return openOverlay(c.String(generator.TemplatesKey), dir)
+	}
+	if from.Templates == nil {
+		return nil, nil
+	}
+	where := filepath.FromSlash(from.Templates.Path)
+	if !filepath.IsAbs(where) {
+		where = filepath.Join(dir, where)
+	}
+	if info, err := os.Stat(where); err != nil || !info.IsDir() {
+		return nil, usagef("%s was rendered with the template overlay %s (recorded in %s), which is not there (%s): "+
+			"pass --templates DIR where it is now, or --templates= to upgrade without it",
+			displayDir(dir), from.Templates.Path, generator.ManifestFile, where)
+	}
+	return openOverlay(where, dir)
 }
 
 // newOption is an option the project's manifest does not record.
@@ -195,9 +261,17 @@ func doUpgrade(c *cli.Context, r *report, res *upgradeResult, dryRun bool) error
 		return usagef("%s was made by wixgen %s, newer than this wixgen %s: upgrading would take it back; "+
 			"install the newer wixgen (go install github.com/wixgen/wixgen@%s), or pass --force", dir, from.Version, res.To, from.Version)
 	}
-	g, err := loadGenerator()
+	overlay, err := upgradeOverlay(c, dir, from)
 	if err != nil {
 		return err
+	}
+	g, err := loadGenerator(overlay)
+	if err != nil {
+		return err
+	}
+	res.Templates = overlayOutcome(from.Templates, g.Overlay())
+	if note := res.Templates.note(); note != "" {
+		fmt.Fprintln(r.progress, note)
 	}
 	plan, err := g.PlanUpgrade(dir, from, a, generator.UpgradeOptions{Force: c.Bool("force")})
 	if err != nil {

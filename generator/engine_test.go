@@ -51,7 +51,7 @@ func testAnswers() Answers {
 
 func mustNew(t *testing.T, fsys fstest.MapFS) *Generator {
 	t.Helper()
-	g, err := New(fsys, "v0.0.0-test")
+	g, err := New(Config{Templates: fsys, Version: "v0.0.0-test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestNewRejectsBadTables(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := miniTree()
 			tt.edit(m)
-			_, err := New(m, "test")
+			_, err := New(Config{Templates: m, Version: "test"})
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("New: error %v, want one containing %q", err, tt.wantErr)
 			}
@@ -209,7 +209,7 @@ func TestRenderErrorsNameTheFile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := miniTree()
 			m["project/"+tt.template] = &fstest.MapFile{Data: []byte(tt.text)}
-			g, err := New(m, "test")
+			g, err := New(Config{Templates: m, Version: "test"})
 			if err == nil {
 				_, err = g.Render(testAnswers())
 			}

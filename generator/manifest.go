@@ -23,9 +23,12 @@ const ManifestFile = ".wixgen.json"
 // and the SHA-256 of what was generated, so an upgrade can tell the user's
 // edits from the generator's output.
 type Manifest struct {
-	Generator string          `json:"generator"`
-	Version   string          `json:"version"`
-	Answers   Answers         `json:"answers"`
+	Generator string  `json:"generator"`
+	Version   string  `json:"version"`
+	Answers   Answers `json:"answers"`
+	// Templates records the template overlay the project is rendered
+	// with; nil without one.
+	Templates *OverlayRecord  `json:"templates,omitempty"`
 	Files     []ManifestEntry `json:"files"`
 
 	// NewOptions are the options added since the project was generated,
@@ -52,7 +55,7 @@ type ManifestEntry struct {
 
 // manifest encodes p's manifest; p.Files must not contain it yet.
 func (g *Generator) manifest(p *Project) ([]byte, error) {
-	m := Manifest{Generator: "wixgen", Version: g.version, Answers: p.Answers}
+	m := Manifest{Generator: "wixgen", Version: g.version, Answers: p.Answers, Templates: g.overlay}
 	for _, f := range p.Files {
 		m.Files = append(m.Files, ManifestEntry{Path: f.Path, Class: f.Class, SHA256: Hash(f.Data)})
 	}

@@ -116,7 +116,7 @@ func v2Templates(t testing.TB) fs.FS {
 
 func generatorFor(t testing.TB, fsys fs.FS, version string) *generator.Generator {
 	t.Helper()
-	g, err := generator.New(fsys, version)
+	g, err := generator.New(generator.Config{Templates: fsys, Version: version})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -196,7 +196,7 @@ func run(rounds int, duration time.Duration, conns int) error {
 // buildGenerated writes the default project into dir/app and builds its
 // server binary.
 func buildGenerated(dir string) (string, error) {
-	g, err := generator.New(templates.FS(), "loadbench")
+	g, err := generator.New(generator.Config{Templates: templates.FS(), Version: "loadbench"})
 	if err != nil {
 		return "", err
 	}
