@@ -303,3 +303,37 @@ func TestNewOptionsNamed(t *testing.T) {
 		t.Errorf("inside the project: %q", here[0].Set)
 	}
 }
+
+// TestUpgradeLock: while one upgrade holds the project's lock, another
+// refuses (exit 1) and writes nothing; a dry run does not wait for it;
+// once the lock is released (or its holder dies), upgrade runs and
+// leaves no lock file.
+func TestUpgradeLock(t *testing.T) {
+	root := t.TempDir()
+	if _, stderr, code := runWixgen(t, root, "new", "shop", "--yes", "--no-tidy", "-q"); code != 0 {
+		t.Fatalf("new: %s", stderr)
+	}
+	dir := filepath.Join(root, "shop")
+	unlock, err := lockProject(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := treetest.Read(dir)
+	_, stderr, code := runWixgen(t, root, "upgrade", "shop", "--set", "docker=false", "--no-tidy")
+	if code != 1 || !strings.Contains(stderr, "another wixgen upgrade is running in shop (process ") || !strings.Contains(stderr, "nothing was written") {
+		t.Errorf("upgrade while locked: exit %d\n%s", code, stderr)
+	}
+	if after, _ := treetest.Read(dir); !reflect.DeepEqual(before, after) {
+		t.Error("an upgrade refused by the lock changed the project")
+	}
+	if _, stderr, code := runWixgen(t, root, "diff", "shop", "--set", "docker=false", "--quiet"); code != 1 {
+		t.Errorf("diff while locked: exit %d, want 1 (changes)\n%s", code, stderr)
+	}
+	unlock()
+	if _, stderr, code := runWixgen(t, root, "upgrade", "shop", "--set", "docker=false", "--no-tidy"); code != 0 {
+		t.Errorf("upgrade after the lock was released: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, lockFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the lock file is left: %v", err)
+	}
+}

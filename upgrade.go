@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -31,11 +32,17 @@ are created. .wixgen.json is written last. A failed or interrupted upgrade leave
 tree as it was.
 
 --set key=value changes an answer (keys and values as for 'wixgen new'; see
-'wixgen options'). The module path cannot be changed by an upgrade.
+'wixgen options'). The module path cannot be changed by an upgrade. go.mod is
+merged as a module, never with conflict markers.
 
-Exit status: 0 upgraded (or nothing to do); 1 conflicts were left to resolve, files
-still hold the markers of an earlier upgrade (nothing is written until they are
-resolved), or a step such as go mod tidy failed; 2 usage errors; 130 interrupted.
+Inside a git work tree, upgrade refuses to write files with uncommitted changes
+(except those the previous upgrade left with conflicts) unless --allow-dirty, and
+only one upgrade runs in a project at a time.
+
+Exit status: 0 upgraded (or nothing to do); 1 conflicts were left to resolve, or
+nothing was written because files still hold the markers of an earlier upgrade,
+files it would write have uncommitted changes or another upgrade runs, or a step
+such as go mod tidy failed; 2 usage errors; 130 interrupted.
 With --dry-run: 0 nothing would change, 1 something would, 2 usage errors or trouble.`
 
 const diffExamples = `Examples:
@@ -72,6 +79,7 @@ func upgradeCommand(stderr io.Writer) *cli.Command {
 		Flags: append(upgradeFlags(),
 			&cli.BoolFlag{Name: "dry-run", Usage: "show the plan and diffs, and write nothing (exit status 1 when something would change)"},
 			&cli.BoolFlag{Name: "no-tidy", Usage: "do not run go mod tidy after upgrading"},
+			&cli.BoolFlag{Name: "allow-dirty", Usage: "write files that have uncommitted changes in git (by default upgrade refuses, writing nothing)"},
 		),
 		Action: func(c *cli.Context) error {
 			return runUpgrade(c, stderr, c.Bool("dry-run"))
@@ -107,6 +115,9 @@ type upgradeResult struct {
 	// NewOptions are options added since the project was generated: the
 	// project keeps rendering as it did, and Set says how to change that.
 	NewOptions []newOption `json:"newOptions,omitempty"`
+	// Dirty are the files the upgrade would write that have uncommitted
+	// changes: it refuses to run (without --allow-dirty).
+	Dirty []string `json:"dirty,omitempty"`
 	// Templates is the template overlay the upgrade renders with, beside
 	// the one the manifest records; nil when neither exists.
 	Templates *overlayResult `json:"templates,omitempty"`
@@ -240,6 +251,17 @@ func doUpgrade(c *cli.Context, r *report, res *upgradeResult, dryRun bool) error
 	if err != nil {
 		return err
 	}
+	if !dryRun {
+		unlock, err := lockProject(dir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		// Read it again, as the upgrade that held the lock may have left it.
+		if from, err = generator.ReadManifest(dir); err != nil {
+			return err
+		}
+	}
 	a := from.Answers
 	if err := applySets(&a, c.StringSlice("set")); err != nil {
 		return err
@@ -301,6 +323,19 @@ func doUpgrade(c *cli.Context, r *report, res *upgradeResult, dryRun bool) error
 	if !plan.Changed() {
 		fmt.Fprintf(r.progress, "%s is up to date with wixgen %s: nothing to change.\n", displayDir(dir), res.To)
 		return nil
+	}
+	if !dryRun && !c.Bool("allow-dirty") {
+		dirty, err := dirtyFiles(c.Context, dir, plan.Paths())
+		if err != nil {
+			return fmt.Errorf("%w\nnothing was written; --allow-dirty skips this check", err)
+		}
+		// The files the last upgrade left with conflicts are the user's
+		// to resolve before this one, so they may be uncommitted.
+		dirty = slices.DeleteFunc(dirty, func(p string) bool { return slices.Contains(from.Conflicts, p) })
+		if len(dirty) > 0 {
+			res.Dirty = dirty
+			return dirtyError{dirty}
+		}
 	}
 	if dryRun {
 		if !r.json && !r.quiet {

@@ -28,7 +28,11 @@ type Manifest struct {
 	Answers   Answers `json:"answers"`
 	// Templates records the template overlay the project is rendered
 	// with; nil without one.
-	Templates *OverlayRecord  `json:"templates,omitempty"`
+	Templates *OverlayRecord `json:"templates,omitempty"`
+	// Conflicts lists the files the upgrade that wrote the manifest left
+	// with conflicts: the user resolves them before the next upgrade, so
+	// the next one may write them although they are not committed.
+	Conflicts []string        `json:"conflicts,omitempty"`
 	Files     []ManifestEntry `json:"files"`
 
 	// NewOptions are the options added since the project was generated,
@@ -53,11 +57,15 @@ type ManifestEntry struct {
 	SHA256 string `json:"sha256"`
 }
 
-// manifest encodes p's manifest; p.Files must not contain it yet.
-func (g *Generator) manifest(p *Project) ([]byte, error) {
-	m := Manifest{Generator: "wixgen", Version: g.version, Answers: p.Answers, Templates: g.overlay}
-	for _, f := range p.Files {
-		m.Files = append(m.Files, ManifestEntry{Path: f.Path, Class: f.Class, SHA256: Hash(f.Data)})
+// manifest encodes the manifest of a project rendered from answers a as
+// files (the manifest not among them); conflicts are the files an
+// upgrade leaves with conflicts.
+func (g *Generator) manifest(a Answers, files []File, conflicts []string) ([]byte, error) {
+	m := Manifest{Generator: "wixgen", Version: g.version, Answers: a, Templates: g.overlay, Conflicts: conflicts}
+	for _, f := range files {
+		if f.Path != ManifestFile {
+			m.Files = append(m.Files, ManifestEntry{Path: f.Path, Class: f.Class, SHA256: Hash(f.Data)})
+		}
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

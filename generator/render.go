@@ -164,7 +164,7 @@ func (g *Generator) Render(a Answers) (*Project, error) {
 		return nil, err
 	}
 	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path < p.Files[j].Path })
-	m, err := g.manifest(p)
+	m, err := g.manifest(p.Answers, p.Files, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -105,6 +105,18 @@ type UpgradePlan struct {
 // a base copy or the manifest. A plan right after an upgrade is empty.
 func (p *UpgradePlan) Changed() bool { return len(p.writes) > 0 || len(p.removes) > 0 }
 
+// Paths returns the project paths applying the plan would write or
+// delete, sorted: files, .orig copies, base copies and the manifest.
+func (p *UpgradePlan) Paths() []string {
+	var out []string
+	for _, f := range p.writes {
+		out = append(out, f.Path)
+	}
+	out = append(out, p.removes...)
+	sort.Strings(out)
+	return out
+}
+
 // Conflicts returns the paths of files left with conflicts.
 func (p *UpgradePlan) Conflicts() []string {
 	var out []string
@@ -257,6 +269,17 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 		return nil, err
 	}
 	plan.removes = append(plan.removes, stray...)
+	// The manifest records the files this upgrade leaves with conflicts;
+	// an upgrade that writes nothing else keeps the earlier record.
+	conflicts := from.Conflicts
+	if plan.Changed() {
+		conflicts = plan.Conflicts()
+	}
+	if len(conflicts) > 0 {
+		if manifest.Data, err = g.manifest(a, p.Files, conflicts); err != nil {
+			return nil, err
+		}
+	}
 	if plan.Changed() || !sameText(current[ManifestFile], manifest.Data) {
 		plan.writes = append(plan.writes, manifest)
 	}

@@ -327,6 +327,8 @@ func TestUpgrade(t *testing.T) {
 			wantTree["internal/wixauth/testdata/fuzz/FuzzParseInstance/padded"] = []byte(userEdits[4].data)
 			wantTree["internal/api/extra.go"] = []byte(userEdits[6].data)
 			wantTree["cmd/server/main.go"] = []byte(strings.Replace(fileOf(t, v1, "cmd/server/main.go"), "package main\n", "package main\n\n// Edited by the team.\n", 1))
+			// The manifest records the files left with conflicts.
+			wantTree[generator.ManifestFile] = withConflicts(wantTree[generator.ManifestFile], plan.Conflicts())
 			got, _ := treetest.Read(dir)
 			compareTrees(t, got, wantTree)
 
@@ -357,6 +359,16 @@ func TestUpgrade(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withConflicts is a rendered manifest as an upgrade that left conflicts
+// in paths writes it.
+func withConflicts(manifest []byte, paths []string) []byte {
+	if len(paths) == 0 {
+		return manifest
+	}
+	list := "  \"conflicts\": [\n    \"" + strings.Join(paths, "\",\n    \"") + "\"\n  ],\n"
+	return []byte(strings.Replace(string(manifest), "  \"files\": [\n", list+"  \"files\": [\n", 1))
 }
 
 func compareTrees(t *testing.T, got, want map[string][]byte) {
@@ -470,7 +482,10 @@ func TestUpgradeOptionChange(t *testing.T) {
 					if i == len(oldLines) || oldLines[i] == "" {
 						continue // the change only appends; nothing of the user's to clash with
 					}
-					wantConflict[f.Path] = true
+					// go.mod is merged as a module, never with markers
+					// (TestMergeGoMod); the user's line here does not
+					// parse, so the file is kept as theirs.
+					wantConflict[f.Path] = f.Path != generator.GoModFile
 				}
 				mine[f.Path] = "user's own line in " + f.Path + "\n"
 				oldLines[i] = mine[f.Path]
@@ -483,6 +498,11 @@ func TestUpgradeOptionChange(t *testing.T) {
 			plan := planUpgrade(t, g, dir, c.set, generator.UpgradeOptions{})
 			if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
 				t.Fatal(err)
+			}
+			for p, want := range wantConflict {
+				if !want {
+					delete(wantConflict, p)
+				}
 			}
 			conflicts := make(map[string]bool)
 			for _, p := range plan.Conflicts() {
