@@ -21,6 +21,7 @@ const upgradeExamples = `Examples:
    wixgen upgrade ./shop --dry-run      show what would change, with diffs, and write nothing
    wixgen upgrade ./shop --set store=memory --set webhooks=false
    wixgen upgrade ./shop --force        also replace managed files you edited (yours kept as FILE.orig)
+   wixgen upgrade ./shop --verify       build, vet and test the result in a scratch copy first; write only if it passes
 
 Per file: a file you have not touched since it was generated is replaced; a managed file
 you edited is kept and listed (--force replaces it and keeps yours as FILE.orig); a
@@ -79,6 +80,7 @@ func upgradeCommand(stderr io.Writer) *cli.Command {
 		Flags: append(upgradeFlags(),
 			&cli.BoolFlag{Name: "dry-run", Usage: "show the plan and diffs, and write nothing (exit status 1 when something would change)"},
 			&cli.BoolFlag{Name: "no-tidy", Usage: "do not run go mod tidy after upgrading"},
+			&cli.BoolFlag{Name: "verify", Usage: "first build, vet and test the upgraded project in a scratch copy; if a step fails, write nothing and show its output"},
 			&cli.BoolFlag{Name: "allow-dirty", Usage: "write files that have uncommitted changes in git (by default upgrade refuses, writing nothing)"},
 		),
 		Action: func(c *cli.Context) error {
@@ -343,6 +345,15 @@ func doUpgrade(c *cli.Context, r *report, res *upgradeResult, dryRun bool) error
 			printNewOptions(r.out, res.NewOptions)
 		}
 		return errWouldChange
+	}
+	if c.Bool("verify") {
+		if len(res.Conflicts) > 0 {
+			// Markers do not build: the conflicts are the result to review.
+			r.skip("verify")
+			fmt.Fprintf(r.progress, "Not verifying: the upgrade leaves conflicts to resolve, and a tree with conflict markers does not build.\n")
+		} else if err := verifyUpgrade(c.Context, r, plan); err != nil {
+			return err
+		}
 	}
 	if err := generator.ApplyUpgrade(c.Context, plan); err != nil {
 		if errors.Is(err, context.Canceled) {
