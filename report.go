@@ -44,9 +44,8 @@ type result struct {
 
 type stepResult struct {
 	Step   string `json:"step"`
-	Status string `json:"status"` // ok, failed or skipped
-	Error  string `json:"error,omitempty"`
-	Output string `json:"output,omitempty"` // the end of a failed command's output
+	Status string `json:"status"`          // ok, failed or skipped
+	Error  string `json:"error,omitempty"` // with the end of a failed command's output
 }
 
 // finish ends the command: with --json it prints full (the command's

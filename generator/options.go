@@ -162,8 +162,8 @@ var options = []Option{
 		"Receive Wix webhooks?", func(a *Answers) *bool { return &a.Webhooks }),
 	boolOption("docker", "add a Dockerfile and .dockerignore",
 		"Add a Dockerfile?", func(a *Answers) *bool { return &a.Docker }),
-	boolOption("ci", "add a GitHub Actions workflow",
-		"Add a GitHub Actions workflow?", func(a *Answers) *bool { return &a.CI }),
+	boolOption("ci", "add GitHub Actions workflows: CI, and a weekly wixgen upgrade pull request",
+		"Add GitHub Actions workflows?", func(a *Answers) *bool { return &a.CI }),
 }
 
 // addedLater marks o as added after projects were generated without it:
