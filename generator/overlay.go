@@ -125,6 +125,10 @@ func layOverlay(rules []fileRule, baseTemplates []string, o *Overlay) ([]fileRul
 				"with no row; to change where it goes or when, remove its path and add a row for a template of your own",
 				where, r.Template, TableFile, ProjectDir, r.Template)
 		}
+		if _, found := slices.BinarySearch(templates, r.Template); !found {
+			return nil, nil, fmt.Errorf("%s (%s): no such template under %s; its templates are: %s",
+				where, r.Template, o.file(ProjectDir), strings.Join(templates, ", "))
+		}
 		if err := checkRule(&r, seen, templates); err != nil {
 			return nil, nil, fmt.Errorf("%s (%s): %w", where, r.Template, err)
 		}

@@ -98,7 +98,7 @@ func TestOverlayErrorsNameItsFile(t *testing.T) {
 		{"unknown field", func(o fstest.MapFS) { appendRow(o, "  - {template: .keep.txt.tmpl, class: managed, owner: us}\n") },
 			`house/files.yaml: json: unknown field "owner"`},
 		{"row for a template it lacks", func(o fstest.MapFS) { appendRow(o, "  - {template: gone.tmpl, class: managed}\n") },
-			"house/files.yaml: row 3 (gone.tmpl): no such template under project/"},
+			"house/files.yaml: row 3 (gone.tmpl): no such template under house/project; its templates are: .keep.txt.tmpl, LICENSE.tmpl, main.go.tmpl"},
 		{"adds a file where wixgen writes one", func(o fstest.MapFS) {
 			appendRow(o, "  - {template: .keep.txt.tmpl, class: managed, path: go.mod}\n")
 		}, "house/files.yaml (.keep.txt.tmpl): wixgen's go.mod.tmpl writes go.mod: remove it first with {path: go.mod, remove: true}"},
