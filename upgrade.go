@@ -327,16 +327,8 @@ func doUpgrade(c *cli.Context, r *report, res *upgradeResult, dryRun bool) error
 		return nil
 	}
 	if !dryRun && !c.Bool("allow-dirty") {
-		dirty, err := dirtyFiles(c.Context, dir, plan.Paths())
-		if err != nil {
-			return fmt.Errorf("%w\nnothing was written; --allow-dirty skips this check", err)
-		}
-		// The files the last upgrade left with conflicts are the user's
-		// to resolve before this one, so they may be uncommitted.
-		dirty = slices.DeleteFunc(dirty, func(p string) bool { return slices.Contains(from.Conflicts, p) })
-		if len(dirty) > 0 {
-			res.Dirty = dirty
-			return dirtyError{dirty}
+		if err := checkClean(c.Context, plan, res); err != nil {
+			return err
 		}
 	}
 	if dryRun {
@@ -511,4 +503,20 @@ func printNewOptions(w io.Writer, opts []newOption) {
 	for _, o := range opts {
 		fmt.Fprintf(w, "  %s: %s\n    this project: %s; new projects: %s; to change it: %s\n", o.Key, o.Usage, o.Value, o.Default, o.Set)
 	}
+}
+
+// checkClean refuses a plan that would write files with uncommitted
+// changes, except those the previous upgrade left with conflicts: the
+// user resolves them before running this one.
+func checkClean(ctx context.Context, plan *generator.UpgradePlan, res *upgradeResult) error {
+	dirty, err := dirtyFiles(ctx, plan.Dir, plan.Paths())
+	if err != nil {
+		return fmt.Errorf("%w\nnothing was written; --allow-dirty skips this check", err)
+	}
+	dirty = slices.DeleteFunc(dirty, func(p string) bool { return slices.Contains(plan.From.Conflicts, p) })
+	if len(dirty) > 0 {
+		res.Dirty = dirty
+		return dirtyError{dirty}
+	}
+	return nil
 }
