@@ -1,7 +1,7 @@
 # wixgen's own tasks. `make help` lists them.
 GO ?= go
 
-.PHONY: help build test golden matrix bench bench-gen bench-server lint fmt tidy ci
+.PHONY: help build test golden matrix fixtures bench bench-gen bench-server lint fmt tidy ci
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -17,6 +17,9 @@ golden: ## rewrite golden/ from the current templates
 
 matrix: ## generate every option combination outside the repo and run each project's vet, build and tests
 	.ci/matrix
+
+fixtures: ## upgrade the projects earlier wixgen versions made (testdata/upgrade), then build and test them; build the overlay golden case
+	$(GO) test . -tags fixtures -run 'TestUpgradeFixtures|TestOverlayProjectBuilds' -count=1 -v -timeout 30m
 
 bench: bench-gen bench-server ## all benchmarks
 
@@ -34,5 +37,5 @@ lint: ## go vet and gofmt
 tidy:
 	$(GO) mod tidy
 
-ci: ## what CI runs: vet, gofmt, the tests and the matrix
+ci: ## what CI runs: vet, gofmt, the tests, the matrix and the upgrade fixtures
 	.ci/run

@@ -95,7 +95,7 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 	msg := message(err)
 	if wantsJSON(args) {
 		// Flag errors come before any command runs: still one JSON result.
-		writeJSONResult(stdout, newResult{Error: msg, ExitCode: exitCode(err)})
+		writeJSON(stdout, result{Error: msg, ExitCode: exitCode(err)})
 		return exitCode(err)
 	}
 	fmt.Fprintf(stderr, "wixgen: %s\n", msg)
@@ -107,7 +107,7 @@ func run(ctx context.Context, args []string, stdin *os.File, stdout, stderr io.W
 
 // message is what wixgen tells the user about err.
 func message(err error) string {
-	var step *generator.StepError
+	var step *stepError
 	if errors.Is(err, context.Canceled) && !errors.As(err, &step) {
 		// Cancelled before a step ran: Write put everything back.
 		return "interrupted; nothing was written"
@@ -127,9 +127,6 @@ func wantsJSON(args []string) bool {
 	}
 	return false
 }
-
-// writeJSONResult prints one JSON result object.
-func writeJSONResult(w io.Writer, res newResult) error { return writeJSON(w, res) }
 
 // writeJSON prints v as indented JSON, without HTML escaping.
 func writeJSON(w io.Writer, v any) error {
@@ -183,8 +180,14 @@ func newApp(stdin *os.File, stdout, stderr io.Writer) *cli.App {
 	return app
 }
 
-func loadGenerator() (*generator.Generator, error) {
-	return generator.New(templates.FS(), buildVersion())
+// loadGenerator parses the embedded templates, with the overlay (nil for
+// none) laid over them. A bad overlay is the user's: a usage error.
+func loadGenerator(overlay *generator.Overlay) (*generator.Generator, error) {
+	g, err := generator.New(generator.Config{Templates: templates.FS(), Version: buildVersion(), Overlay: overlay})
+	if err != nil && overlay != nil {
+		return nil, usageError{err}
+	}
+	return g, err
 }
 
 func optionsCommand() *cli.Command {

@@ -171,7 +171,7 @@ func TestInteractiveNew(t *testing.T) {
 	term.typeKeys("n" + enter)
 	term.expect("Add a Dockerfile?")
 	term.typeKeys(enter) // default yes
-	term.expect("Add a GitHub Actions workflow?")
+	term.expect("Add GitHub Actions workflows?")
 	term.typeKeys("n" + enter)
 	term.expect("To generate the same project without questions:")
 	term.expect("wixgen new proj --name proj --module github.com/acme/proj --app-id 1b2c3d4e-0000-4000-8000-000000000001 " +

@@ -17,6 +17,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/wixgen/wixgen/generator"
+	"github.com/wixgen/wixgen/internal/treetest"
 )
 
 // TestMain lets the test binary act as wixgen: testscript puts it on PATH
@@ -89,7 +90,7 @@ func TestUsageErrors(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "badstore.yaml"), []byte("store: mongo\n"), 0o644)
 			os.Mkdir(filepath.Join(dir, "full"), 0o755)
 			os.WriteFile(filepath.Join(dir, "full", "keep.txt"), []byte("mine"), 0o644)
-			before, _ := generator.ReadTree(dir)
+			before, _ := treetest.Read(dir)
 
 			stdout, stderr, code := runWixgen(t, dir, tt.args...)
 			if code != 2 {
@@ -101,7 +102,7 @@ func TestUsageErrors(t *testing.T) {
 			if stdout != "" && !strings.Contains(tt.name, "flag") {
 				t.Errorf("stdout should be empty on a usage error, got:\n%s", stdout)
 			}
-			if after, _ := generator.ReadTree(dir); !reflect.DeepEqual(before, after) {
+			if after, _ := treetest.Read(dir); !reflect.DeepEqual(before, after) {
 				t.Errorf("a usage error changed the directory: %d files before, %d after", len(before), len(after))
 			}
 		})
@@ -236,4 +237,103 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+func TestCheckTarget(t *testing.T) {
+	root := t.TempDir()
+	empty := filepath.Join(root, "empty")
+	os.Mkdir(empty, 0o755)
+	full := filepath.Join(root, "full")
+	os.Mkdir(full, 0o755)
+	os.WriteFile(filepath.Join(full, "a.txt"), nil, 0o644)
+	project := filepath.Join(root, "project")
+	os.Mkdir(project, 0o755)
+	os.WriteFile(filepath.Join(project, generator.ManifestFile), nil, 0o644)
+	file := filepath.Join(root, "file")
+	os.WriteFile(file, nil, 0o644)
+
+	tests := []struct {
+		dir     string
+		force   bool
+		wantErr string
+	}{
+		{filepath.Join(root, "missing"), false, ""},
+		{empty, false, ""},
+		{full, false, "directory is not empty (it holds a.txt); choose a new directory, or pass --force"},
+		{full, true, ""},
+		{project, false, "already holds a wixgen project"},
+		{project, true, "even --force does not write a project over another"},
+		{file, true, "exists and is not a directory"},
+	}
+	for _, tt := range tests {
+		err := checkTarget(tt.dir, tt.force)
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("checkTarget(%s, %v) = %v, want %q", filepath.Base(tt.dir), tt.force, err, tt.wantErr)
+		}
+		var te *generator.TargetError
+		if err != nil && !errors.As(err, &te) {
+			t.Errorf("checkTarget(%s) error is %T, want *generator.TargetError", filepath.Base(tt.dir), err)
+		}
+	}
+}
+
+// TestNewOptionsNamed: an upgrade names each option added since the
+// project was generated, what the project keeps, the new-project default
+// and the command that sets it, in text and in --json; an option given
+// by --set is not listed.
+func TestNewOptionsNamed(t *testing.T) {
+	added := []generator.NewOption{
+		{Key: "widget", Usage: "serve site widgets", Value: "false", Default: "true"},
+		{Key: "telemetry", Usage: "export traces", Value: "none", Default: "otel"},
+	}
+	opts := newOptions("./shop", added, []string{"telemetry=none"})
+	var text bytes.Buffer
+	printNewOptions(&text, opts)
+	want := "New options since this project was generated (it keeps rendering as it did):\n" +
+		"  widget: serve site widgets\n" +
+		"    this project: false; new projects: true; to change it: wixgen upgrade ./shop --set widget=true\n"
+	if text.String() != want {
+		t.Errorf("text:\n%s\nwant:\n%s", text.String(), want)
+	}
+	js, _ := json.Marshal(opts)
+	if wantJS := `[{"key":"widget","usage":"serve site widgets","value":"false","default":"true","set":"wixgen upgrade ./shop --set widget=true"}]`; string(js) != wantJS {
+		t.Errorf("JSON %s\nwant %s", js, wantJS)
+	}
+	if here := newOptions(".", added[:1], nil); here[0].Set != "wixgen upgrade --set widget=true" {
+		t.Errorf("inside the project: %q", here[0].Set)
+	}
+}
+
+// TestUpgradeLock: while one upgrade holds the project's lock, another
+// refuses (exit 1) and writes nothing; a dry run does not wait for it;
+// once the lock is released (or its holder dies), upgrade runs and
+// leaves no lock file.
+func TestUpgradeLock(t *testing.T) {
+	root := t.TempDir()
+	if _, stderr, code := runWixgen(t, root, "new", "shop", "--yes", "--no-tidy", "-q"); code != 0 {
+		t.Fatalf("new: %s", stderr)
+	}
+	dir := filepath.Join(root, "shop")
+	unlock, err := lockProject(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := treetest.Read(dir)
+	_, stderr, code := runWixgen(t, root, "upgrade", "shop", "--set", "docker=false", "--no-tidy")
+	if code != 1 || !strings.Contains(stderr, "another wixgen upgrade is running in shop (process ") || !strings.Contains(stderr, "nothing was written") {
+		t.Errorf("upgrade while locked: exit %d\n%s", code, stderr)
+	}
+	if after, _ := treetest.Read(dir); !reflect.DeepEqual(before, after) {
+		t.Error("an upgrade refused by the lock changed the project")
+	}
+	if _, stderr, code := runWixgen(t, root, "diff", "shop", "--set", "docker=false", "--quiet"); code != 1 {
+		t.Errorf("diff while locked: exit %d, want 1 (changes)\n%s", code, stderr)
+	}
+	unlock()
+	if _, stderr, code := runWixgen(t, root, "upgrade", "shop", "--set", "docker=false", "--no-tidy"); code != 0 {
+		t.Errorf("upgrade after the lock was released: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, lockFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the lock file is left: %v", err)
+	}
 }

@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -46,6 +47,7 @@ func newCommand(stdin *os.File, stderr io.Writer) *cli.Command {
 	}
 	flags = append(flags,
 		&cli.StringFlag{Name: "answers", Usage: "read answers from a JSON or YAML `FILE`", Category: "Input:"},
+		&cli.StringFlag{Name: generator.TemplatesKey, Usage: "lay the template overlay in `DIR` over wixgen's templates: DIR mirrors wixgen's templates/ (project/*.tmpl and files.yaml rows); recorded in .wixgen.json for upgrades", Category: "Input:"},
 		&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "never ask: take defaults for missing answers", Category: "Input:"},
 		&cli.BoolFlag{Name: "force", Usage: "write into a non-empty directory, replacing files with the same names (never over another generated project)", Category: "Output:"},
 		&cli.BoolFlag{Name: "dry-run", Usage: "list the files that would be written, and write nothing", Category: "Output:"},
@@ -67,24 +69,11 @@ func newCommand(stdin *os.File, stderr io.Writer) *cli.Command {
 	}
 }
 
-// newRun is one `wixgen new`: its settings and where it reports.
-type newRun struct {
-	out      io.Writer // results (stdout)
-	progress io.Writer // progress and hints (stderr); io.Discard when quiet or JSON
-	json     bool
-	res      newResult
-}
-
 // newResult is the --json output of `wixgen new`.
 type newResult struct {
-	OK       bool               `json:"ok"`
-	Error    string             `json:"error,omitempty"`
-	ExitCode int                `json:"exitCode"`
-	Dir      string             `json:"dir,omitempty"`
-	DryRun   bool               `json:"dryRun,omitempty"`
-	Answers  *generator.Answers `json:"answers,omitempty"`
-	Files    []fileResult       `json:"files,omitempty"`
-	Steps    []stepResult       `json:"steps,omitempty"`
+	result
+	Templates *generator.OverlayRecord `json:"templates,omitempty"` // the overlay, as the manifest records it
+	Files     []fileResult             `json:"files,omitempty"`
 }
 
 type fileResult struct {
@@ -92,41 +81,20 @@ type fileResult struct {
 	Class generator.Class `json:"class,omitempty"`
 }
 
-type stepResult struct {
-	Step   string `json:"step"`
-	Status string `json:"status"` // ok, failed or skipped
-	Error  string `json:"error,omitempty"`
-}
-
 func runNew(c *cli.Context, stdin *os.File, stderr io.Writer) error {
-	r := &newRun{out: c.App.Writer, progress: stderr, json: c.Bool("json")}
-	if r.json || c.Bool("quiet") {
-		r.progress = io.Discard
-	}
-	err := r.do(c, stdin, stderr)
-	if r.json {
-		r.res.OK = err == nil
-		r.res.ExitCode = exitCode(err)
-		if err != nil {
-			r.res.Error = message(err)
-		}
-		if encErr := writeJSONResult(r.out, r.res); encErr != nil {
-			return encErr
-		}
-		if err != nil {
-			return reportedError{err}
-		}
-	}
-	return err
+	var res newResult
+	r := newReport(c, stderr, &res.result)
+	err := doNew(c, r, &res, stdin, stderr)
+	return r.finish(err, false, &res)
 }
 
-func (r *newRun) do(c *cli.Context, stdin *os.File, stderr io.Writer) error {
+func doNew(c *cli.Context, r *report, res *newResult, stdin *os.File, stderr io.Writer) error {
 	if c.NArg() > 1 {
 		return usagef("new takes at most one directory, got %d arguments: %s", c.NArg(), strings.Join(c.Args().Slice(), " "))
 	}
 	dir := c.Args().First()
 
-	a, set, err := answersFromInput(c)
+	a, set, overlayDir, err := answersFromInput(c)
 	if err != nil {
 		return err
 	}
@@ -145,27 +113,32 @@ func (r *newRun) do(c *cli.Context, stdin *os.File, stderr io.Writer) error {
 	if dir == "" {
 		dir = a.Name
 	}
-	r.res.Dir, r.res.Answers = dir, &a
+	res.Dir, res.Answers = dir, &a
 
-	if err := generator.CheckTarget(dir, c.Bool("force")); err != nil {
+	if err := checkTarget(dir, c.Bool("force")); err != nil {
 		return err
 	}
-	g, err := loadGenerator()
+	overlay, err := openOverlay(overlayDir, dir)
 	if err != nil {
 		return err
 	}
+	g, err := loadGenerator(overlay)
+	if err != nil {
+		return err
+	}
+	res.Templates = g.Overlay()
 	project, err := g.Render(a)
 	if err != nil {
 		return err
 	}
 	for _, f := range project.Files {
-		r.res.Files = append(r.res.Files, fileResult{Path: f.Path, Class: f.Class})
+		res.Files = append(res.Files, fileResult{Path: f.Path, Class: f.Class})
 	}
 	if interactive {
-		fmt.Fprintf(r.progress, "\nTo generate the same project without questions:\n  %s\n\n", equivalentCommand(c, dir, a))
+		fmt.Fprintf(r.progress, "\nTo generate the same project without questions:\n  %s\n\n", equivalentCommand(c, dir, a, overlayDir))
 	}
 	if c.Bool("dry-run") {
-		r.res.DryRun = true
+		res.DryRun = true
 		if !r.json {
 			fmt.Fprintf(r.out, "Would write %d files into %s:\n", len(project.Files), dir)
 			for _, f := range project.Files {
@@ -183,76 +156,93 @@ func (r *newRun) do(c *cli.Context, stdin *os.File, stderr io.Writer) error {
 	}
 	fmt.Fprintf(r.progress, "Wrote %d files to %s\n", len(project.Files), dir)
 
-	stepErr := r.postSteps(c, dir)
-	if !r.json && !c.Bool("quiet") {
+	stepErr := newSteps(c, r, dir)
+	if !r.json && !r.quiet {
 		printNextSteps(r.out, dir, a, c.Bool("no-tidy") || stepErr != nil)
 	}
 	return stepErr
 }
 
-// postSteps runs go mod tidy and git init as asked, reporting progress.
-func (r *newRun) postSteps(c *cli.Context, dir string) error {
-	type step struct {
+// newSteps runs go mod tidy and git init as asked, reporting progress.
+func newSteps(c *cli.Context, r *report, dir string) error {
+	steps := []struct {
 		name string
 		skip bool
 		run  func(context.Context) error
-	}
-	steps := []step{
-		{"go mod tidy", c.Bool("no-tidy"), func(ctx context.Context) error { return generator.Tidy(ctx, dir) }},
+	}{
+		{"go mod tidy", c.Bool("no-tidy"), func(ctx context.Context) error { return tidy(ctx, dir) }},
 		{"git init", !c.Bool("git"), func(ctx context.Context) error {
-			return generator.GitInit(ctx, dir, "Generate project with wixgen "+buildVersion())
+			return gitInit(ctx, dir, "Generate project with wixgen "+buildVersion())
 		}},
 	}
 	for _, s := range steps {
 		if s.skip {
-			r.res.Steps = append(r.res.Steps, stepResult{Step: s.name, Status: "skipped"})
+			r.skip(s.name)
 			continue
 		}
-		err := r.withProgress(c.Context, s.name, s.run)
-		if err != nil {
-			r.res.Steps = append(r.res.Steps, stepResult{Step: s.name, Status: "failed", Error: err.Error()})
+		if err := r.step(c.Context, s.name, s.run); err != nil {
 			return err
 		}
-		r.res.Steps = append(r.res.Steps, stepResult{Step: s.name, Status: "ok"})
 	}
 	return nil
 }
 
-// withProgress runs a long step, saying when it starts, every ten seconds
-// while it runs, and when it ends.
-func (r *newRun) withProgress(ctx context.Context, name string, f func(context.Context) error) error {
-	start := time.Now()
-	fmt.Fprintf(r.progress, "Running %s ...\n", name)
-	done := make(chan error, 1)
-	go func() { done <- f(ctx) }()
-	tick := time.NewTicker(10 * time.Second)
-	defer tick.Stop()
-	for {
-		select {
-		case err := <-done:
-			if err == nil {
-				fmt.Fprintf(r.progress, "Ran %s in %.1fs\n", name, time.Since(start).Seconds())
-			}
-			return err
-		case <-tick.C:
-			fmt.Fprintf(r.progress, "  still running %s (%.0fs)\n", name, time.Since(start).Seconds())
-		}
+// checkTarget reports whether dir may receive a new project: it must not
+// exist, or be an empty directory, or force must be set. A directory that
+// already holds a generated project is refused even with force: writing a
+// project with other options over it would leave the old option's files
+// behind, in a tree that no longer builds.
+func checkTarget(dir string, force bool) error {
+	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
 	}
+	if err != nil {
+		return fmt.Errorf("check target: %w", err)
+	}
+	if !info.IsDir() {
+		return &generator.TargetError{Dir: dir, Reason: "exists and is not a directory; choose another path"}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, generator.ManifestFile)); err == nil {
+		return &generator.TargetError{Dir: dir, Reason: fmt.Sprintf("already holds a wixgen project (%s); "+
+			"generate into a new directory (even --force does not write a project over another)", generator.ManifestFile)}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("check target: %w", err)
+	}
+	if len(entries) == 0 || force {
+		return nil
+	}
+	names := make([]string, 0, 3)
+	for _, e := range entries[:min(3, len(entries))] {
+		names = append(names, e.Name())
+	}
+	held := strings.Join(names, ", ")
+	if len(entries) > 3 {
+		held += fmt.Sprintf(" and %d more", len(entries)-3)
+	}
+	return &generator.TargetError{Dir: dir, Reason: fmt.Sprintf(
+		"directory is not empty (it holds %s); choose a new directory, or pass --force to write into it", held)}
 }
 
 // answersFromInput reads the answers file, then the flags over it, and
-// returns the answers and which keys were given.
-func answersFromInput(c *cli.Context) (generator.Answers, map[string]bool, error) {
+// returns the answers, which keys were given, and the overlay directory
+// (a relative one in an answers file is relative to that file).
+func answersFromInput(c *cli.Context) (generator.Answers, map[string]bool, string, error) {
 	var a generator.Answers
 	values := make(map[string]string)
 	if file := c.String("answers"); file != "" {
 		data, err := os.ReadFile(file)
 		if err != nil {
-			return a, nil, usagef("read answers file: %v", err)
+			return a, nil, "", usagef("read answers file: %v", err)
 		}
 		values, err = generator.ParseAnswersFile(data)
 		if err != nil {
-			return a, nil, usageError{fmt.Errorf("%s: %w", file, err)}
+			return a, nil, "", usageError{fmt.Errorf("%s: %w", file, err)}
+		}
+		if t := values[generator.TemplatesKey]; t != "" && !filepath.IsAbs(t) {
+			values[generator.TemplatesKey] = filepath.Join(filepath.Dir(file), t)
 		}
 	}
 	for _, o := range generator.Options() {
@@ -265,6 +255,9 @@ func answersFromInput(c *cli.Context) (generator.Answers, map[string]bool, error
 			values[o.Key] = c.String(o.Key)
 		}
 	}
+	if c.IsSet(generator.TemplatesKey) {
+		values[generator.TemplatesKey] = c.String(generator.TemplatesKey)
+	}
 	set := make(map[string]bool)
 	for _, o := range generator.Options() {
 		v, ok := values[o.Key]
@@ -272,11 +265,33 @@ func answersFromInput(c *cli.Context) (generator.Answers, map[string]bool, error
 			continue
 		}
 		if err := o.Set(&a, v); err != nil {
-			return a, nil, err
+			return a, nil, "", err
 		}
 		set[o.Key] = true
 	}
-	return a, set, nil
+	return a, set, values[generator.TemplatesKey], nil
+}
+
+// openOverlay checks the overlay directory dir ("" for none) and returns
+// it as the engine takes it, recorded relative to the project directory.
+func openOverlay(dir, project string) (*generator.Overlay, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return nil, usagef("--templates %s: no such directory; give a directory that mirrors wixgen's templates/ "+
+			"(templates under project/, ending in .tmpl, and a files.yaml with rows for the files it adds or removes)", dir)
+	}
+	record := dir
+	if ao, err := filepath.Abs(dir); err == nil {
+		record = ao
+		if ap, err := filepath.Abs(project); err == nil {
+			if rel, err := filepath.Rel(ap, ao); err == nil {
+				record = rel
+			}
+		}
+	}
+	return &generator.Overlay{FS: os.DirFS(dir), Dir: dir, Path: filepath.ToSlash(record)}, nil
 }
 
 // fillDefaults gives every answer not in set its default. The name
@@ -320,7 +335,7 @@ func defaultFor(o generator.Option, a *generator.Answers, dir string) (string, e
 
 // equivalentCommand is the command line that makes the same project
 // without questions.
-func equivalentCommand(c *cli.Context, dir string, a generator.Answers) string {
+func equivalentCommand(c *cli.Context, dir string, a generator.Answers, overlayDir string) string {
 	args := []string{"wixgen", "new", dir}
 	for _, o := range generator.Options() {
 		v := o.Get(&a)
@@ -329,6 +344,9 @@ func equivalentCommand(c *cli.Context, dir string, a generator.Answers) string {
 		} else {
 			args = append(args, "--"+o.Key, v)
 		}
+	}
+	if overlayDir != "" {
+		args = append(args, "--"+generator.TemplatesKey, overlayDir)
 	}
 	for _, f := range []string{"force", "no-tidy", "git"} {
 		if c.Bool(f) {

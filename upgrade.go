@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -19,6 +21,7 @@ const upgradeExamples = `Examples:
    wixgen upgrade ./shop --dry-run      show what would change, with diffs, and write nothing
    wixgen upgrade ./shop --set store=memory --set webhooks=false
    wixgen upgrade ./shop --force        also replace managed files you edited (yours kept as FILE.orig)
+   wixgen upgrade ./shop --verify       build, vet and test the result in a scratch copy first; write only if it passes
 
 Per file: a file you have not touched since it was generated is replaced; a managed file
 you edited is kept and listed (--force replaces it and keeps yours as FILE.orig); a
@@ -30,11 +33,17 @@ are created. .wixgen.json is written last. A failed or interrupted upgrade leave
 tree as it was.
 
 --set key=value changes an answer (keys and values as for 'wixgen new'; see
-'wixgen options'). The module path cannot be changed by an upgrade.
+'wixgen options'). The module path cannot be changed by an upgrade. go.mod is
+merged as a module, never with conflict markers.
 
-Exit status: 0 upgraded (or nothing to do); 1 conflicts were left to resolve, files
-still hold the markers of an earlier upgrade (nothing is written until they are
-resolved), or a step such as go mod tidy failed; 2 usage errors; 130 interrupted.
+Inside a git work tree, upgrade refuses to write files with uncommitted changes
+(except those the previous upgrade left with conflicts) unless --allow-dirty, and
+only one upgrade runs in a project at a time.
+
+Exit status: 0 upgraded (or nothing to do); 1 conflicts were left to resolve, or
+nothing was written because files still hold the markers of an earlier upgrade,
+files it would write have uncommitted changes or another upgrade runs, or a step
+such as go mod tidy failed; 2 usage errors; 130 interrupted.
 With --dry-run: 0 nothing would change, 1 something would, 2 usage errors or trouble.`
 
 const diffExamples = `Examples:
@@ -54,6 +63,7 @@ then run 'wixgen upgrade' and open a pull request); 2 usage errors or trouble;
 func upgradeFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "set", Usage: "change an answer, as `KEY=VALUE` (repeatable), e.g. --set store=memory"},
+		&cli.StringFlag{Name: generator.TemplatesKey, Usage: "render with the template overlay in `DIR` instead of the one .wixgen.json records (--templates= for none)"},
 		&cli.BoolFlag{Name: "force", Usage: "replace managed files you edited, and your files where a new one goes, keeping yours as FILE.orig"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON result on stdout instead of text"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors (diff and --dry-run: print nothing; the exit status tells)"},
@@ -70,6 +80,8 @@ func upgradeCommand(stderr io.Writer) *cli.Command {
 		Flags: append(upgradeFlags(),
 			&cli.BoolFlag{Name: "dry-run", Usage: "show the plan and diffs, and write nothing (exit status 1 when something would change)"},
 			&cli.BoolFlag{Name: "no-tidy", Usage: "do not run go mod tidy after upgrading"},
+			&cli.BoolFlag{Name: "verify", Usage: "first build, vet and test the upgraded project in a scratch copy; if a step fails, write nothing and show its output"},
+			&cli.BoolFlag{Name: "allow-dirty", Usage: "write files that have uncommitted changes in git (by default upgrade refuses, writing nothing)"},
 		),
 		Action: func(c *cli.Context) error {
 			return runUpgrade(c, stderr, c.Bool("dry-run"))
@@ -93,21 +105,91 @@ func diffCommand(stderr io.Writer) *cli.Command {
 
 // upgradeResult is the --json output of upgrade and diff.
 type upgradeResult struct {
-	OK        bool               `json:"ok"`
-	Error     string             `json:"error,omitempty"`
-	ExitCode  int                `json:"exitCode"`
-	Dir       string             `json:"dir,omitempty"`
-	DryRun    bool               `json:"dryRun,omitempty"`
+	result
 	From      string             `json:"from,omitempty"` // the generator version that made the project
 	To        string             `json:"to,omitempty"`   // this generator's version
-	Answers   *generator.Answers `json:"answers,omitempty"`
-	Changed   bool               `json:"changed"` // whether anything was (or would be) written
+	Changed   bool               `json:"changed"`        // whether anything was (or would be) written
 	Changes   []generator.Change `json:"changes"`
 	Conflicts []string           `json:"conflicts,omitempty"`
 	// Unresolved are files still holding an earlier upgrade's conflict
 	// markers: upgrade refuses to run until they are resolved.
-	Unresolved []string     `json:"unresolved,omitempty"`
-	Steps      []stepResult `json:"steps,omitempty"`
+	Unresolved []string `json:"unresolved,omitempty"`
+	// NewOptions are options added since the project was generated: the
+	// project keeps rendering as it did, and Set says how to change that.
+	NewOptions []newOption `json:"newOptions,omitempty"`
+	// Dirty are the files the upgrade would write that have uncommitted
+	// changes: it refuses to run (without --allow-dirty).
+	Dirty []string `json:"dirty,omitempty"`
+	// Templates is the template overlay the upgrade renders with, beside
+	// the one the manifest records; nil when neither exists.
+	Templates *overlayResult `json:"templates,omitempty"`
+}
+
+// overlayResult compares the overlay an upgrade renders with to the one
+// the project was last rendered with.
+type overlayResult struct {
+	Path     string                   `json:"path,omitempty"` // "" when the upgrade renders without one
+	SHA256   string                   `json:"sha256,omitempty"`
+	Recorded *generator.OverlayRecord `json:"recorded,omitempty"` // what .wixgen.json records
+	Changed  bool                     `json:"changed"`            // another overlay, other content, or none now
+}
+
+func overlayOutcome(recorded, now *generator.OverlayRecord) *overlayResult {
+	if recorded == nil && now == nil {
+		return nil
+	}
+	res := &overlayResult{Recorded: recorded}
+	if now != nil {
+		res.Path, res.SHA256 = now.Path, now.SHA256
+	}
+	res.Changed = recorded == nil || now == nil || *recorded != *now
+	return res
+}
+
+// note says what changed in the overlay, or "".
+func (o *overlayResult) note() string {
+	switch {
+	case o == nil || !o.Changed:
+		return ""
+	case o.Recorded == nil:
+		return fmt.Sprintf("The template overlay %s is new to this project: its files and changes are part of this upgrade.", o.Path)
+	case o.Path == "":
+		return fmt.Sprintf("Rendering without the template overlay %s (--templates=): the files it added and nobody edited go, "+
+			"and wixgen's own versions of the files it replaced or removed come back.", o.Recorded.Path)
+	case o.Path != o.Recorded.Path:
+		return fmt.Sprintf("Rendering with the template overlay %s instead of %s: its differences are part of this upgrade.", o.Path, o.Recorded.Path)
+	}
+	return fmt.Sprintf("The template overlay %s has changed since the project was last rendered (sha256 %.12s, now %.12s): its changes are part of this upgrade.",
+		o.Path, o.Recorded.SHA256, o.SHA256)
+}
+
+// upgradeOverlay returns the overlay an upgrade renders with: the one
+// --templates names (none for --templates=), else the one the manifest
+// records, found from the project directory. A recorded overlay that is
+// not there is a usage error saying what to do.
+func upgradeOverlay(c *cli.Context, dir string, from *generator.Manifest) (*generator.Overlay, error) {
+	if c.IsSet(generator.TemplatesKey) {
+		return openOverlay(c.String(generator.TemplatesKey), dir)
+	}
+	if from.Templates == nil {
+		return nil, nil
+	}
+	where := filepath.FromSlash(from.Templates.Path)
+	if !filepath.IsAbs(where) {
+		where = filepath.Join(dir, where)
+	}
+	if info, err := os.Stat(where); err != nil || !info.IsDir() {
+		return nil, usagef("%s was rendered with the template overlay %s (recorded in %s), which is not there (%s): "+
+			"pass --templates DIR where it is now, or --templates= to upgrade without it",
+			displayDir(dir), from.Templates.Path, generator.ManifestFile, where)
+	}
+	return openOverlay(where, dir)
+}
+
+// newOption is an option the project's manifest does not record.
+type newOption struct {
+	generator.NewOption
+	Set string `json:"set"` // the command that gives the project the new-project default
 }
 
 // conflictError is an upgrade that left conflict markers: it completed,
@@ -145,11 +227,9 @@ func (e troubleError) Error() string { return e.err.Error() }
 func (e troubleError) Unwrap() error { return e.err }
 
 func runUpgrade(c *cli.Context, stderr io.Writer, dryRun bool) error {
-	r := &newRun{out: c.App.Writer, progress: stderr, json: c.Bool("json")}
-	if r.json || c.Bool("quiet") {
-		r.progress = io.Discard
-	}
-	res := upgradeResult{DryRun: dryRun, Changes: []generator.Change{}}
+	res := upgradeResult{Changes: []generator.Change{}}
+	res.DryRun = dryRun
+	r := newReport(c, stderr, &res.result)
 	err := doUpgrade(c, r, &res, dryRun)
 	if dryRun && err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, errWouldChange) {
 		var ue usageError
@@ -157,23 +237,10 @@ func runUpgrade(c *cli.Context, stderr io.Writer, dryRun bool) error {
 			err = troubleError{err}
 		}
 	}
-	if r.json {
-		res.OK = err == nil || errors.Is(err, errWouldChange)
-		res.ExitCode = exitCode(err)
-		if err != nil && !errors.Is(err, errWouldChange) {
-			res.Error = message(err)
-		}
-		if encErr := writeJSON(r.out, res); encErr != nil {
-			return encErr
-		}
-		if err != nil {
-			return reportedError{err}
-		}
-	}
-	return err
+	return r.finish(err, errors.Is(err, errWouldChange), &res)
 }
 
-func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error {
+func doUpgrade(c *cli.Context, r *report, res *upgradeResult, dryRun bool) error {
 	if c.NArg() > 1 {
 		return usagef("%s takes at most one directory, got %d arguments: %s", c.Command.Name, c.NArg(), strings.Join(c.Args().Slice(), " "))
 	}
@@ -185,6 +252,17 @@ func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error
 	from, err := generator.ReadManifest(dir)
 	if err != nil {
 		return err
+	}
+	if !dryRun {
+		unlock, err := lockProject(dir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		// Read it again, as the upgrade that held the lock may have left it.
+		if from, err = generator.ReadManifest(dir); err != nil {
+			return err
+		}
 	}
 	a := from.Answers
 	if err := applySets(&a, c.StringSlice("set")); err != nil {
@@ -202,13 +280,22 @@ func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error
 			"Check your files (git status), then delete it.\n", strings.Join(left, ", "))
 	}
 	res.Answers, res.From, res.To = &a, from.Version, buildVersion()
+	res.NewOptions = newOptions(dir, from.NewOptions, c.StringSlice("set"))
 	if semver.IsValid(from.Version) && semver.IsValid(res.To) && semver.Compare(from.Version, res.To) > 0 && !c.Bool("force") {
 		return usagef("%s was made by wixgen %s, newer than this wixgen %s: upgrading would take it back; "+
 			"install the newer wixgen (go install github.com/wixgen/wixgen@%s), or pass --force", dir, from.Version, res.To, from.Version)
 	}
-	g, err := loadGenerator()
+	overlay, err := upgradeOverlay(c, dir, from)
 	if err != nil {
 		return err
+	}
+	g, err := loadGenerator(overlay)
+	if err != nil {
+		return err
+	}
+	res.Templates = overlayOutcome(from.Templates, g.Overlay())
+	if note := res.Templates.note(); note != "" {
+		fmt.Fprintln(r.progress, note)
 	}
 	plan, err := g.PlanUpgrade(dir, from, a, generator.UpgradeOptions{Force: c.Bool("force")})
 	if err != nil {
@@ -239,11 +326,26 @@ func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error
 		fmt.Fprintf(r.progress, "%s is up to date with wixgen %s: nothing to change.\n", displayDir(dir), res.To)
 		return nil
 	}
+	if !dryRun && !c.Bool("allow-dirty") {
+		if err := checkClean(c.Context, plan, res); err != nil {
+			return err
+		}
+	}
 	if dryRun {
-		if !r.json && !c.Bool("quiet") {
+		if !r.json && !r.quiet {
 			printPlan(r.out, plan, from.Version, res.To, true)
+			printNewOptions(r.out, res.NewOptions)
 		}
 		return errWouldChange
+	}
+	if c.Bool("verify") {
+		if len(res.Conflicts) > 0 {
+			// Markers do not build: the conflicts are the result to review.
+			r.skip("verify")
+			fmt.Fprintf(r.progress, "Not verifying: the upgrade leaves conflicts to resolve, and a tree with conflict markers does not build.\n")
+		} else if err := verifyUpgrade(c.Context, r, plan); err != nil {
+			return err
+		}
 	}
 	if err := generator.ApplyUpgrade(c.Context, plan); err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -252,20 +354,16 @@ func doUpgrade(c *cli.Context, r *newRun, res *upgradeResult, dryRun bool) error
 		return fmt.Errorf("upgrade failed, and the project is as it was: %w", err)
 	}
 	printPlan(r.progress, plan, from.Version, res.To, false)
+	printNewOptions(r.progress, res.NewOptions)
 	if len(res.Conflicts) > 0 {
-		res.Steps = append(res.Steps, stepResult{Step: "go mod tidy", Status: "skipped"})
+		r.skip("go mod tidy")
 		return conflictError{res.Conflicts}
 	}
 	if c.Bool("no-tidy") {
-		res.Steps = append(res.Steps, stepResult{Step: "go mod tidy", Status: "skipped"})
+		r.skip("go mod tidy")
 		return nil
 	}
-	if err := r.withProgress(c.Context, "go mod tidy", func(ctx context.Context) error { return generator.Tidy(ctx, dir) }); err != nil {
-		res.Steps = append(res.Steps, stepResult{Step: "go mod tidy", Status: "failed", Error: err.Error()})
-		return err
-	}
-	res.Steps = append(res.Steps, stepResult{Step: "go mod tidy", Status: "ok"})
-	return nil
+	return r.step(c.Context, "go mod tidy", func(ctx context.Context) error { return tidy(ctx, dir) })
 }
 
 // applySets changes the answers by --set KEY=VALUE arguments.
@@ -368,4 +466,57 @@ func printPlan(w io.Writer, plan *generator.UpgradePlan, from, to string, dryRun
 			fmt.Fprintf(w, "\n%s", d)
 		}
 	}
+}
+
+// newOptions lists the options added since the project was generated
+// that no --set gives a value, with the command that sets each to its
+// new-project default.
+func newOptions(dir string, added []generator.NewOption, sets []string) []newOption {
+	given := make(map[string]bool)
+	for _, s := range sets {
+		key, _, _ := strings.Cut(s, "=")
+		given[key] = true
+	}
+	var out []newOption
+	for _, o := range added {
+		if given[o.Key] {
+			continue
+		}
+		args := []string{"wixgen", "upgrade"}
+		if dir != "." {
+			args = append(args, shellQuote(dir))
+		}
+		args = append(args, "--set", shellQuote(o.Key+"="+o.Default))
+		out = append(out, newOption{NewOption: o, Set: strings.Join(args, " ")})
+	}
+	return out
+}
+
+// printNewOptions names the options added since the project was
+// generated, what the project keeps, the new-project default and the
+// command that changes it.
+func printNewOptions(w io.Writer, opts []newOption) {
+	if len(opts) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "New options since this project was generated (it keeps rendering as it did):\n")
+	for _, o := range opts {
+		fmt.Fprintf(w, "  %s: %s\n    this project: %s; new projects: %s; to change it: %s\n", o.Key, o.Usage, o.Value, o.Default, o.Set)
+	}
+}
+
+// checkClean refuses a plan that would write files with uncommitted
+// changes, except those the previous upgrade left with conflicts: the
+// user resolves them before running this one.
+func checkClean(ctx context.Context, plan *generator.UpgradePlan, res *upgradeResult) error {
+	dirty, err := dirtyFiles(ctx, plan.Dir, plan.Paths())
+	if err != nil {
+		return fmt.Errorf("%w\nnothing was written; --allow-dirty skips this check", err)
+	}
+	dirty = slices.DeleteFunc(dirty, func(p string) bool { return slices.Contains(plan.From.Conflicts, p) })
+	if len(dirty) > 0 {
+		res.Dirty = dirty
+		return dirtyError{dirty}
+	}
+	return nil
 }

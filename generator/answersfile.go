@@ -11,10 +11,16 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// TemplatesKey is the answers-file key (and the flag) that names a
+// template overlay directory (see [Overlay]); it is no option, since
+// templates do not see it.
+const TemplatesKey = "templates"
+
 // ParseAnswersFile decodes an answers file (JSON or YAML, an object whose
-// keys are option keys) into option values as text. Unknown keys, and
-// values of the wrong type, are errors naming the key and what is valid;
-// choice values are checked later, with the flags, by [Option.Set].
+// keys are option keys, or TemplatesKey) into values as text. Unknown
+// keys, and values of the wrong type, are errors naming the key and what
+// is valid; choice values are checked later, with the flags, by
+// [Option.Set].
 func ParseAnswersFile(data []byte) (map[string]string, error) {
 	js, err := yaml.YAMLToJSON(data) // JSON is YAML, so this reads both
 	if err != nil {
@@ -22,7 +28,7 @@ func ParseAnswersFile(data []byte) (map[string]string, error) {
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(js, &raw); err != nil || raw == nil {
-		return nil, fmt.Errorf("answers file: want an object of option keys (%s)", strings.Join(OptionKeys(), ", "))
+		return nil, fmt.Errorf("answers file: want an object of option keys (%s)", strings.Join(answersKeys(), ", "))
 	}
 	keys := make([]string, 0, len(raw))
 	for k := range raw {
@@ -32,8 +38,11 @@ func ParseAnswersFile(data []byte) (map[string]string, error) {
 	values := make(map[string]string, len(raw))
 	for _, key := range keys {
 		o, ok := LookupOption(key)
+		if key == TemplatesKey {
+			o, ok = Option{Key: key, Kind: KindString}, true
+		}
 		if !ok {
-			return nil, fmt.Errorf("answers file: unknown key %q; valid keys are %s", key, strings.Join(OptionKeys(), ", "))
+			return nil, fmt.Errorf("answers file: unknown key %q; valid keys are %s", key, strings.Join(answersKeys(), ", "))
 		}
 		dec := json.NewDecoder(bytes.NewReader(raw[key]))
 		dec.UseNumber()
@@ -57,3 +66,6 @@ func ParseAnswersFile(data []byte) (map[string]string, error) {
 	}
 	return values, nil
 }
+
+// answersKeys are the keys an answers file may hold.
+func answersKeys() []string { return append(OptionKeys(), TemplatesKey) }

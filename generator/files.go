@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -49,6 +50,9 @@ type fileRule struct {
 	// When lists option values the file needs; every key must match one
 	// of its values. An empty When means every project has the file.
 	When map[string]whenValues `json:"when,omitempty"`
+	// Remove, in an overlay's table only, removes the file wixgen writes
+	// to Path (see [Overlay]).
+	Remove bool `json:"remove,omitempty"`
 }
 
 // whenValues is a condition's accepted values: YAML may give one scalar or
@@ -93,30 +97,23 @@ func (r *fileRule) matches(a *Answers) bool {
 // output paths are clean, relative and unique per option set, and every
 // condition names an option and one of its values.
 func loadTable(fsys fs.FS) ([]fileRule, error) {
-	raw, err := fs.ReadFile(fsys, TableFile)
+	rows, err := readTable(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("read files table: %w", err)
-	}
-	js, err := yaml.YAMLToJSON(raw)
-	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("read files table: %w", err)
+		}
 		return nil, fmt.Errorf("%s: %w", TableFile, err)
 	}
-	var table struct {
-		Files []fileRule `json:"files"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&table); err != nil {
-		return nil, fmt.Errorf("%s: %w", TableFile, err)
-	}
-
 	templates, err := listTemplates(fsys)
 	if err != nil {
 		return nil, err
 	}
 	seen := make(map[string]bool)
-	for i := range table.Files {
-		r := &table.Files[i]
+	for i := range rows {
+		r := &rows[i]
+		if r.Remove {
+			return nil, fmt.Errorf("%s: row %d (%s): remove rows belong in an overlay's %s", TableFile, i+1, r.Path, TableFile)
+		}
 		if err := checkRule(r, seen, templates); err != nil {
 			return nil, fmt.Errorf("%s: row %d (%s): %w", TableFile, i+1, r.Template, err)
 		}
@@ -129,6 +126,28 @@ func loadTable(fsys fs.FS) ([]fileRule, error) {
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("%s: templates without a row: %s", TableFile, strings.Join(missing, ", "))
+	}
+	return rows, nil
+}
+
+// readTable reads the rows of fsys's files table, strictly. A missing
+// table is an error wrapping fs.ErrNotExist.
+func readTable(fsys fs.FS) ([]fileRule, error) {
+	raw, err := fs.ReadFile(fsys, TableFile)
+	if err != nil {
+		return nil, err
+	}
+	js, err := yaml.YAMLToJSON(raw)
+	if err != nil {
+		return nil, err
+	}
+	var table struct {
+		Files []fileRule `json:"files"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&table); err != nil {
+		return nil, err
 	}
 	return table.Files, nil
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/wixgen/wixgen/generator"
+	"github.com/wixgen/wixgen/internal/treetest"
 	"github.com/wixgen/wixgen/templates"
 )
 
@@ -20,20 +21,23 @@ var update = flag.Bool("update", false, "rewrite golden/ from the current templa
 
 const goldenVersion = "v0.0.0-golden"
 
-// goldenCases are the option sets kept in full under golden/<name>.
+// goldenCases are the option sets kept in full under golden/<name>;
+// those named -overlay are rendered with the overlay in testdata/overlay.
 var goldenCases = []struct {
 	name    string
 	answers generator.Answers
+	overlay bool
 }{
-	{"stdlib-sqlite-instance", allOn("stdlib", "sqlite", "instance")},
-	{"stdlib-postgres-instance", allOn("stdlib", "postgres", "instance")},
-	{"stdlib-memory-instance-minimal", allOff("stdlib", "memory", "instance")},
-	{"chi-sqlite-instance", allOn("chi", "sqlite", "instance")},
-	{"gin-memory-instance", allOn("gin", "memory", "instance")},
-	{"echo-sqlite-instance", allOn("echo", "sqlite", "instance")},
-	{"stdlib-sqlite-token", allOn("stdlib", "sqlite", "token")},
-	{"stdlib-memory-both-minimal", allOff("stdlib", "memory", "both")},
-	{"chi-postgres-both", allOn("chi", "postgres", "both")},
+	{"stdlib-sqlite-instance", allOn("stdlib", "sqlite", "instance"), false},
+	{"stdlib-postgres-instance", allOn("stdlib", "postgres", "instance"), false},
+	{"stdlib-memory-instance-minimal", allOff("stdlib", "memory", "instance"), false},
+	{"chi-sqlite-instance", allOn("chi", "sqlite", "instance"), false},
+	{"gin-memory-instance", allOn("gin", "memory", "instance"), false},
+	{"echo-sqlite-instance", allOn("echo", "sqlite", "instance"), false},
+	{"stdlib-sqlite-token", allOn("stdlib", "sqlite", "token"), false},
+	{"stdlib-memory-both-minimal", allOff("stdlib", "memory", "both"), false},
+	{"chi-postgres-both", allOn("chi", "postgres", "both"), false},
+	{"stdlib-sqlite-instance-overlay", allOn("stdlib", "sqlite", "instance"), true},
 }
 
 // allOn is a project with every feature, named shop, with an app ID.
@@ -55,11 +59,30 @@ func allOff(router, store, auth string) generator.Answers {
 
 func newGenerator(t testing.TB) *generator.Generator {
 	t.Helper()
-	g, err := generator.New(templates.FS(), goldenVersion)
+	g, err := generator.New(generator.Config{Templates: templates.FS(), Version: goldenVersion})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return g
+}
+
+// testOverlay is the example overlay of the -overlay golden cases, as a
+// project next to the directory house-templates records it.
+func testOverlay() *generator.Overlay {
+	return &generator.Overlay{FS: os.DirFS("testdata/overlay"), Dir: "testdata/overlay", Path: "../house-templates"}
+}
+
+// caseGenerator is the generator of a golden case.
+func caseGenerator(t testing.TB, g *generator.Generator, overlay bool) *generator.Generator {
+	t.Helper()
+	if !overlay {
+		return g
+	}
+	og, err := generator.New(generator.Config{Templates: templates.FS(), Version: goldenVersion, Overlay: testOverlay()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return og
 }
 
 // TestGolden renders each golden case in memory and compares every byte
@@ -69,7 +92,7 @@ func TestGolden(t *testing.T) {
 	g := newGenerator(t)
 	for _, c := range goldenCases {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := g.Render(c.answers)
+			p, err := caseGenerator(t, g, c.overlay).Render(c.answers)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -81,7 +104,7 @@ func TestGolden(t *testing.T) {
 				writeTree(t, dir, p)
 				return
 			}
-			want, err := generator.ReadTree(dir)
+			want, err := treetest.Read(dir)
 			if err != nil {
 				t.Fatalf("%v (run `make golden` to create it)", err)
 			}
@@ -167,6 +190,7 @@ func firstDifference(want, got []byte) string {
 func TestRenderIsIdempotent(t *testing.T) {
 	g := newGenerator(t)
 	for _, c := range goldenCases {
+		g := caseGenerator(t, g, c.overlay)
 		p1, err := g.Render(c.answers)
 		if err != nil {
 			t.Fatal(err)
@@ -261,6 +285,9 @@ func TestGoldenCaseNames(t *testing.T) {
 		want := a.Router + "-" + a.Store + "-" + a.Auth
 		if !a.Webhooks && !a.Docker && !a.CI {
 			want += "-minimal"
+		}
+		if c.overlay {
+			want += "-overlay"
 		}
 		if c.name != want {
 			t.Errorf("golden case %s holds the answers of %s", c.name, want)

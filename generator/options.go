@@ -59,6 +59,14 @@ type Option struct {
 	// Default is the default as text; for name and module it depends on
 	// other answers and is described in Usage ("" here).
 	Default string `json:"default"`
+	// AddedLater marks an option added after projects were generated
+	// without it; Before is then the value that renders those projects
+	// as they were. An upgrade of a project whose manifest does not
+	// record the option takes Before (not Default: an upgrade never
+	// switches a feature on) and tells the user how to set it. See
+	// [addedLater].
+	AddedLater bool   `json:"addedLater,omitempty"`
+	Before     string `json:"before,omitempty"`
 
 	get   func(*Answers) string
 	set   func(*Answers, string)
@@ -68,6 +76,21 @@ type Option struct {
 // options is the table of every answer, in prompt order. Adding a router, a
 // store or an auth mode is adding a Choice here and rows in the template
 // tree's files table.
+//
+// Adding an option is a field in [Answers] (its JSON name is the key) and
+// a row here. Every option added from now on is added later, for projects
+// already generated: wrap its row in addedLater with the value that
+// renders an existing project as before. For a feature switch:
+//
+//	Widget bool `json:"widget"` // in Answers
+//
+//	addedLater(boolOption("widget", "serve site widgets (GET /api/widget/settings)",
+//		"Serve a site widget?", func(a *Answers) *bool { return &a.Widget }), "false"),
+//
+// New projects get Default (true for boolOption); `wixgen upgrade` of an
+// older project renders it with widget=false, and names the option and
+// `--set widget=true`. Templates then test {{if .Widget}}, and
+// templates/files.yaml rows may say when: {widget: true}.
 var options = []Option{
 	{
 		Key: "name", Kind: KindString,
@@ -139,8 +162,15 @@ var options = []Option{
 		"Receive Wix webhooks?", func(a *Answers) *bool { return &a.Webhooks }),
 	boolOption("docker", "add a Dockerfile and .dockerignore",
 		"Add a Dockerfile?", func(a *Answers) *bool { return &a.Docker }),
-	boolOption("ci", "add a GitHub Actions workflow",
-		"Add a GitHub Actions workflow?", func(a *Answers) *bool { return &a.CI }),
+	boolOption("ci", "add GitHub Actions workflows: CI, and a weekly wixgen upgrade pull request",
+		"Add GitHub Actions workflows?", func(a *Answers) *bool { return &a.CI }),
+}
+
+// addedLater marks o as added after projects were generated without it:
+// such a project renders with before (see Option.AddedLater).
+func addedLater(o Option, before string) Option {
+	o.AddedLater, o.Before = true, before
+	return o
 }
 
 func boolOption(key, usage, prompt string, field func(*Answers) *bool) Option {

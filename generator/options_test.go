@@ -3,6 +3,7 @@ package generator
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -102,7 +103,7 @@ func TestParseAnswersFile(t *testing.T) {
 		{"yaml", "name: shop\nstore: memory\ndocker: no\n", map[string]string{"name": "shop", "store": "memory", "docker": "false"}, ""},
 		{"yaml booleans", "name: shop\nstore: memory\ndocker: false\n", map[string]string{"name": "shop", "store": "memory", "docker": "false"}, ""},
 		{"yaml key without a value", "name: shop\napp-id:\n", map[string]string{"name": "shop"}, ""},
-		{"unknown key", "name: shop\ncolour: red\n", nil, `unknown key "colour"; valid keys are name, module, app-id, router, store, auth, webhooks, docker, ci`},
+		{"unknown key", "name: shop\ncolour: red\n", nil, `unknown key "colour"; valid keys are name, module, app-id, router, store, auth, webhooks, docker, ci, templates`},
 		{"number for a string", "name: 42\n", nil, "name: want a string, got 42"},
 		{"bool for a string", "router: true\n", nil, "router: want a string, got true"},
 		{"not an object", "- name\n", nil, "want an object of option keys"},
@@ -141,5 +142,79 @@ func TestTraits(t *testing.T) {
 		if got := a.traits(); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("store %s, auth %s: traits %v, want %v (every known trait, so templates can index any)", tt.store, tt.auth, got, tt.want)
 		}
+	}
+}
+
+// TestOptionsAddedLater: every option marked added later renders old
+// projects with a valid value.
+func TestOptionsAddedLater(t *testing.T) {
+	for _, o := range Options() {
+		if !o.AddedLater {
+			continue
+		}
+		a := DefaultAnswers("shop")
+		if err := o.Check(&a, o.Before); err != nil {
+			t.Errorf("option %s: Before %q: %v", o.Key, o.Before, err)
+		}
+	}
+}
+
+// laterTable is the option table as it would be had docker been added
+// after projects existed, with false rendering them as before.
+func laterTable() []Option {
+	table := slices.Clone(options)
+	for i, o := range table {
+		if o.Key == "docker" {
+			table[i] = addedLater(o, "false")
+		}
+	}
+	return table
+}
+
+// TestManifestWithoutALaterOption: a manifest that does not record an
+// option added later gets the option's old value, not the new-project
+// default (nor the field's zero value by chance: here old is false and
+// the default true), and names it; one that records it keeps its value;
+// a missing answer of any other option is an error naming it.
+func TestManifestWithoutALaterOption(t *testing.T) {
+	manifest := func(answers string) []byte {
+		return []byte(`{"generator": "wixgen", "version": "v0.1.0", "answers": {` + answers + `}, "files": []}`)
+	}
+	const common = `"name": "shop", "module": "example.com/shop", "app-id": "", "router": "stdlib", "store": "sqlite", "auth": "instance", "webhooks": true, "ci": true`
+	tests := []struct {
+		name       string
+		answers    string
+		table      []Option
+		wantDocker bool
+		wantNew    []NewOption
+		wantErr    string
+	}{
+		{"recorded on", common + `, "docker": true`, laterTable(), true, nil, ""},
+		{"recorded off", common + `, "docker": false`, laterTable(), false, nil, ""},
+		{"not recorded: the old value", common, laterTable(), false,
+			[]NewOption{{Key: "docker", Usage: "add a Dockerfile and .dockerignore", Value: "false", Default: "true"}}, ""},
+		{"not recorded, and not added later", common, options, false, nil, `answers: no value for "docker"`},
+		{"a key no option has", common + `, "docker": true, "cache": "redis"`, laterTable(), false, nil, `unknown field "cache"`},
+		{"a bool as a string", common + `, "docker": "yes"`, laterTable(), false, nil, `docker: want true or false, got "yes"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := parseManifest(manifest(tt.answers), tt.table)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Answers.Docker != tt.wantDocker || !reflect.DeepEqual(m.NewOptions, tt.wantNew) {
+				t.Errorf("docker %v, new options %+v; want %v, %+v", m.Answers.Docker, m.NewOptions, tt.wantDocker, tt.wantNew)
+			}
+			if !m.Answers.Webhooks || m.Answers.Router != "stdlib" {
+				t.Errorf("the recorded answers were not kept: %+v", m.Answers)
+			}
+		})
 	}
 }

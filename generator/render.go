@@ -22,28 +22,79 @@ type Generator struct {
 	version string
 	rules   []fileRule
 	tmpl    *template.Template // every template, named by its path under ProjectDir
+	overlay *OverlayRecord     // nil without an overlay
+	// source names, for a template the overlay provides, the overlay's
+	// file, so that errors point at it.
+	source map[string]string
 }
 
-// New parses the template tree in fsys once: its files table (TableFile)
-// and every template under ProjectDir. version is the generator version
-// recorded in manifests.
-func New(fsys fs.FS, version string) (*Generator, error) {
-	rules, err := loadTable(fsys)
+// Config is what a Generator renders from.
+type Config struct {
+	// Templates is the template tree: its files table (TableFile) and
+	// the templates under ProjectDir. The CLI gives the embedded tree;
+	// tests give others.
+	Templates fs.FS
+	// Version is the generator version recorded in manifests.
+	Version string
+	// Overlay, when set, is laid over Templates (see [Overlay]).
+	Overlay *Overlay
+}
+
+// New parses the template tree once: its files table and every template,
+// with the overlay laid over them.
+func New(cfg Config) (*Generator, error) {
+	rules, err := loadTable(cfg.Templates)
 	if err != nil {
 		return nil, err
 	}
+	g := &Generator{version: cfg.Version, source: make(map[string]string)}
+	provided := map[string]bool{}
+	if o := cfg.Overlay; o != nil {
+		baseTemplates, err := listTemplates(cfg.Templates)
+		if err != nil {
+			return nil, err
+		}
+		if rules, provided, err = layOverlay(rules, baseTemplates, o); err != nil {
+			return nil, err
+		}
+		sum, err := OverlayHash(o.FS)
+		if err != nil {
+			return nil, fmt.Errorf("overlay %s: %w", o.Dir, err)
+		}
+		g.overlay = &OverlayRecord{Path: o.Path, SHA256: sum}
+		for t := range provided {
+			g.source[t] = o.file(path.Join(ProjectDir, t))
+		}
+	}
 	root := template.New("").Option("missingkey=error").Funcs(funcMap())
 	for _, r := range rules {
+		fsys := cfg.Templates
+		if provided[r.Template] {
+			fsys = cfg.Overlay.FS
+		}
 		text, err := fs.ReadFile(fsys, path.Join(ProjectDir, r.Template))
 		if err != nil {
 			return nil, fmt.Errorf("read template: %w", err)
 		}
 		if _, err := root.New(r.Template).Parse(string(text)); err != nil {
-			return nil, fmt.Errorf("parse template %s: %w", r.Template, err)
+			return nil, fmt.Errorf("parse template %s%s: %w", r.Template, g.from(r.Template), err)
 		}
 	}
-	return &Generator{version: version, rules: rules, tmpl: root}, nil
+	g.rules, g.tmpl = rules, root
+	return g, nil
 }
+
+// from says, in an error about template t, which overlay file it is.
+func (g *Generator) from(t string) string {
+	if src, ok := g.source[t]; ok {
+		return " (" + src + ")"
+	}
+	return ""
+}
+
+// Overlay returns the record of the overlay laid over the templates, or
+// nil.
+func (g *Generator) Overlay() *OverlayRecord { return g.overlay }
 
 // Version is the generator version recorded in manifests.
 func (g *Generator) Version() string { return g.version }
@@ -113,7 +164,7 @@ func (g *Generator) Render(a Answers) (*Project, error) {
 		return nil, err
 	}
 	sort.Slice(p.Files, func(i, j int) bool { return p.Files[i].Path < p.Files[j].Path })
-	m, err := g.manifest(p)
+	m, err := g.manifest(p.Answers, p.Files, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -125,38 +176,51 @@ func (g *Generator) Render(a Answers) (*Project, error) {
 func (g *Generator) renderFile(r *fileRule, data *templateData) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := g.tmpl.ExecuteTemplate(&buf, r.Template, data); err != nil {
-		return nil, fmt.Errorf("render %s: %w", r.Template, err)
+		return nil, fmt.Errorf("render %s%s: %w", r.Template, g.from(r.Template), err)
 	}
 	out := buf.Bytes()
 	if len(bytes.TrimSpace(out)) == 0 {
-		return nil, fmt.Errorf("render %s: the output is empty; give the file a condition in %s instead", r.Template, TableFile)
+		return nil, fmt.Errorf("render %s%s: the output is empty; give the file a condition in %s instead", r.Template, g.from(r.Template), TableFile)
 	}
 	if strings.HasSuffix(r.Path, ".go") {
 		formatted, err := imports.Process(r.Path, out, &imports.Options{
 			FormatOnly: true, Comments: true, TabIndent: true, TabWidth: 8,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("format %s (from %s): %w", r.Path, r.Template, err)
+			return nil, fmt.Errorf("format %s (from %s%s): %w", r.Path, r.Template, g.from(r.Template), err)
 		}
 		out = formatted
 	}
 	return out, nil
 }
 
-// funcMap is sprig's text functions without the ones that read the clock,
-// the environment or randomness: output must depend on the answers alone.
+// funcMap is the template language's function library: sprig's text
+// functions (the README lists them for overlay authors) without
+// excludedFuncs, plus dep.
 func funcMap() template.FuncMap {
 	fm := sprig.TxtFuncMap()
-	for _, name := range []string{
-		"env", "expandenv", "now", "date", "dateInZone", "date_in_zone", "dateModify", "date_modify",
-		"mustDateModify", "must_date_modify", "ago", "duration", "durationRound", "htmlDate", "htmlDateInZone",
-		"unixEpoch", "randAlphaNum", "randAlpha", "randAscii", "randNumeric", "randBytes", "randInt",
-		"uuidv4", "shuffle", "genPrivateKey", "genCA", "genCAWithKey", "genSelfSignedCert",
-		"genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey", "derivePassword",
-		"bcrypt", "htpasswd", "getHostByName",
-	} {
+	for _, name := range excludedFuncs {
 		delete(fm, name)
 	}
 	fm["dep"] = depVersion
 	return fm
+}
+
+// excludedFuncs are sprig's functions templates may not use: a render
+// must depend on the answers alone, the same on every machine, every day.
+var excludedFuncs = []string{
+	// the clock, and the local time zone (which the environment sets)
+	"now", "date", "dateInZone", "date_in_zone", "dateModify", "date_modify", "mustDateModify", "must_date_modify",
+	"ago", "duration", "durationRound", "htmlDate", "htmlDateInZone", "toDate", "mustToDate", "unixEpoch",
+	// the environment, and the operating system wixgen runs on
+	"env", "expandenv", "osBase", "osClean", "osDir", "osExt", "osIsAbs",
+	// the network
+	"getHostByName",
+	// randomness, and the keys, certificates and ciphertexts made with it
+	"randAlphaNum", "randAlpha", "randAscii", "randNumeric", "randBytes", "randInt", "uuidv4", "shuffle",
+	"bcrypt", "htpasswd", "derivePassword", "genPrivateKey", "buildCustomCert", "genCA", "genCAWithKey",
+	"genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert", "genSignedCertWithKey",
+	"encryptAES", "decryptAES",
+	// sprig's example
+	"hello",
 }

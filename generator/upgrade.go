@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -104,6 +105,18 @@ type UpgradePlan struct {
 // a base copy or the manifest. A plan right after an upgrade is empty.
 func (p *UpgradePlan) Changed() bool { return len(p.writes) > 0 || len(p.removes) > 0 }
 
+// Paths returns the project paths applying the plan would write or
+// delete, sorted: files, .orig copies, base copies and the manifest.
+func (p *UpgradePlan) Paths() []string {
+	var out []string
+	for _, f := range p.writes {
+		out = append(out, f.Path)
+	}
+	out = append(out, p.removes...)
+	sort.Strings(out)
+	return out
+}
+
 // Conflicts returns the paths of files left with conflicts.
 func (p *UpgradePlan) Conflicts() []string {
 	var out []string
@@ -187,7 +200,12 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 	}
 	sort.Strings(paths)
 	sort.Strings(bases)
-	current, others, err := readFiles(dir, append(append(slices.Clip(paths), bases...), ManifestFile))
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open project: %w", err)
+	}
+	defer root.Close()
+	current, others, err := readFiles(root, append(append(slices.Clip(paths), bases...), ManifestFile))
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +228,7 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 			continue
 		}
 		if c.Action == ActionReplace {
-			c.Orig = freeName(dir, rel, ".orig", taken)
+			c.Orig = freeName(root, rel, ".orig", taken)
 			taken[c.Orig] = true
 			plan.writes = append(plan.writes, File{Path: c.Orig, Data: c.Old})
 		}
@@ -240,6 +258,26 @@ func (g *Generator) PlanUpgrade(dir string, from *Manifest, a Answers, opts Upgr
 		rel := strings.TrimPrefix(b, BaseDir+"/")
 		if _, ok := current[b]; ok && newFiles[rel].Class != Scaffolded && !keepBase[rel] {
 			plan.removes = append(plan.removes, b)
+		}
+	}
+	// Base copies of files neither render knows (left by a file the user
+	// kept and later deleted, or by an older wixgen) go too, unless the
+	// user still has the file: then the copy is that file's base should a
+	// later render make it again.
+	stray, err := strayBaseCopies(root, oldEntries, newFiles)
+	if err != nil {
+		return nil, err
+	}
+	plan.removes = append(plan.removes, stray...)
+	// The manifest records the files this upgrade leaves with conflicts;
+	// an upgrade that writes nothing else keeps the earlier record.
+	conflicts := from.Conflicts
+	if plan.Changed() {
+		conflicts = plan.Conflicts()
+	}
+	if len(conflicts) > 0 {
+		if manifest.Data, err = g.manifest(a, p.Files, conflicts); err != nil {
+			return nil, err
 		}
 	}
 	if plan.Changed() || !sameText(current[ManifestFile], manifest.Data) {
@@ -326,6 +364,9 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 			return keepMine("you edited this managed file; --force replaces it and keeps yours as " + rel + ".orig")
 		}
 		base, note := bs.base(rel, old)
+		if rel == GoModFile {
+			return mergeGoModChange(c, base, note)
+		}
 		r := Merge3(base, cur, nf.Data, g.version)
 		c.Action, c.New, c.Reason = ActionMerge, r.Data, note
 		c.Conflict, c.Conflicts = r.Conflicts > 0, r.Conflicts
@@ -347,6 +388,28 @@ func planFile(g *Generator, rel string, oldEntries map[string]ManifestEntry, new
 		}
 		return keepMine("wixgen no longer generates it and you edited it, so it is yours now")
 	}
+}
+
+// mergeGoModChange merges go.mod as a module file (see [mergeGoMod]):
+// never a conflict. A go.mod that does not parse is kept as the user has
+// it, with the reason.
+func mergeGoModChange(c Change, base []byte, note string) (Change, bool) {
+	data, err := mergeGoMod(base, toLF(c.Old), c.New)
+	if err != nil {
+		c.Action, c.New = ActionKeep, c.Old
+		c.Reason = err.Error() + "; wixgen merges go.mod as a module, not as text: fix it, then upgrade again"
+		return c, true
+	}
+	data = withEOLOf(c.Old, data)
+	if bytes.Equal(data, c.Old) {
+		return c, false
+	}
+	c.Action, c.New = ActionMerge, data
+	if note != "" {
+		c.Reason = "merged as a module without the old render (" + basePath(GoModFile) +
+			" is missing or edited): requirements the new version no longer needs stay until go mod tidy drops the unused"
+	}
+	return c, true
 }
 
 // Line endings. Git for Windows checks text files out with CRLF endings
@@ -421,8 +484,31 @@ func ApplyUpgrade(ctx context.Context, plan *UpgradePlan) error {
 	if !plan.Changed() {
 		return nil
 	}
-	if err := checkLocal(plan.writes, plan.removes); err != nil {
-		return err
-	}
 	return apply(ctx, plan.Dir, plan.writes, plan.removes)
+}
+
+// strayBaseCopies returns the base copies (as project paths) of files
+// that neither the old nor the new render has and that the project no
+// longer holds as regular files.
+func strayBaseCopies(root *os.Root, oldEntries map[string]ManifestEntry, newFiles map[string]File) ([]string, error) {
+	copies, err := listBaseCopies(root)
+	if err != nil {
+		return nil, err
+	}
+	var stray []string
+	for _, rel := range copies {
+		if _, ok := oldEntries[rel]; ok {
+			continue
+		}
+		if _, ok := newFiles[rel]; ok {
+			continue
+		}
+		if link, _ := linkAmong(root, rel); link == "" {
+			if info, err := root.Lstat(native(rel)); err == nil && info.Mode().IsRegular() {
+				continue
+			}
+		}
+		stray = append(stray, basePath(rel))
+	}
+	return stray, nil
 }

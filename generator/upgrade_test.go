@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wixgen/wixgen/generator"
+	"github.com/wixgen/wixgen/internal/treetest"
 	"github.com/wixgen/wixgen/templates"
 )
 
@@ -115,7 +116,7 @@ func v2Templates(t testing.TB) fs.FS {
 
 func generatorFor(t testing.TB, fsys fs.FS, version string) *generator.Generator {
 	t.Helper()
-	g, err := generator.New(fsys, version)
+	g, err := generator.New(generator.Config{Templates: fsys, Version: version})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +268,7 @@ func TestUpgrade(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			before, _ := generator.ReadTree(dir)
+			before, _ := treetest.Read(dir)
 
 			plan := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{Force: force})
 			retryAction := generator.ActionKeep
@@ -291,7 +292,7 @@ func TestUpgrade(t *testing.T) {
 			if got := summary(plan); !reflect.DeepEqual(got, want) {
 				t.Errorf("plan:\n%v\nwant:\n%v", got, want)
 			}
-			if after, _ := generator.ReadTree(dir); !reflect.DeepEqual(before, after) {
+			if after, _ := treetest.Read(dir); !reflect.DeepEqual(before, after) {
 				t.Fatal("planning changed the project")
 			}
 			if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
@@ -326,7 +327,9 @@ func TestUpgrade(t *testing.T) {
 			wantTree["internal/wixauth/testdata/fuzz/FuzzParseInstance/padded"] = []byte(userEdits[4].data)
 			wantTree["internal/api/extra.go"] = []byte(userEdits[6].data)
 			wantTree["cmd/server/main.go"] = []byte(strings.Replace(fileOf(t, v1, "cmd/server/main.go"), "package main\n", "package main\n\n// Edited by the team.\n", 1))
-			got, _ := generator.ReadTree(dir)
+			// The manifest records the files left with conflicts.
+			wantTree[generator.ManifestFile] = withConflicts(wantTree[generator.ManifestFile], plan.Conflicts())
+			got, _ := treetest.Read(dir)
 			compareTrees(t, got, wantTree)
 
 			// Right after an upgrade, another one has nothing to do.
@@ -356,6 +359,16 @@ func TestUpgrade(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withConflicts is a rendered manifest as an upgrade that left conflicts
+// in paths writes it.
+func withConflicts(manifest []byte, paths []string) []byte {
+	if len(paths) == 0 {
+		return manifest
+	}
+	list := "  \"conflicts\": [\n    \"" + strings.Join(paths, "\",\n    \"") + "\"\n  ],\n"
+	return []byte(strings.Replace(string(manifest), "  \"files\": [\n", list+"  \"files\": [\n", 1))
 }
 
 func compareTrees(t *testing.T, got, want map[string][]byte) {
@@ -393,10 +406,7 @@ func TestUpgradedProjectBuildsAndPasses(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	if err := generator.Tidy(ctx, dir); err != nil {
-		t.Fatal(err)
-	}
-	for _, args := range [][]string{{"vet", "./..."}, {"build", "./..."}, {"test", "-count=1", "./..."}} {
+	for _, args := range [][]string{{"mod", "tidy"}, {"vet", "./..."}, {"build", "./..."}, {"test", "-count=1", "./..."}} {
 		if err := runGo(ctx, dir, args...); err != nil {
 			t.Fatalf("go %s in the upgraded project: %v", strings.Join(args, " "), err)
 		}
@@ -472,7 +482,10 @@ func TestUpgradeOptionChange(t *testing.T) {
 					if i == len(oldLines) || oldLines[i] == "" {
 						continue // the change only appends; nothing of the user's to clash with
 					}
-					wantConflict[f.Path] = true
+					// go.mod is merged as a module, never with markers
+					// (TestMergeGoMod); the user's line here does not
+					// parse, so the file is kept as theirs.
+					wantConflict[f.Path] = f.Path != generator.GoModFile
 				}
 				mine[f.Path] = "user's own line in " + f.Path + "\n"
 				oldLines[i] = mine[f.Path]
@@ -486,6 +499,11 @@ func TestUpgradeOptionChange(t *testing.T) {
 			if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
 				t.Fatal(err)
 			}
+			for p, want := range wantConflict {
+				if !want {
+					delete(wantConflict, p)
+				}
+			}
 			conflicts := make(map[string]bool)
 			for _, p := range plan.Conflicts() {
 				conflicts[p] = true
@@ -493,7 +511,7 @@ func TestUpgradeOptionChange(t *testing.T) {
 			if !reflect.DeepEqual(conflicts, wantConflict) {
 				t.Errorf("conflicts %v, want %v", plan.Conflicts(), sortedSet(wantConflict))
 			}
-			tree, _ := generator.ReadTree(dir)
+			tree, _ := treetest.Read(dir)
 			for p, line := range mine {
 				if !strings.Contains(string(tree[p]), line) {
 					t.Errorf("%s lost the user's line %q", p, line)
@@ -600,7 +618,7 @@ func TestUpgradeCRLFCheckout(t *testing.T) {
 	if err := generator.Write(context.Background(), dir, v1); err != nil {
 		t.Fatal(err)
 	}
-	tree, _ := generator.ReadTree(dir)
+	tree, _ := treetest.Read(dir)
 	for rel, data := range tree {
 		crlf := bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n"))
 		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(rel)), crlf, 0o644); err != nil {
@@ -716,7 +734,7 @@ func TestUpgradeKeepsFileModes(t *testing.T) {
 func TestUpgradeInterruptedLeavesTreeAsItWas(t *testing.T) {
 	dir, _ := generateV1(t, upgradeAnswers())
 	g2 := generatorFor(t, v2Templates(t), "v2-test")
-	before, _ := generator.ReadTree(dir)
+	before, _ := treetest.Read(dir)
 	for n := 0; ; n++ {
 		plan := planUpgrade(t, g2, dir, nil, generator.UpgradeOptions{Force: true})
 		err := generator.ApplyUpgrade(&countdownContext{Context: context.Background(), n: n}, plan)
@@ -729,7 +747,7 @@ func TestUpgradeInterruptedLeavesTreeAsItWas(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("cancelled after %d checks: %v", n, err)
 		}
-		if after, _ := generator.ReadTree(dir); !reflect.DeepEqual(before, after) {
+		if after, _ := treetest.Read(dir); !reflect.DeepEqual(before, after) {
 			t.Fatalf("cancelled after %d checks, the tree changed", n)
 		}
 	}
@@ -758,12 +776,12 @@ func TestUpgradeFailureLeavesTreeAsItWas(t *testing.T) {
 	// internal/api/version.go sorts after files the upgrade replaces and
 	// deletes nothing yet.
 	os.MkdirAll(filepath.Join(dir, "internal/api/version.go/x"), 0o755)
-	before, _ := generator.ReadTree(dir)
+	before, _ := treetest.Read(dir)
 	err := generator.ApplyUpgrade(context.Background(), plan)
 	if err == nil || !strings.Contains(err.Error(), "internal/api/version.go") {
 		t.Fatalf("error %v, want one naming internal/api/version.go", err)
 	}
-	if after, _ := generator.ReadTree(dir); !reflect.DeepEqual(before, after) {
+	if after, _ := treetest.Read(dir); !reflect.DeepEqual(before, after) {
 		t.Error("a failed upgrade changed the tree")
 	}
 }
@@ -841,7 +859,7 @@ func TestUpgradeLeavesSymlinksAlone(t *testing.T) {
 	// The user's notes where v2 puts a file, as a directory.
 	os.Remove(filepath.Join(dir, "docs/UPGRADING.md"))
 	os.MkdirAll(filepath.Join(dir, "docs/UPGRADING.md/notes"), 0o755)
-	elsewhereBefore, _ := generator.ReadTree(elsewhere)
+	elsewhereBefore, _ := treetest.Read(elsewhere)
 
 	plan := planUpgrade(t, generatorFor(t, v2Templates(t), "v2-test"), dir, nil, generator.UpgradeOptions{Force: true})
 	kept := map[string]string{
@@ -863,7 +881,7 @@ func TestUpgradeLeavesSymlinksAlone(t *testing.T) {
 	if err := generator.ApplyUpgrade(context.Background(), plan); err != nil {
 		t.Fatal(err)
 	}
-	if after, _ := generator.ReadTree(elsewhere); !reflect.DeepEqual(after, elsewhereBefore) {
+	if after, _ := treetest.Read(elsewhere); !reflect.DeepEqual(after, elsewhereBefore) {
 		t.Error("the upgrade wrote through a link")
 	}
 	if info, err := os.Lstat(handlers); err != nil || info.Mode()&fs.ModeSymlink == 0 {
@@ -871,5 +889,45 @@ func TestUpgradeLeavesSymlinksAlone(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(filepath.Join(dir, "internal/api/version.go")); len(data) == 0 {
 		t.Error("the rest of the upgrade was not done")
+	}
+}
+
+// TestGitAttributesMarkBaseCopies: in a generated project, git (and so
+// GitHub) sees the base copies as generated and binary: folded in
+// reviews, no line merge, no line-ending conversion; the project's own
+// files are plain text.
+func TestGitAttributesMarkBaseCopies(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	p, err := newGenerator(t).Render(upgradeAnswers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "shop")
+	if err := generator.Write(context.Background(), dir, p); err != nil {
+		t.Fatal(err)
+	}
+	attrs := func(rel string) string {
+		cmd := exec.Command("git", "check-attr", "linguist-generated", "diff", "merge", "text", "--", rel)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CEILING_DIRECTORIES="+filepath.Dir(dir))
+		if err := exec.Command("git", "-C", dir, "init", "--quiet").Run(); err != nil {
+			t.Fatal(err)
+		}
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git check-attr: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	base := attrs(".wixgen/base/cmd/server/main.go")
+	for _, want := range []string{"linguist-generated: true", "diff: unset", "merge: unset", "text: unset"} {
+		if !strings.Contains(base, want) {
+			t.Errorf("a base copy's attributes lack %q:\n%s", want, base)
+		}
+	}
+	if own := attrs("cmd/server/main.go"); strings.Contains(own, "linguist-generated: true") || strings.Contains(own, "unset") {
+		t.Errorf("the project's own main.go has attributes:\n%s", own)
 	}
 }

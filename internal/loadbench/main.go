@@ -196,7 +196,7 @@ func run(rounds int, duration time.Duration, conns int) error {
 // buildGenerated writes the default project into dir/app and builds its
 // server binary.
 func buildGenerated(dir string) (string, error) {
-	g, err := generator.New(templates.FS(), "loadbench")
+	g, err := generator.New(generator.Config{Templates: templates.FS(), Version: "loadbench"})
 	if err != nil {
 		return "", err
 	}
@@ -210,8 +210,10 @@ func buildGenerated(dir string) (string, error) {
 	if err := generator.Write(context.Background(), project, p); err != nil {
 		return "", err
 	}
-	if err := generator.Tidy(context.Background(), project); err != nil {
-		return "", err
+	tidy := exec.Command("go", "mod", "tidy")
+	tidy.Dir = project
+	if out, err := tidy.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go mod tidy in the generated project: %w\n%s", err, out)
 	}
 	bin := filepath.Join(dir, "server")
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/server")
