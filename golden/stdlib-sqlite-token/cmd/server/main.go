@@ -131,7 +131,7 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(ctx, cfg.DatabaseURL, log)
+	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,9 +12,9 @@ import (
 	"example.com/shop/internal/store/storetest"
 )
 
-// This file is the conformance suite for store.Instances, the installation
-// records; store_test.go has the rest of store.Store and the helpers both
-// files share.
+// This file is the conformance suite for store.Installs, the installation
+// records, and for the removal check of PutSettings; store_test.go has the
+// rest of store.Store and the helpers both files share.
 
 // sameRecord reports whether two records hold the same data, comparing
 // times as instants.
@@ -52,9 +53,10 @@ func TestInstanceLifecycle(t *testing.T) {
 	st := storetest.Open(t)
 	ctx := t.Context()
 	const id = "5f0f2a7e-1c1d-4e4e-9a9a-000000000001"
-	// A non-UTC zone checks that times come back as the same instant.
+	// A non-UTC zone checks that times come back as the same instant, and
+	// nanoseconds that they are kept to the microsecond.
 	installed := time.Date(2025, 3, 4, 5, 6, 7, 123456789, time.FixedZone("CET", 3600))
-	purchased := time.Date(2025, 4, 1, 0, 0, 0, 1, time.UTC)
+	purchased := time.Date(2025, 4, 1, 0, 0, 0, 1000, time.UTC)
 	removed := time.Date(2025, 5, 1, 0, 0, 0, 0, time.FixedZone("EST", -5*3600))
 
 	if _, err := st.Instance(ctx, id); !errors.Is(err, store.ErrNotFound) {
@@ -63,12 +65,13 @@ func TestInstanceLifecycle(t *testing.T) {
 
 	mustSave(t, st, store.InstanceRecord{ID: id, InstalledAt: installed})
 	got := mustInstance(t, st, id)
+	installed = installed.Truncate(time.Microsecond)
 	want := store.InstanceRecord{ID: id, InstalledAt: installed}
 	if !sameRecord(got, want) {
 		t.Fatalf("after SaveInstance: got %+v, want %+v", got, want)
 	}
-	if got.InstalledAt.Location() != time.UTC {
-		t.Errorf("InstalledAt location = %v, want UTC", got.InstalledAt.Location())
+	if got.InstalledAt.Location() != time.UTC || got.InstalledAt.Nanosecond() != 123456000 {
+		t.Errorf("InstalledAt = %v, want UTC with microseconds .123456", got.InstalledAt)
 	}
 
 	if err := st.SetPlan(ctx, id, "premium", purchased); err != nil {
@@ -113,7 +116,7 @@ func opPlan(plan string, at time.Time) lifecycleOp {
 // opSettings writes the instance's settings; it is not repeated when the
 // events are delivered again.
 var opSettings = lifecycleOp{"settings", func(ctx context.Context, st store.Store, id string) error {
-	_, err := st.PutSettings(ctx, id, json.RawMessage(`{"k":1}`), 0)
+	_, err := st.PutSettings(ctx, id, json.RawMessage(`{"k":1}`), 0, time.Time{})
 	return err
 }}
 
@@ -422,7 +425,7 @@ func TestSetPlan(t *testing.T) {
 	t.Parallel()
 	const id = "inst"
 	t1 := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	t2 := t1.Add(time.Nanosecond)
+	t2 := t1.Add(time.Microsecond)
 
 	type event struct {
 		plan string
@@ -586,6 +589,7 @@ func TestInstanceValidation(t *testing.T) {
 	st := storetest.Open(t)
 	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	year10000 := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	year0 := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
 
 	tests := []struct {
 		name string
@@ -609,6 +613,22 @@ func TestInstanceValidation(t *testing.T) {
 		{"DeleteInstance empty ID", func(ctx context.Context) error { return st.DeleteInstance(ctx, "", at) }},
 		{"DeleteInstance zero time", func(ctx context.Context) error { return st.DeleteInstance(ctx, "inst", time.Time{}) }},
 		{"DeleteInstance year 10000", func(ctx context.Context) error { return st.DeleteInstance(ctx, "inst", year10000) }},
+		{"DeleteInstance year 0", func(ctx context.Context) error { return st.DeleteInstance(ctx, "inst", year0) }},
+		{"SetPlan year 0", func(ctx context.Context) error { return st.SetPlan(ctx, "inst", "premium", year0) }},
+		{"SetPlan plan not UTF-8", func(ctx context.Context) error { return st.SetPlan(ctx, "inst", "prem\xffium", at) }},
+		{"SetPlan plan with NUL", func(ctx context.Context) error { return st.SetPlan(ctx, "inst", "prem\x00ium", at) }},
+		{"SaveInstance plan not UTF-8", func(ctx context.Context) error {
+			return st.SaveInstance(ctx, store.InstanceRecord{ID: "inst", InstalledAt: at, Plan: "\xed\xa0\x80", PlanUpdatedAt: at})
+		}},
+		{"SetPlan ID with NUL", func(ctx context.Context) error { return st.SetPlan(ctx, "in\x00st", "premium", at) }},
+		{"RemovedAt empty ID", func(ctx context.Context) error {
+			_, err := st.RemovedAt(ctx, "")
+			return err
+		}},
+		{"RemovedAt ID too long", func(ctx context.Context) error {
+			_, err := st.RemovedAt(ctx, strings.Repeat("i", 300))
+			return err
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -658,7 +678,7 @@ func TestInstanceIsolation(t *testing.T) {
 			if err == nil && (rec.ID != id || rec.Plan != "stolen") {
 				t.Errorf("Instance(%q) = %+v, want its own record", id, rec)
 			}
-			_, err = st.PutSettings(ctx, id, json.RawMessage(`{"owner":"attacker"}`), 0)
+			_, err = st.PutSettings(ctx, id, json.RawMessage(`{"owner":"attacker"}`), 0, time.Time{})
 			tt.check(t, "PutSettings", err)
 
 			tt.check(t, "DeleteInstance", st.DeleteInstance(ctx, id, later.Add(2*time.Hour)))
@@ -702,6 +722,10 @@ func TestInstancesCancelledContext(t *testing.T) {
 		}},
 		{"SetPlan", func() error { return st.SetPlan(ctx, "inst", "premium", at.Add(time.Hour)) }},
 		{"DeleteInstance", func() error { return st.DeleteInstance(ctx, "inst", at.Add(time.Hour)) }},
+		{"RemovedAt", func() error {
+			_, err := st.RemovedAt(ctx, "inst")
+			return err
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -744,5 +768,118 @@ func TestInstancesAfterClose(t *testing.T) {
 	if err := st.DeleteInstance(ctx, "inst", at); err == nil {
 		t.Error("DeleteInstance after Close succeeded")
 	}
+	if _, err := st.RemovedAt(ctx, "inst"); err == nil {
+		t.Error("RemovedAt after Close succeeded")
+	}
 	// storetest closes the store again at cleanup; Close must allow that.
+}
+
+// TestRemovedAt checks the time RemovedAt reports: the latest removal
+// applied, kept after a reinstall, zero when there was none.
+func TestRemovedAt(t *testing.T) {
+	t.Parallel()
+	const id = "inst"
+	t1 := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
+	t2, t3, t4 := t1.Add(time.Hour), t1.Add(2*time.Hour), t1.Add(3*time.Hour)
+
+	tests := []struct {
+		name string
+		ops  []lifecycleOp
+		want time.Time
+	}{
+		{name: "unknown instance"},
+		{name: "installed", ops: []lifecycleOp{opInstall(t1)}},
+		{name: "plan only", ops: []lifecycleOp{opPlan("premium", t1)}},
+		{name: "removed", ops: []lifecycleOp{opInstall(t1), opRemove(t2)}, want: t2},
+		{name: "removed before it was known", ops: []lifecycleOp{opRemove(t2)}, want: t2},
+		{name: "reinstalled", ops: []lifecycleOp{opInstall(t1), opRemove(t2), opInstall(t3)}, want: t2},
+		{name: "an older removal arriving late", ops: []lifecycleOp{opRemove(t3), opRemove(t2)}, want: t3},
+		{name: "removed twice", ops: []lifecycleOp{opInstall(t1), opRemove(t2), opInstall(t3), opRemove(t4)}, want: t4},
+		{name: "the removal of an earlier installation", ops: []lifecycleOp{opInstall(t3), opRemove(t2)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st := storetest.Open(t)
+			for _, op := range tt.ops {
+				if err := op.do(t.Context(), st, id); err != nil {
+					t.Fatalf("%s: %v", op.name, err)
+				}
+			}
+			got, err := st.RemovedAt(t.Context(), id)
+			if err != nil || !got.Equal(tt.want) {
+				t.Errorf("RemovedAt = %v, %v; want %v", got, err, tt.want)
+			}
+			if err == nil && !got.IsZero() && got.Location() != time.UTC {
+				t.Errorf("RemovedAt location = %v, want UTC", got.Location())
+			}
+		})
+	}
+}
+
+// TestPutSettingsAfterRemoval checks that a settings write made with a
+// credential issued at or before the instance's latest removal is refused
+// with ErrRemoved and writes nothing, with or without ifVersion, and that a
+// credential issued after it (after a reinstall, say) writes again.
+func TestPutSettingsAfterRemoval(t *testing.T) {
+	t.Parallel()
+	const id = "inst"
+	installed := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
+	removed := installed.Add(time.Hour)
+	reinstalled := installed.Add(2 * time.Hour)
+	before, after := removed.Add(-time.Millisecond), removed.Add(time.Millisecond)
+
+	tests := []struct {
+		name      string
+		ops       []lifecycleOp // before the write
+		written   bool          // settings written, with a credential after the removal, before the write
+		ifVersion int64
+		issuedAt  time.Time
+		wantErr   error
+	}{
+		{name: "never removed", ops: []lifecycleOp{opInstall(installed)}, issuedAt: before},
+		{name: "issued before the removal", ops: []lifecycleOp{opInstall(installed), opRemove(removed)}, issuedAt: before, wantErr: store.ErrRemoved},
+		{name: "issued at the removal", ops: []lifecycleOp{opInstall(installed), opRemove(removed)}, issuedAt: removed, wantErr: store.ErrRemoved},
+		{name: "issued after the removal", ops: []lifecycleOp{opInstall(installed), opRemove(removed)}, issuedAt: after},
+		{name: "removed before the install event arrived", ops: []lifecycleOp{opRemove(removed)}, issuedAt: before, wantErr: store.ErrRemoved},
+		{name: "issue time not checked", ops: []lifecycleOp{opInstall(installed), opRemove(removed)}},
+		{name: "old credential after a reinstall", ops: []lifecycleOp{opInstall(installed), opRemove(removed), opInstall(reinstalled)}, issuedAt: before, wantErr: store.ErrRemoved},
+		{name: "new credential after a reinstall", ops: []lifecycleOp{opInstall(installed), opRemove(removed), opInstall(reinstalled)}, issuedAt: reinstalled},
+		{name: "with ifVersion, issued before the removal", ops: []lifecycleOp{opRemove(removed)}, written: true, ifVersion: 1, issuedAt: before, wantErr: store.ErrRemoved},
+		{name: "with ifVersion, issued after the removal", ops: []lifecycleOp{opRemove(removed)}, written: true, ifVersion: 1, issuedAt: after},
+		{name: "with a stale ifVersion, issued after the removal", ops: []lifecycleOp{opRemove(removed)}, written: true, ifVersion: 7, issuedAt: after, wantErr: store.ErrConflict},
+		{name: "with ifVersion, nothing written, issued before the removal", ops: []lifecycleOp{opRemove(removed)}, ifVersion: 1, issuedAt: before, wantErr: store.ErrRemoved},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st := storetest.Open(t)
+			ctx := t.Context()
+			for _, op := range tt.ops {
+				if err := op.do(ctx, st, id); err != nil {
+					t.Fatalf("%s: %v", op.name, err)
+				}
+			}
+			want, wantErr := store.Settings{}, store.ErrNotFound
+			if tt.written {
+				put, err := st.PutSettings(ctx, id, json.RawMessage(`{"v":"written"}`), 0, after)
+				if err != nil {
+					t.Fatalf("write after the removal: %v", err)
+				}
+				want, wantErr = put, nil
+			}
+
+			put, err := st.PutSettings(ctx, id, json.RawMessage(`{"v":"put"}`), tt.ifVersion, tt.issuedAt)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("PutSettings: err = %v, want %v", err, tt.wantErr)
+			}
+			if err == nil {
+				want, wantErr = put, nil
+			}
+			got, err := st.Settings(ctx, id)
+			if !errors.Is(err, wantErr) || (err == nil && !sameSettings(got, want)) {
+				t.Errorf("Settings afterwards = %+v, %v; want %+v, %v", got, err, want, wantErr)
+			}
+		})
+	}
 }

@@ -8,15 +8,13 @@ import (
 	"time"
 )
 
-// The instances table holds tombstones too: rows of removed instances, with
-// removed_at set and installed_at and plan_updated_at zero (see
-// migrations/0001_init.sql). Every statement below keeps that encoding: an
-// applied install or plan change writes a time after removed_at, and an
-// applied removal clears the times at or before it. Times are compared as
-// text, which sorts them in time order, and the zero time sorts first.
+// The instances table holds removed instances too: removed_at set,
+// installed_at and plan_updated_at the zero time (see timeLayout).
+// Every statement keeps that: an install or plan event applied writes a time
+// after removed_at, and a removal applied clears the times at or before it.
+// Each rule is one upsert, so deliveries cannot interleave.
 
-// SaveInstance implements Store. The merge rules live in one upsert, so
-// concurrent and repeated deliveries of install events cannot interleave.
+// SaveInstance implements Installs.
 func (s *SQLite) SaveInstance(ctx context.Context, rec InstanceRecord) error {
 	if err := checkID(rec.ID); err != nil {
 		return err
@@ -27,9 +25,11 @@ func (s *SQLite) SaveInstance(ctx context.Context, rec InstanceRecord) error {
 	if err := checkTime("PlanUpdatedAt", rec.PlanUpdatedAt); err != nil {
 		return err
 	}
-	// The WHERE clause refuses an install at or before the last removal.
-	// A tombstone's installed_at is the zero time, which the install time
-	// replaces; otherwise the earliest installation time stays.
+	if err := checkText("plan", rec.Plan); err != nil {
+		return err
+	}
+	// The WHERE refuses an install at or before the last removal. A removed
+	// instance's zero installed_at is replaced; otherwise the earliest stays.
 	const q = `INSERT INTO instances (id, installed_at, plan, plan_updated_at, removed_at)
 		VALUES (?, ?, ?, ?, '0001-01-01T00:00:00.000000000Z')
 		ON CONFLICT (id) DO UPDATE SET
@@ -53,12 +53,11 @@ func (s *SQLite) SaveInstance(ctx context.Context, rec InstanceRecord) error {
 	return nil
 }
 
-// Instance implements Store.
+// Instance implements Installs.
 func (s *SQLite) Instance(ctx context.Context, id string) (InstanceRecord, error) {
 	if err := checkID(id); err != nil {
 		return InstanceRecord{}, err
 	}
-	// A tombstone is not returned.
 	const q = `SELECT installed_at, plan, plan_updated_at FROM instances
 		WHERE id = ? AND NOT (
 			removed_at <> '0001-01-01T00:00:00.000000000Z'
@@ -74,21 +73,24 @@ func (s *SQLite) Instance(ctx context.Context, id string) (InstanceRecord, error
 	if err != nil {
 		return InstanceRecord{}, ctxError(ctx, "get instance", err)
 	}
-	if rec.InstalledAt, err = parseTime(installedAt); err != nil {
-		return InstanceRecord{}, fmt.Errorf("store: get instance: %w", err)
+	if rec.InstalledAt, err = parseTime(installedAt); err == nil {
+		rec.PlanUpdatedAt, err = parseTime(planUpdatedAt)
 	}
-	if rec.PlanUpdatedAt, err = parseTime(planUpdatedAt); err != nil {
+	if err != nil {
 		return InstanceRecord{}, fmt.Errorf("store: get instance: %w", err)
 	}
 	return rec, nil
 }
 
-// SetPlan implements Store.
+// SetPlan implements Installs.
 func (s *SQLite) SetPlan(ctx context.Context, id, plan string, at time.Time) error {
 	if err := checkID(id); err != nil {
 		return err
 	}
-	if err := checkEventTime("plan operation time", at); err != nil {
+	if err := checkEventTime("plan time", at); err != nil {
+		return err
+	}
+	if err := checkText("plan", plan); err != nil {
 		return err
 	}
 	const q = `INSERT INTO instances (id, installed_at, plan, plan_updated_at, removed_at)
@@ -103,9 +105,8 @@ func (s *SQLite) SetPlan(ctx context.Context, id, plan string, at time.Time) err
 	return nil
 }
 
-// DeleteInstance implements Store. The tombstone upsert reports whether the
-// removal applies, and the settings are deleted in the same transaction only
-// when it does.
+// DeleteInstance implements Installs. The upsert says whether the removal
+// applies, and the settings are deleted in the same transaction when it does.
 func (s *SQLite) DeleteInstance(ctx context.Context, id string, at time.Time) error {
 	if err := checkID(id); err != nil {
 		return err
@@ -119,9 +120,8 @@ func (s *SQLite) DeleteInstance(ctx context.Context, id string, at time.Time) er
 	}
 	defer tx.Rollback() // does nothing after Commit
 
-	// The WHERE clause refuses a removal before the installation time; the
-	// zero time of an unknown installation sorts before every removal.
-	// RETURNING yields a row only when the row was inserted or updated.
+	// The WHERE refuses a removal before the install time; an unknown
+	// instance's zero time sorts before every removal.
 	const q = `INSERT INTO instances (id, installed_at, plan, plan_updated_at, removed_at)
 		VALUES (?, '0001-01-01T00:00:00.000000000Z', '', '0001-01-01T00:00:00.000000000Z', ?)
 		ON CONFLICT (id) DO UPDATE SET
@@ -135,15 +135,13 @@ func (s *SQLite) DeleteInstance(ctx context.Context, id string, at time.Time) er
 				WHEN instances.plan_updated_at > max(instances.removed_at, excluded.removed_at) THEN instances.plan_updated_at
 				ELSE '0001-01-01T00:00:00.000000000Z'
 			END
-		WHERE instances.installed_at <= excluded.removed_at
-		RETURNING 1`
-	var applied int
-	err = tx.QueryRowContext(ctx, q, id, formatTime(at)).Scan(&applied)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil // the removal of an earlier installation: stale
-	}
+		WHERE instances.installed_at <= excluded.removed_at`
+	res, err := tx.ExecContext(ctx, q, id, formatTime(at))
 	if err != nil {
 		return ctxError(ctx, "delete instance", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err // n == 0: the removal of an earlier installation
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE instance_id = ?`, id); err != nil {
 		return ctxError(ctx, "delete instance settings", err)
@@ -152,4 +150,24 @@ func (s *SQLite) DeleteInstance(ctx context.Context, id string, at time.Time) er
 		return ctxError(ctx, "delete instance", err)
 	}
 	return nil
+}
+
+// RemovedAt implements Installs.
+func (s *SQLite) RemovedAt(ctx context.Context, id string) (time.Time, error) {
+	if err := checkID(id); err != nil {
+		return time.Time{}, err
+	}
+	var removedAt string
+	err := s.db.QueryRowContext(ctx, `SELECT removed_at FROM instances WHERE id = ?`, id).Scan(&removedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, ctxError(ctx, "get removal time", err)
+	}
+	t, err := parseTime(removedAt)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: get removal time: %w", err)
+	}
+	return t, nil
 }
