@@ -2,10 +2,12 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -61,8 +63,8 @@ func Open(ctx context.Context, cfg Config) (*Postgres, error) {
 		pool.Close()
 		return nil, ctxError(ctx, "connect", err)
 	}
-	log := cfg.logger()
-	if err := migrate(ctx, embeddedMigrations(), log, func(ctx context.Context, m migration) (bool, error) {
+	log := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))
+	if err := migrate(ctx, migrationFiles, log, func(ctx context.Context, m migration) (bool, error) {
 		return applyMigration(ctx, pool, m)
 	}); err != nil {
 		pool.Close()

@@ -60,10 +60,9 @@ func (p *Postgres) Instance(ctx context.Context, id string) (InstanceRecord, err
 	if err := checkID(id); err != nil {
 		return InstanceRecord{}, err
 	}
+	// A removed instance has nothing recorded after its removal.
 	const q = `SELECT installed_at, plan, plan_updated_at FROM instances
-		WHERE id = $1 AND NOT (
-			removed_at <> '0001-01-01Z' AND installed_at = '0001-01-01Z' AND plan_updated_at = '0001-01-01Z'
-		)`
+		WHERE id = $1 AND greatest(installed_at, plan_updated_at) > removed_at`
 	rec := InstanceRecord{ID: id}
 	err := p.pool.QueryRow(ctx, q, id).Scan(&rec.InstalledAt, &rec.Plan, &rec.PlanUpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -33,18 +33,12 @@ func (s *SQLite) SaveInstance(ctx context.Context, rec InstanceRecord) error {
 	const q = `INSERT INTO instances (id, installed_at, plan, plan_updated_at, removed_at)
 		VALUES (?, ?, ?, ?, '0001-01-01T00:00:00.000000000Z')
 		ON CONFLICT (id) DO UPDATE SET
-			installed_at = CASE
-				WHEN instances.installed_at = '0001-01-01T00:00:00.000000000Z' THEN excluded.installed_at
-				ELSE min(instances.installed_at, excluded.installed_at)
-			END,
-			plan = CASE
-				WHEN excluded.plan_updated_at > max(instances.plan_updated_at, instances.removed_at) THEN excluded.plan
-				ELSE instances.plan
-			END,
-			plan_updated_at = CASE
-				WHEN excluded.plan_updated_at > max(instances.plan_updated_at, instances.removed_at) THEN excluded.plan_updated_at
-				ELSE instances.plan_updated_at
-			END
+			installed_at = iif(instances.installed_at = '0001-01-01T00:00:00.000000000Z',
+				excluded.installed_at, min(instances.installed_at, excluded.installed_at)),
+			plan = iif(excluded.plan_updated_at > max(instances.plan_updated_at, instances.removed_at),
+				excluded.plan, instances.plan),
+			plan_updated_at = iif(excluded.plan_updated_at > max(instances.plan_updated_at, instances.removed_at),
+				excluded.plan_updated_at, instances.plan_updated_at)
 		WHERE excluded.installed_at > instances.removed_at`
 	_, err := s.db.ExecContext(ctx, q, rec.ID, formatTime(rec.InstalledAt), rec.Plan, formatTime(rec.PlanUpdatedAt))
 	if err != nil {
@@ -58,12 +52,9 @@ func (s *SQLite) Instance(ctx context.Context, id string) (InstanceRecord, error
 	if err := checkID(id); err != nil {
 		return InstanceRecord{}, err
 	}
+	// A removed instance has nothing recorded after its removal.
 	const q = `SELECT installed_at, plan, plan_updated_at FROM instances
-		WHERE id = ? AND NOT (
-			removed_at <> '0001-01-01T00:00:00.000000000Z'
-			AND installed_at = '0001-01-01T00:00:00.000000000Z'
-			AND plan_updated_at = '0001-01-01T00:00:00.000000000Z'
-		)`
+		WHERE id = ? AND max(installed_at, plan_updated_at) > removed_at`
 	var installedAt, planUpdatedAt string
 	rec := InstanceRecord{ID: id}
 	err := s.db.QueryRowContext(ctx, q, id).Scan(&installedAt, &rec.Plan, &planUpdatedAt)
@@ -127,14 +118,10 @@ func (s *SQLite) DeleteInstance(ctx context.Context, id string, at time.Time) er
 		ON CONFLICT (id) DO UPDATE SET
 			installed_at = '0001-01-01T00:00:00.000000000Z',
 			removed_at = max(instances.removed_at, excluded.removed_at),
-			plan = CASE
-				WHEN instances.plan_updated_at > max(instances.removed_at, excluded.removed_at) THEN instances.plan
-				ELSE ''
-			END,
-			plan_updated_at = CASE
-				WHEN instances.plan_updated_at > max(instances.removed_at, excluded.removed_at) THEN instances.plan_updated_at
-				ELSE '0001-01-01T00:00:00.000000000Z'
-			END
+			plan = iif(instances.plan_updated_at > max(instances.removed_at, excluded.removed_at),
+				instances.plan, ''),
+			plan_updated_at = iif(instances.plan_updated_at > max(instances.removed_at, excluded.removed_at),
+				instances.plan_updated_at, '0001-01-01T00:00:00.000000000Z')
 		WHERE instances.installed_at <= excluded.removed_at`
 	res, err := tx.ExecContext(ctx, q, id, formatTime(at))
 	if err != nil {

@@ -132,13 +132,18 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
 	}
+	hooks, err := webhooks.New(webhooks.Config{PublicKey: publicKey, Store: st, Logger: log})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
 	handler := api.New(api.Deps{
 		Logger:   log,
 		Auth:     wixauth.NewInstanceAuthenticator(verifier),
 		CORS:     cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
 		Store:    st,
 		Wix:      wixClient,
-		Webhooks: webhooks.NewHandler(publicKey, st, log),
+		Webhooks: hooks,
 	})
 	closeStore := func() {
 		if err := st.Close(); err != nil {

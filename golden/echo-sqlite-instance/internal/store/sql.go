@@ -14,10 +14,12 @@ import (
 	"strings"
 )
 
-// migrationFiles holds the schema migrations, named <version>_<what>.sql.
-//
 //go:embed migrations/*.sql
-var migrationFiles embed.FS
+var embedded embed.FS
+
+// migrationFiles holds the schema migrations, named <version>_<what>.sql.
+// (fs.Sub cannot fail on a directory the embed pattern names.)
+var migrationFiles, _ = fs.Sub(embedded, "migrations")
 
 // migration is one schema change from the migrations directory.
 type migration struct {
@@ -76,13 +78,4 @@ func migrate(ctx context.Context, fsys fs.FS, log *slog.Logger, apply func(conte
 		}
 	}
 	return nil
-}
-
-// embeddedMigrations returns the migrations directory of migrationFiles.
-func embeddedMigrations() fs.FS {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		panic(err) // "migrations" is a valid path, so fs.Sub cannot fail
-	}
-	return sub
 }

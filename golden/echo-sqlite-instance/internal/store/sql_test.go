@@ -10,7 +10,7 @@ import (
 
 func TestEmbeddedMigrations(t *testing.T) {
 	t.Parallel()
-	migrations, err := loadMigrations(embeddedMigrations())
+	migrations, err := loadMigrations(migrationFiles)
 	if err != nil {
 		t.Fatal(err)
 	}

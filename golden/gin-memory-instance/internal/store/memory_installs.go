@@ -12,11 +12,10 @@ type install struct {
 	removedAt time.Time
 }
 
-// removed reports whether the instance is removed: a removal was applied and
-// nothing of a later installation has been recorded since. (An applied
-// removal clears the times at or before it.)
+// removed reports whether the instance is removed: nothing was recorded
+// after its latest removal.
 func (e install) removed() bool {
-	return !e.removedAt.IsZero() && e.rec.InstalledAt.IsZero() && e.rec.PlanUpdatedAt.IsZero()
+	return !e.rec.InstalledAt.After(e.removedAt) && !e.rec.PlanUpdatedAt.After(e.removedAt)
 }
 
 // removedSince reports whether a removal at removedAt refuses a write made
@@ -73,8 +72,8 @@ func (m *Memory) Instance(ctx context.Context, id string) (InstanceRecord, error
 	if err := m.usable(ctx, "get instance"); err != nil {
 		return InstanceRecord{}, err
 	}
-	e, ok := m.installs[id]
-	if !ok || e.removed() {
+	e := m.installs[id]
+	if e.removed() {
 		return InstanceRecord{}, ErrNotFound
 	}
 	return e.rec, nil

@@ -2,9 +2,11 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -26,7 +28,8 @@ func Open(ctx context.Context, cfg Config) (*Memory, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, ctxError(ctx, "open", err)
 	}
-	cfg.logger().InfoContext(ctx, "store: using the in-memory store; data is lost when the process exits")
+	log := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))
+	log.InfoContext(ctx, "store: using the in-memory store; data is lost when the process exits")
 	return &Memory{
 		settings: make(map[string]Settings),
 	}, nil

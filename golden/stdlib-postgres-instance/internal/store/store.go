@@ -46,14 +46,6 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// logger returns cfg.Logger, or one that discards when it is nil.
-func (cfg Config) logger() *slog.Logger {
-	if cfg.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return cfg.Logger
-}
-
 // Settings is one instance's settings document.
 type Settings struct {
 	// Doc is a JSON object, byte for byte as it was written. Each call

@@ -381,7 +381,7 @@ func TestOpenEmpty(t *testing.T) {
 
 func mustLoadMigrations(t *testing.T) []migration {
 	t.Helper()
-	migrations, err := loadMigrations(embeddedMigrations())
+	migrations, err := loadMigrations(migrationFiles)
 	if err != nil {
 		t.Fatal(err)
 	}

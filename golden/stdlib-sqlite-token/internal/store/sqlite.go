@@ -2,12 +2,13 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -51,9 +52,13 @@ func Open(ctx context.Context, cfg Config) (*SQLite, error) {
 	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create database directory: %w", err)
 	}
-	if err := createPrivateFile(file); err != nil {
+	// SQLite gives its -wal and -shm files the mode of the database file:
+	// create that private, so the data never becomes readable by others.
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
 		return nil, fmt.Errorf("store: create database file: %w", err)
 	}
+	f.Close()
 	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: file}).EscapedPath()+"?"+sqlitePragmas)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", file, err)
@@ -63,7 +68,8 @@ func Open(ctx context.Context, cfg Config) (*SQLite, error) {
 		db.Close()
 		return nil, ctxError(ctx, "open "+file, err)
 	}
-	if err := migrate(ctx, embeddedMigrations(), cfg.logger(), func(ctx context.Context, m migration) (bool, error) {
+	log := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))
+	if err := migrate(ctx, migrationFiles, log, func(ctx context.Context, m migration) (bool, error) {
 		return applyMigration(ctx, db, m)
 	}); err != nil {
 		db.Close()
@@ -130,20 +136,6 @@ func sqliteFile(dsn string) (string, error) {
 		return "", errors.New("store: in-memory SQLite is not supported; generate the project with the memory store instead")
 	}
 	return filepath.Clean(file), nil
-}
-
-// createPrivateFile creates file with mode 0600 when it does not exist, so
-// that SQLite, which gives its -wal and -shm files the database file's mode,
-// never makes the data readable by other users.
-func createPrivateFile(file string) error {
-	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return f.Close()
 }
 
 // applyMigration applies m unless schema_migrations lists it, and reports
@@ -220,14 +212,6 @@ func parseTime(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// nullTime is t for storage, or NULL when t is zero.
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return formatTime(t)
-}
-
 // Settings implements Store.
 func (s *SQLite) Settings(ctx context.Context, instanceID string) (Settings, error) {
 	if err := checkID(instanceID); err != nil {
@@ -265,7 +249,11 @@ func (s *SQLite) PutSettings(ctx context.Context, instanceID string, doc json.Ra
 		return Settings{}, err
 	}
 	st := Settings{UpdatedAt: storedTime(time.Now())}
-	args := []any{instanceID, string(doc), formatTime(st.UpdatedAt), ifVersion, nullTime(issuedAt)}
+	var issued any // NULL: no removal check
+	if !issuedAt.IsZero() {
+		issued = formatTime(issuedAt)
+	}
+	args := []any{instanceID, string(doc), formatTime(st.UpdatedAt), ifVersion, issued}
 	q := `INSERT INTO settings (instance_id, doc, version, updated_at)
 		SELECT ?1, ?2, 1, ?3 WHERE NOT ` + removedClause + `
 		ON CONFLICT (instance_id) DO UPDATE SET
@@ -309,9 +297,4 @@ func (s *SQLite) Ping(ctx context.Context) error {
 }
 
 // Close implements Store. It waits for running queries to finish.
-func (s *SQLite) Close() error {
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("store: close: %w", err)
-	}
-	return nil
-}
+func (s *SQLite) Close() error { return s.db.Close() }
