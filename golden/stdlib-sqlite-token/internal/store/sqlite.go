@@ -37,6 +37,9 @@ const sqlitePragmas = "_pragma=journal_mode(WAL)" +
 // queues writers inside the process instead of on file locks.
 type SQLite struct {
 	db *sql.DB
+	// The statements every settings request runs, prepared once: SQLite
+	// takes longer to parse them than to run them.
+	getSettings, putSettings, putSettingsIf *sql.Stmt
 }
 
 var _ Store = (*SQLite)(nil)
@@ -75,7 +78,14 @@ func Open(ctx context.Context, cfg Config) (*SQLite, error) {
 		db.Close()
 		return nil, err
 	}
-	return &SQLite{db: db}, nil
+	s := &SQLite{db: db}
+	for stmt, q := range map[**sql.Stmt]string{&s.getSettings: getSettingsSQL, &s.putSettings: putSettingsSQL, &s.putSettingsIf: putSettingsIfSQL} {
+		if *stmt, err = db.PrepareContext(ctx, q); err != nil {
+			db.Close()
+			return nil, ctxError(ctx, "prepare", err)
+		}
+	}
+	return s, nil
 }
 
 // connect opens db's connection, which applies sqlitePragmas. When two
@@ -174,8 +184,8 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration) (applied bool,
 // it to completion. database/sql's QueryRow resets the statement after the
 // first row, and SQLite checkpoints its WAL only when a statement completes:
 // writes made through QueryRow would grow the WAL without bound.
-func (s *SQLite) queryRow(ctx context.Context, q string, args []any, dest ...any) error {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+func queryRow(ctx context.Context, stmt *sql.Stmt, args []any, dest ...any) error {
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return err
 	}
@@ -222,8 +232,7 @@ func (s *SQLite) Settings(ctx context.Context, instanceID string) (Settings, err
 		doc       []byte // Scan copies the column into a new slice
 		updatedAt string
 	)
-	err := s.db.QueryRowContext(ctx, `SELECT doc, version, updated_at FROM settings WHERE instance_id = ?`, instanceID).
-		Scan(&doc, &st.Version, &updatedAt)
+	err := s.getSettings.QueryRowContext(ctx, instanceID).Scan(&doc, &st.Version, &updatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Settings{}, ErrNotFound
 	}
@@ -237,11 +246,22 @@ func (s *SQLite) Settings(ctx context.Context, instanceID string) (Settings, err
 	return st, nil
 }
 
-// removedClause holds when instance ?1 has a removal recorded at or after
-// ?5, the issue time of the credential that writes (NULL checks nothing).
-// Within the write's statement, no other write can come between the check
-// and the write.
-const removedClause = `EXISTS (SELECT 1 FROM instances WHERE id = ?1 AND removed_at >= ?5)`
+// The settings statements. A write is refused when removedClause holds:
+// instance ?1 has a removal recorded at or after ?5, the issue time of the
+// credential that writes (NULL checks nothing). Within one statement, no
+// other write can come between the check and the write.
+const (
+	getSettingsSQL = `SELECT doc, version, updated_at FROM settings WHERE instance_id = ?`
+	removedClause  = `EXISTS (SELECT 1 FROM instances WHERE id = ?1 AND removed_at >= ?5)`
+	putSettingsSQL = `INSERT INTO settings (instance_id, doc, version, updated_at)
+		SELECT ?1, ?2, 1, ?3 WHERE NOT ` + removedClause + `
+		ON CONFLICT (instance_id) DO UPDATE SET
+			doc = excluded.doc, version = settings.version + 1, updated_at = excluded.updated_at
+		RETURNING version`
+	putSettingsIfSQL = `UPDATE settings SET doc = ?2, version = version + 1, updated_at = ?3
+		WHERE instance_id = ?1 AND version = ?4 AND NOT ` + removedClause + `
+		RETURNING version`
+)
 
 // PutSettings implements Store.
 func (s *SQLite) PutSettings(ctx context.Context, instanceID string, doc json.RawMessage, ifVersion int64, issuedAt time.Time) (Settings, error) {
@@ -254,17 +274,11 @@ func (s *SQLite) PutSettings(ctx context.Context, instanceID string, doc json.Ra
 		issued = formatTime(issuedAt)
 	}
 	args := []any{instanceID, string(doc), formatTime(st.UpdatedAt), ifVersion, issued}
-	q := `INSERT INTO settings (instance_id, doc, version, updated_at)
-		SELECT ?1, ?2, 1, ?3 WHERE NOT ` + removedClause + `
-		ON CONFLICT (instance_id) DO UPDATE SET
-			doc = excluded.doc, version = settings.version + 1, updated_at = excluded.updated_at
-		RETURNING version`
+	stmt := s.putSettings
 	if ifVersion != 0 {
-		q = `UPDATE settings SET doc = ?2, version = version + 1, updated_at = ?3
-			WHERE instance_id = ?1 AND version = ?4 AND NOT ` + removedClause + `
-			RETURNING version`
+		stmt = s.putSettingsIf
 	}
-	err := s.queryRow(ctx, q, args, &st.Version)
+	err := queryRow(ctx, stmt, args, &st.Version)
 	if errors.Is(err, sql.ErrNoRows) { // refused: removed, or (with ifVersion) a conflict
 		if ifVersion == 0 {
 			return Settings{}, ErrRemoved
