@@ -94,13 +94,11 @@ type Store interface {
 	Close() error
 }
 
-// maxIDLen bounds instance IDs, which Wix makes 36-character UUIDs.
-const maxIDLen = 256
-
-// checkID rejects instance IDs that no Wix instance can have.
+// checkID rejects instance IDs that no Wix instance can have (Wix makes them
+// 36-character UUIDs).
 func checkID(id string) error {
-	if id == "" || len(id) > maxIDLen {
-		return fmt.Errorf("%w: instance ID must be 1 to %d bytes long", ErrInvalid, maxIDLen)
+	if id == "" || len(id) > 256 {
+		return fmt.Errorf("%w: instance ID must be 1 to 256 bytes long", ErrInvalid)
 	}
 	return checkText("instance ID", id)
 }

@@ -90,10 +90,8 @@ func Open(ctx context.Context, cfg Config) (*SQLite, error) {
 
 // connect opens db's connection, which applies sqlitePragmas. When two
 // processes open a new database at once, both switch it to WAL, and SQLite
-// answers one of them SQLITE_BUSY at once instead of calling the busy
-// handler (waiting could deadlock); the other completes the switch, so a
-// retry succeeds. connect retries SQLITE_BUSY for as long as busy_timeout
-// would wait, then gives up with the error.
+// answers one SQLITE_BUSY without waiting (waiting could deadlock) while
+// the other completes the switch: connect retries for up to busy_timeout.
 func connect(ctx context.Context, db *sql.DB) error {
 	deadline := time.Now().Add(5 * time.Second)
 	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
@@ -190,17 +188,11 @@ func queryRow(ctx context.Context, stmt *sql.Stmt, args []any, dest ...any) erro
 		return err
 	}
 	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return sql.ErrNoRows
+	err = sql.ErrNoRows
+	for rows.Next() { // to the end of the statement
+		err = rows.Scan(dest...)
 	}
-	if err := rows.Scan(dest...); err != nil {
-		return err
-	}
-	rows.Next() // runs the statement to its end
-	return rows.Err()
+	return cmp.Or(rows.Err(), err)
 }
 
 // Times are stored as UTC text in a fixed-width RFC 3339 layout, which sorts
@@ -217,7 +209,7 @@ func formatTime(t time.Time) string {
 func parseTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
+		return time.Time{}, fmt.Errorf("store: stored time %q: %w", s, err)
 	}
 	return t.UTC(), nil
 }
@@ -240,10 +232,8 @@ func (s *SQLite) Settings(ctx context.Context, instanceID string) (Settings, err
 		return Settings{}, ctxError(ctx, "get settings", err)
 	}
 	st.Doc = doc
-	if st.UpdatedAt, err = parseTime(updatedAt); err != nil {
-		return Settings{}, fmt.Errorf("store: get settings: %w", err)
-	}
-	return st, nil
+	st.UpdatedAt, err = parseTime(updatedAt)
+	return st, err
 }
 
 // The settings statements. A write is refused when removedClause holds:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -67,10 +66,7 @@ func (s *SQLite) Instance(ctx context.Context, id string) (InstanceRecord, error
 	if rec.InstalledAt, err = parseTime(installedAt); err == nil {
 		rec.PlanUpdatedAt, err = parseTime(planUpdatedAt)
 	}
-	if err != nil {
-		return InstanceRecord{}, fmt.Errorf("store: get instance: %w", err)
-	}
-	return rec, nil
+	return rec, err
 }
 
 // SetPlan implements Installs.
@@ -146,15 +142,11 @@ func (s *SQLite) RemovedAt(ctx context.Context, id string) (time.Time, error) {
 	}
 	var removedAt string
 	err := s.db.QueryRowContext(ctx, `SELECT removed_at FROM instances WHERE id = ?`, id).Scan(&removedAt)
-	if errors.Is(err, sql.ErrNoRows) {
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return time.Time{}, nil
-	}
-	if err != nil {
+	case err != nil:
 		return time.Time{}, ctxError(ctx, "get removal time", err)
 	}
-	t, err := parseTime(removedAt)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("store: get removal time: %w", err)
-	}
-	return t, nil
+	return parseTime(removedAt)
 }
