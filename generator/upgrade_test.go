@@ -662,7 +662,7 @@ func TestUpgradeOptionOffAndOn(t *testing.T) {
 	if err := generator.Write(context.Background(), dir, p); err != nil {
 		t.Fatal(err)
 	}
-	const rel = "internal/store/instances.go"
+	const rel = "internal/store/installs.go"
 	mine := fileOf(t, p, rel) + "\n// ours\n"
 	os.WriteFile(filepath.Join(dir, rel), []byte(mine), 0o644)
 

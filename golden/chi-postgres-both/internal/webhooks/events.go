@@ -6,74 +6,63 @@ package webhooks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"example.com/shop/internal/store"
 )
 
-// Handle applies a verified event to the store. Unknown event types are
-// ignored. Every event is idempotent and carries a time, so that the store
-// can tell a stale delivery from a current one: an install or removal is
-// applied as of ev.IssuedAt, and a plan change as of its operation time (see
-// store.Instances for the rules). Errors wrap ErrMalformed when the event
-// cannot be understood, including a known event without IssuedAt.
+// Handle applies a verified event to the store, as of the time it carries:
+// an install or removal at ev.IssuedAt, a plan change at its operation
+// time. Unknown event types are ignored. Errors wrap ErrUnusable when the
+// event cannot be applied (the store refused it as invalid, say).
 func (h *Handler) Handle(ctx context.Context, ev Event) error {
-	log := h.log.With("event_type", ev.Type, "instance_id", ev.InstanceID)
 	apply, ok := h.events[ev.Type]
 	if !ok {
-		log.DebugContext(ctx, "webhook event ignored")
 		return nil
 	}
-	if ev.InstanceID == "" {
-		return fmt.Errorf("%w: %s without instance ID", ErrMalformed, ev.Type)
+	if ev.InstanceID == "" || ev.IssuedAt.IsZero() {
+		return fmt.Errorf("%w: %s without instance ID or issue time", ErrUnusable, ev.Type)
 	}
-	if ev.IssuedAt.IsZero() {
-		return fmt.Errorf("%w: %s without issue time", ErrMalformed, ev.Type)
+	err := apply(ctx, ev)
+	switch {
+	case errors.Is(err, store.ErrInvalid):
+		return fmt.Errorf("%w: %s: %w", ErrUnusable, ev.Type, err)
+	case err != nil:
+		return fmt.Errorf("webhooks: %s: %w", ev.Type, err)
 	}
-	if err := apply(ctx, ev); err != nil {
-		return fmt.Errorf("webhooks: %s for instance %s: %w", ev.Type, ev.InstanceID, err)
-	}
-	log.InfoContext(ctx, "webhook event applied")
 	return nil
 }
 
-// appInstalled records the installation as of the token's issue time. The
-// store ignores it when a removal at or after that time is already applied.
 func (h *Handler) appInstalled(ctx context.Context, ev Event) error {
-	return h.store.SaveInstance(ctx, store.InstanceRecord{
-		ID:          ev.InstanceID,
-		InstalledAt: ev.IssuedAt.UTC(),
-	})
+	return h.cfg.Store.SaveInstance(ctx, store.InstanceRecord{ID: ev.InstanceID, InstalledAt: ev.IssuedAt})
 }
 
-// appRemoved deletes everything stored for the instance, as of the token's
-// issue time. The store ignores it when the instance was (re)installed after
-// that time.
 func (h *Handler) appRemoved(ctx context.Context, ev Event) error {
-	return h.store.DeleteInstance(ctx, ev.InstanceID, ev.IssuedAt.UTC())
+	return h.cfg.Store.DeleteInstance(ctx, ev.InstanceID, ev.IssuedAt)
 }
 
-// planData is the part of PaidPlanPurchased and PaidPlanChanged data used here.
+// planData is the part of a paid plan event's data used here.
 type planData struct {
 	VendorProductID    string `json:"vendorProductId"`
 	OperationTimeStamp string `json:"operationTimeStamp"`
 }
 
 // planChanged records the plan the site now pays for, as of the time Wix
-// performed the operation (or, when Wix did not say, the token's issue time).
+// performed the operation, or the token's issue time when it does not say.
 func (h *Handler) planChanged(ctx context.Context, ev Event) error {
 	var d planData
 	if err := json.Unmarshal(ev.Data, &d); err != nil {
-		return fmt.Errorf("%w: %s data: %w", ErrMalformed, ev.Type, err)
+		return fmt.Errorf("%w: %s data: %w", ErrUnusable, ev.Type, err)
 	}
 	at := ev.IssuedAt
 	if d.OperationTimeStamp != "" {
 		t, err := time.Parse(time.RFC3339, d.OperationTimeStamp)
 		if err != nil {
-			return fmt.Errorf("%w: %s operationTimeStamp: %w", ErrMalformed, ev.Type, err)
+			return fmt.Errorf("%w: %s operationTimeStamp: %w", ErrUnusable, ev.Type, err)
 		}
 		at = t
 	}
-	return h.store.SetPlan(ctx, ev.InstanceID, d.VendorProductID, at.UTC())
+	return h.cfg.Store.SetPlan(ctx, ev.InstanceID, d.VendorProductID, at)
 }

@@ -1,25 +1,25 @@
-// This file holds what the SQL stores share: the embedded migrations and
-// the way times are stored.
+// This file holds what the SQL stores share: the schema migrations.
 
 package store
 
 import (
 	"cmp"
+	"context"
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
-// migrationFiles holds the schema migrations. Each file is named
-// <version>_<description>.sql and is applied once, in version order.
-//
 //go:embed migrations/*.sql
-var migrationFiles embed.FS
+var embedded embed.FS
+
+// migrationFiles holds the schema migrations, named <version>_<what>.sql.
+// (fs.Sub cannot fail on a directory the embed pattern names.)
+var migrationFiles, _ = fs.Sub(embedded, "migrations")
 
 // migration is one schema change from the migrations directory.
 type migration struct {
@@ -46,7 +46,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		migrations = append(migrations, migration{version: version, name: path.Base(name), sql: string(text)})
+		migrations = append(migrations, migration{version: version, name: name, sql: string(text)})
 	}
 	slices.SortFunc(migrations, func(a, b migration) int { return cmp.Compare(a.version, b.version) })
 	for i := 1; i < len(migrations); i++ {
@@ -57,20 +57,25 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 	return migrations, nil
 }
 
-// timeLayout is RFC 3339 with a fixed number of fractional digits. Stored in
-// UTC, its text sorts in time order, so SQL can compare times as strings.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
-// formatTime renders t for storage; see timeLayout.
-func formatTime(t time.Time) string {
-	return t.UTC().Format(timeLayout)
-}
-
-// parseTime reads a time written by formatTime.
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
+// migrate applies, in version order, each migration in fsys that
+// schema_migrations does not list yet. apply runs one migration in a
+// transaction of its own, together with its schema_migrations row, and
+// reports whether it applied it (not when another process had already), so
+// a migration is applied completely and once, even when several processes
+// start together.
+func migrate(ctx context.Context, fsys fs.FS, log *slog.Logger, apply func(context.Context, migration) (bool, error)) error {
+	migrations, err := loadMigrations(fsys)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
+		return fmt.Errorf("store: %w", err)
 	}
-	return t.UTC(), nil
+	for _, m := range migrations {
+		applied, err := apply(ctx, m)
+		if err != nil {
+			return ctxError(ctx, "migration "+m.name, err)
+		}
+		if applied {
+			log.InfoContext(ctx, "store: migration applied", "version", m.version, "name", m.name)
+		}
+	}
+	return nil
 }

@@ -128,9 +128,14 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(ctx, "", log)
+	st, err := store.Open(ctx, store.Config{Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
+	}
+	hooks, err := webhooks.New(webhooks.Config{PublicKey: publicKey, Store: st, Logger: log})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
 	}
 	handler := api.New(api.Deps{
 		Logger:   log,
@@ -138,7 +143,7 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 		CORS:     cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
 		Store:    st,
 		Wix:      wixClient,
-		Webhooks: webhooks.NewHandler(publicKey, st, log),
+		Webhooks: hooks,
 	})
 	closeStore := func() {
 		if err := st.Close(); err != nil {

@@ -123,7 +123,7 @@ func (s *service) putSettings(ctx context.Context, instanceID, ifMatch string, b
 	if err != nil {
 		return settingsBody{}, "", &apiError{Status: http.StatusBadRequest, Code: httpjson.CodeBadRequest, Message: err.Error()}
 	}
-	st, err := s.store.PutSettings(ctx, instanceID, doc, ifVersion)
+	st, err := s.store.PutSettings(ctx, instanceID, doc, ifVersion, time.Time{})
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return settingsBody{}, "", &apiError{Status: http.StatusPreconditionFailed, Code: httpjson.CodeConflict,

@@ -123,7 +123,7 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(ctx, "", log)
+	st, err := store.Open(ctx, store.Config{Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,12 +11,10 @@ import (
 	"time"
 )
 
-// Memory is a Store kept in process memory. Everything is lost when the
+// Memory is a Store kept in process memory: everything is lost when the
 // process exits, so it suits trying the app out and tests, not production.
-// It is safe for concurrent use.
-//
-// Documents are copied on the way in and on the way out, so no caller can
-// change stored data by mutating a slice.
+// Documents are copied on the way in and out, so no caller can change
+// stored data through a slice.
 type Memory struct {
 	mu       sync.RWMutex
 	closed   bool
@@ -24,25 +23,19 @@ type Memory struct {
 
 var _ Store = (*Memory)(nil)
 
-// Open returns a new, empty in-memory store. dsn is ignored. log may be nil.
-func Open(ctx context.Context, dsn string, log *slog.Logger) (Store, error) {
+// Open returns a new, empty in-memory store.
+func Open(ctx context.Context, cfg Config) (*Memory, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, ctxError(ctx, "open", err)
 	}
-	if log != nil {
-		log.InfoContext(ctx, "store: using the in-memory store; data is lost when the process exits")
-	}
-	return NewMemory(), nil
-}
-
-// NewMemory returns a new, empty in-memory store.
-func NewMemory() *Memory {
+	log := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))
+	log.InfoContext(ctx, "store: using the in-memory store; data is lost when the process exits")
 	return &Memory{
 		settings: make(map[string]Settings),
-	}
+	}, nil
 }
 
-// usable reports why an operation op cannot run: ctx is done or the store is
+// usable reports why operation op cannot run: ctx is done or the store is
 // closed. Callers hold m.mu.
 func (m *Memory) usable(ctx context.Context, op string) error {
 	if err := ctx.Err(); err != nil {
@@ -73,15 +66,9 @@ func (m *Memory) Settings(ctx context.Context, instanceID string) (Settings, err
 }
 
 // PutSettings implements Store.
-func (m *Memory) PutSettings(ctx context.Context, instanceID string, doc json.RawMessage, ifVersion int64) (Settings, error) {
-	if err := checkID(instanceID); err != nil {
+func (m *Memory) PutSettings(ctx context.Context, instanceID string, doc json.RawMessage, ifVersion int64, issuedAt time.Time) (Settings, error) {
+	if err := checkPut(instanceID, doc, ifVersion, issuedAt); err != nil {
 		return Settings{}, err
-	}
-	if err := checkDoc(doc); err != nil {
-		return Settings{}, err
-	}
-	if ifVersion < 0 {
-		return Settings{}, fmt.Errorf("%w: negative ifVersion %d", ErrInvalid, ifVersion)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -92,17 +79,13 @@ func (m *Memory) PutSettings(ctx context.Context, instanceID string, doc json.Ra
 	if ifVersion != 0 && (!ok || cur.Version != ifVersion) {
 		return Settings{}, ErrConflict
 	}
-	st := Settings{
-		Doc:       bytes.Clone(doc),
-		Version:   cur.Version + 1,
-		UpdatedAt: time.Now().UTC(),
-	}
+	st := Settings{Doc: bytes.Clone(doc), Version: cur.Version + 1, UpdatedAt: storedTime(time.Now())}
 	m.settings[instanceID] = st
 	st.Doc = bytes.Clone(doc)
 	return st, nil
 }
 
-// Ping implements Store. It fails once the store is closed.
+// Ping implements Store: a memory store can always write until it is closed.
 func (m *Memory) Ping(ctx context.Context) error {
 	m.mu.RLock()
 	defer m.mu.RUnlock()

@@ -60,13 +60,17 @@ func newTestAPI(t *testing.T, dev bool) *testAPI {
 	st := storetest.Open(t)
 	logs := new(lockedBuffer)
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	hooks, err := webhooks.New(webhooks.Config{PublicKey: &key.PublicKey, Store: st, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(api.New(api.Deps{
 		Logger:   log,
 		Auth:     newAuthenticator(t, wixClient),
 		CORS:     cors.Policy{AppID: testAppID, Dev: dev},
 		Store:    st,
 		Wix:      wixClient,
-		Webhooks: webhooks.NewHandler(&key.PublicKey, st, log),
+		Webhooks: hooks,
 	}))
 	t.Cleanup(srv.Close)
 	return &testAPI{url: srv.URL, store: st, logs: logs, webhookKey: key}

@@ -10,7 +10,9 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,9 +26,10 @@ import (
 )
 
 // These tests cover what only the PostgreSQL store has: connecting, the
-// migration runner with its advisory lock and a failing migration, several
-// replicas on one database, cancelling a statement that waits, and a
-// database that goes away. The behaviour every Store shares is in
+// migration runner with its advisory lock, a failing migration and the
+// conversion of text times, several replicas on one database, cancelling a
+// statement that waits, a database that goes away and one that takes no
+// writes. The behaviour every Store shares is in
 // store_test.go. Tests that need a server use storetest, which skips them
 // when TEST_DATABASE_URL is unset.
 
@@ -53,9 +56,9 @@ func (b *syncBuffer) count(s string) int {
 
 func mustOpenPostgres(t *testing.T, dsn string, log *slog.Logger) *store.Postgres {
 	t.Helper()
-	p, err := store.OpenPostgres(t.Context(), dsn, log)
+	p, err := store.Open(t.Context(), store.Config{DatabaseURL: dsn, Logger: log})
 	if err != nil {
-		t.Fatalf("OpenPostgres: %v", err)
+		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := p.Close(); err != nil {
@@ -89,14 +92,15 @@ func TestOpenPostgresMigratesOnce(t *testing.T) {
 	dsn := storetest.DatabaseURL(t)
 
 	var logs syncBuffer
-	first, err := store.OpenPostgres(t.Context(), dsn, slog.New(slog.NewTextHandler(&logs, nil)))
+	first, err := store.Open(t.Context(), store.Config{DatabaseURL: dsn, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := logs.count(appliedMsg); got != 1 {
-		t.Errorf("first open applied %d migrations, want 1", got)
+	want := migrationVersions(t)
+	if got := logs.count(appliedMsg); got != len(want) {
+		t.Errorf("first open applied %d migrations, want %d", got, len(want))
 	}
-	if _, err := first.PutSettings(t.Context(), "inst", json.RawMessage(`{"kept":true}`), 0); err != nil {
+	if _, err := first.PutSettings(t.Context(), "inst", json.RawMessage(`{"kept":true}`), 0, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := first.Close(); err != nil {
@@ -108,8 +112,8 @@ func TestOpenPostgresMigratesOnce(t *testing.T) {
 	if got := logs.count(appliedMsg); got != 0 {
 		t.Errorf("second open applied %d migrations, want 0", got)
 	}
-	if got := appliedVersions(t, dsn); len(got) != 1 || got[0] != 1 {
-		t.Errorf("schema_migrations lists versions %v, want [1]", got)
+	if got := appliedVersions(t, dsn); !slices.Equal(got, want) {
+		t.Errorf("schema_migrations lists versions %v, want %v", got, want)
 	}
 	got, err := second.Settings(t.Context(), "inst")
 	if err != nil || string(got.Doc) != `{"kept":true}` {
@@ -150,10 +154,10 @@ func TestOpenPostgresMigrationFails(t *testing.T) {
 	}
 
 	exec(`CREATE TABLE settings (x int)`)
-	p, err := store.OpenPostgres(t.Context(), dsn, nil)
+	p, err := store.Open(t.Context(), store.Config{DatabaseURL: dsn})
 	if err == nil {
 		p.Close()
-		t.Fatal("OpenPostgres succeeded although migration 0001 cannot apply")
+		t.Fatal("Open succeeded although migration 0001 cannot apply")
 	}
 	if !strings.Contains(err.Error(), "0001_init.sql") {
 		t.Errorf("error %q does not name the failing migration", err)
@@ -169,8 +173,8 @@ func TestOpenPostgresMigrationFails(t *testing.T) {
 	exec(`DROP TABLE settings`)
 	var logs syncBuffer
 	mustOpenPostgres(t, dsn, slog.New(slog.NewTextHandler(&logs, nil)))
-	if got := logs.count(appliedMsg); got != 1 {
-		t.Errorf("open after the fix applied %d migrations, want 1", got)
+	if got, want := logs.count(appliedMsg), len(migrationVersions(t)); got != want {
+		t.Errorf("open after the fix applied %d migrations, want %d", got, want)
 	}
 }
 
@@ -189,9 +193,9 @@ func TestOpenPostgresConcurrently(t *testing.T) {
 	for i := range replicas {
 		wg.Go(func() {
 			<-start
-			p, err := store.OpenPostgres(t.Context(), dsn, slog.New(slog.NewTextHandler(&logs, nil)))
+			p, err := store.Open(t.Context(), store.Config{DatabaseURL: dsn, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			if err != nil {
-				t.Errorf("replica %d: OpenPostgres: %v", i, err)
+				t.Errorf("replica %d: Open: %v", i, err)
 				return
 			}
 			if err := p.Close(); err != nil {
@@ -201,11 +205,12 @@ func TestOpenPostgresConcurrently(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	if got := logs.count(appliedMsg); got != 1 {
-		t.Errorf("%d replicas applied %d migrations in all, want 1", replicas, got)
+	want := migrationVersions(t)
+	if got := logs.count(appliedMsg); got != len(want) {
+		t.Errorf("%d replicas applied %d migrations in all, want %d", replicas, got, len(want))
 	}
-	if got := appliedVersions(t, dsn); len(got) != 1 || got[0] != 1 {
-		t.Errorf("schema_migrations lists versions %v, want [1]", got)
+	if got := appliedVersions(t, dsn); !slices.Equal(got, want) {
+		t.Errorf("schema_migrations lists versions %v, want %v", got, want)
 	}
 }
 
@@ -220,7 +225,7 @@ func TestPostgresReplicasShareData(t *testing.T) {
 		id         = "inst"
 		increments = 25 // per replica
 	)
-	if _, err := replicas[0].PutSettings(ctx, id, json.RawMessage(`{"count":0}`), 0); err != nil {
+	if _, err := replicas[0].PutSettings(ctx, id, json.RawMessage(`{"count":0}`), 0, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -240,7 +245,7 @@ func TestPostgresReplicasShareData(t *testing.T) {
 					return
 				}
 				next := fmt.Appendf(nil, `{"count":%d}`, doc.Count+1)
-				_, err = st.PutSettings(ctx, id, next, cur.Version)
+				_, err = st.PutSettings(ctx, id, next, cur.Version, time.Time{})
 				switch {
 				case errors.Is(err, store.ErrConflict):
 					continue // the other replica wrote first: read again
@@ -270,7 +275,7 @@ func TestPostgresCancelWhileWaiting(t *testing.T) {
 	t.Parallel()
 	dsn := storetest.DatabaseURL(t)
 	st := mustOpenPostgres(t, dsn, nil)
-	if _, err := st.PutSettings(t.Context(), "inst", json.RawMessage(`{"a":1}`), 0); err != nil {
+	if _, err := st.PutSettings(t.Context(), "inst", json.RawMessage(`{"a":1}`), 0, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -292,7 +297,7 @@ func TestPostgresCancelWhileWaiting(t *testing.T) {
 	// only return through its context, however slow the machine is.
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
-	_, err = st.PutSettings(ctx, "inst", json.RawMessage(`{"a":2}`), 0)
+	_, err = st.PutSettings(ctx, "inst", json.RawMessage(`{"a":2}`), 0, time.Time{})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("PutSettings while the row is locked: err = %v, want context.DeadlineExceeded", err)
 	}
@@ -447,10 +452,10 @@ func TestOpenPostgresRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			p, err := store.OpenPostgres(t.Context(), tt.dsn, nil)
+			p, err := store.Open(t.Context(), store.Config{DatabaseURL: tt.dsn})
 			if err == nil {
 				p.Close()
-				t.Fatalf("OpenPostgres(%q) succeeded, want an error", tt.dsn)
+				t.Fatalf("Open(%q) succeeded, want an error", tt.dsn)
 			}
 			if strings.Contains(err.Error(), password) {
 				t.Errorf("the error shows the password: %v", err)
@@ -463,7 +468,7 @@ func TestOpenPostgresCancelled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	p, err := store.OpenPostgres(ctx, "postgres://postgres@127.0.0.1:5432/postgres", nil)
+	p, err := store.Open(ctx, store.Config{DatabaseURL: "postgres://postgres@127.0.0.1:5432/postgres"})
 	if !errors.Is(err, context.Canceled) {
 		if err == nil {
 			p.Close()
@@ -472,16 +477,131 @@ func TestOpenPostgresCancelled(t *testing.T) {
 	}
 }
 
+// migrationVersions returns the versions of the files in migrations/.
+func migrationVersions(t *testing.T) []int64 {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no migrations found: %v", err)
+	}
+	var versions []int64
+	for _, name := range names {
+		prefix, _, _ := strings.Cut(filepath.Base(name), "_")
+		v, err := strconv.ParseInt(prefix, 10, 64)
+		if err != nil {
+			t.Fatalf("migration %s: %v", name, err)
+		}
+		versions = append(versions, v)
+	}
+	slices.Sort(versions)
+	return versions
+}
+
+// execSQL runs statements on a connection of its own to dsn.
+func execSQL(t *testing.T, dsn string, statements ...string) {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for _, sql := range statements {
+		if _, err := conn.Exec(t.Context(), sql); err != nil {
+			t.Fatalf("%.60s: %v", sql, err)
+		}
+	}
+}
+
+// TestPingFailsWhenWritesFail checks that Ping, which the health check
+// calls, fails when the database answers queries but refuses writes (here
+// a constraint no row meets, standing in for a full disk or a read-only
+// standby).
+func TestPingFailsWhenWritesFail(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.DatabaseURL(t)
+	st := mustOpenPostgres(t, dsn, nil)
+	if err := st.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	execSQL(t, dsn, `ALTER TABLE health_check ADD CONSTRAINT refuse_writes CHECK (false) NOT VALID`)
+	if _, err := st.Settings(t.Context(), "inst"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Settings: err = %v, want ErrNotFound", err)
+	}
+	if err := st.Ping(t.Context()); err == nil {
+		t.Error("Ping succeeded although the database takes no writes")
+	}
+}
+
+// TestMigrateTimesToTimestamptz starts from a database that only migration
+// 0001 has touched, with times stored as text, and checks that opening the
+// store converts them to timestamptz without changing an instant or a
+// document.
+func TestMigrateTimesToTimestamptz(t *testing.T) {
+	t.Parallel()
+	dsn := storetest.DatabaseURL(t)
+	initSQL, err := os.ReadFile(filepath.Join("migrations", "0001_init.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	execSQL(t, dsn,
+		`CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+		string(initSQL),
+		`INSERT INTO schema_migrations (version, name) VALUES (1, '0001_init.sql')`,
+		`INSERT INTO instances VALUES
+			('installed', '2025-03-04T04:06:07.123456000Z', 'premium', '2025-04-01T00:00:00.000000000Z', '0001-01-01T00:00:00.000000000Z'),
+			('removed', '0001-01-01T00:00:00.000000000Z', '', '0001-01-01T00:00:00.000000000Z', '2025-05-01T05:00:00.000000000Z')`,
+		`INSERT INTO settings VALUES ('installed', '{ "kept" : "<as is>" }', 3, '2025-06-01T00:00:00.250000000Z')`,
+	)
+
+	st := mustOpenPostgres(t, dsn, nil)
+	got, err := st.Settings(t.Context(), "installed")
+	wantUpdated := time.Date(2025, 6, 1, 0, 0, 0, 250_000_000, time.UTC)
+	if err != nil || string(got.Doc) != `{ "kept" : "<as is>" }` || got.Version != 3 || !got.UpdatedAt.Equal(wantUpdated) {
+		t.Errorf("Settings = %s v%d at %v, %v; want the document as written, v3 at %v", got.Doc, got.Version, got.UpdatedAt, err, wantUpdated)
+	}
+
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var zero time.Time
+	tests := []struct {
+		id                                    string
+		installedAt, planUpdatedAt, removedAt time.Time
+	}{
+		{"installed", time.Date(2025, 3, 4, 4, 6, 7, 123_456_000, time.UTC), time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC), zero},
+		{"removed", zero, zero, time.Date(2025, 5, 1, 5, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		var installedAt, planUpdatedAt, removedAt time.Time
+		err := conn.QueryRow(t.Context(), `SELECT installed_at, plan_updated_at, removed_at FROM instances WHERE id = $1`, tt.id).
+			Scan(&installedAt, &planUpdatedAt, &removedAt)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.id, err)
+		}
+		if !installedAt.Equal(tt.installedAt) || !planUpdatedAt.Equal(tt.planUpdatedAt) || !removedAt.Equal(tt.removedAt) {
+			t.Errorf("%s: times %v, %v, %v; want %v, %v, %v", tt.id, installedAt, planUpdatedAt, removedAt, tt.installedAt, tt.planUpdatedAt, tt.removedAt)
+		}
+	}
+	var types []string
+	rows, err := conn.Query(t.Context(), `SELECT DISTINCT data_type FROM information_schema.columns
+		WHERE table_schema = current_schema() AND column_name IN ('installed_at', 'plan_updated_at', 'removed_at', 'updated_at', 'checked_at')`)
+	if err == nil {
+		types, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	if err != nil || !slices.Equal(types, []string{"timestamp with time zone"}) {
+		t.Errorf("time columns have types %v, %v; want only timestamp with time zone", types, err)
+	}
+}
+
 func TestOpen(t *testing.T) {
 	t.Parallel()
-	st, err := store.Open(t.Context(), storetest.DatabaseURL(t), slog.New(slog.DiscardHandler))
+	st, err := store.Open(t.Context(), store.Config{DatabaseURL: storetest.DatabaseURL(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if _, ok := st.(*store.Postgres); !ok {
-		t.Errorf("Open returned %T, want *store.Postgres", st)
-	}
 	if err := st.Ping(t.Context()); err != nil {
 		t.Errorf("Ping: %v", err)
 	}

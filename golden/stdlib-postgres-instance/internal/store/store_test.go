@@ -18,7 +18,7 @@ import (
 
 // This file is the conformance suite for store.Store. It runs against the
 // implementation this project is built with, through storetest.Open.
-// The installation records (store.Instances) are tested in instances_test.go.
+// The installation records (store.Installs) are tested in installs_test.go.
 
 // sameSettings reports whether two settings hold the same data.
 func sameSettings(a, b store.Settings) bool {
@@ -27,7 +27,7 @@ func sameSettings(a, b store.Settings) bool {
 
 func mustPut(t *testing.T, st store.Store, id, doc string, ifVersion int64) store.Settings {
 	t.Helper()
-	s, err := st.PutSettings(t.Context(), id, json.RawMessage(doc), ifVersion)
+	s, err := st.PutSettings(t.Context(), id, json.RawMessage(doc), ifVersion, time.Time{})
 	if err != nil {
 		t.Fatalf("PutSettings(%q, %s, %d): %v", id, doc, ifVersion, err)
 	}
@@ -108,7 +108,7 @@ func TestPutSettingsIfVersion(t *testing.T) {
 			for range tt.writes {
 				mustPut(t, st, "inst", before, 0)
 			}
-			put, err := st.PutSettings(t.Context(), "inst", json.RawMessage(after), tt.ifVersion)
+			put, err := st.PutSettings(t.Context(), "inst", json.RawMessage(after), tt.ifVersion, time.Time{})
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("PutSettings: err = %v, want %v", err, tt.wantErr)
 			}
@@ -151,7 +151,9 @@ func TestValidation(t *testing.T) {
 		`"a string"`,
 		`null`,
 		`42`,
-		"{\"a\":\"\xff\"}", // valid JSON syntax, invalid UTF-8
+		"{\"a\":\"\xff\xfe\"}",     // valid JSON syntax, invalid UTF-8
+		"{\"a\":\"\xed\xa0\x80\"}", // a UTF-16 surrogate encoded as UTF-8
+		"{\"a\":\"\xc0\xbc\"}",     // an overlong "<"
 	}
 
 	type validationCase struct {
@@ -164,23 +166,27 @@ func TestValidation(t *testing.T) {
 			return err
 		}},
 		{"PutSettings empty ID", func(ctx context.Context) error {
-			_, err := st.PutSettings(ctx, "", json.RawMessage(`{}`), 0)
+			_, err := st.PutSettings(ctx, "", json.RawMessage(`{}`), 0, time.Time{})
 			return err
 		}},
 		{"PutSettings ID too long", func(ctx context.Context) error {
-			_, err := st.PutSettings(ctx, tooLong, json.RawMessage(`{}`), 0)
+			_, err := st.PutSettings(ctx, tooLong, json.RawMessage(`{}`), 0, time.Time{})
 			return err
 		}},
 		{"PutSettings ID with NUL", func(ctx context.Context) error {
-			_, err := st.PutSettings(ctx, "inst\x00", json.RawMessage(`{}`), 0)
+			_, err := st.PutSettings(ctx, "inst\x00", json.RawMessage(`{}`), 0, time.Time{})
 			return err
 		}},
 		{"PutSettings ID not UTF-8", func(ctx context.Context) error {
-			_, err := st.PutSettings(ctx, "inst\xff", json.RawMessage(`{}`), 0)
+			_, err := st.PutSettings(ctx, "inst\xff", json.RawMessage(`{}`), 0, time.Time{})
 			return err
 		}},
 		{"PutSettings nil doc", func(ctx context.Context) error {
-			_, err := st.PutSettings(ctx, "inst", nil, 0)
+			_, err := st.PutSettings(ctx, "inst", nil, 0, time.Time{})
+			return err
+		}},
+		{"PutSettings issuedAt year 10000", func(ctx context.Context) error {
+			_, err := st.PutSettings(ctx, "inst", json.RawMessage(`{}`), 0, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
 			return err
 		}},
 	}
@@ -188,7 +194,7 @@ func TestValidation(t *testing.T) {
 		tests = append(tests, validationCase{
 			name: fmt.Sprintf("PutSettings doc %q", doc),
 			call: func(ctx context.Context) error {
-				_, err := st.PutSettings(ctx, "inst", json.RawMessage(doc), 0)
+				_, err := st.PutSettings(ctx, "inst", json.RawMessage(doc), 0, time.Time{})
 				return err
 			},
 		})
@@ -273,11 +279,11 @@ func TestIsolation(t *testing.T) {
 			id := tt.id
 			doc := `{"owner":"attacker"}`
 
-			_, err := st.PutSettings(ctx, id, json.RawMessage(doc), 0)
+			_, err := st.PutSettings(ctx, id, json.RawMessage(doc), 0, time.Time{})
 			tt.check(t, "PutSettings", err)
 			// b is at version 2 and this instance at 1: b's version must not
 			// satisfy the check.
-			_, err = st.PutSettings(ctx, id, json.RawMessage(`{"owner":"b"}`), bSettings.Version)
+			_, err = st.PutSettings(ctx, id, json.RawMessage(`{"owner":"b"}`), bSettings.Version, time.Time{})
 			if tt.wantInvalid {
 				tt.check(t, "PutSettings with b's version", err)
 			} else if !errors.Is(err, store.ErrConflict) {
@@ -316,7 +322,9 @@ func TestSettingsRoundTrip(t *testing.T) {
 		{"unicode", `{"de":"Grüße","ja":"日本語","emoji":"🎉👩‍💻","rtl":"שלום"}`},
 		{"escapes kept", `{"s":"\u00e9\n\"q\"\\\/","nul":"\u0000","astral":"\ud83c\udf89"}`},
 		{"numbers kept", `{"big":123456789012345678901234567890,"f":1.50,"e":1E+300,"neg":-0}`},
+		{"HTML characters kept", `{"html":"<script>a && b</script>","amp":"&amp;","ls":"\u2028"}`},
 		{"1 MiB", big.String()},
+		{"1 MiB of <", `{"lt":"` + strings.Repeat("<", 1<<20) + `"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -350,7 +358,7 @@ func TestConcurrentWriters(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range writers {
 		wg.Go(func() {
-			if _, err := st.PutSettings(ctx, id, json.RawMessage(fmt.Sprintf(`{"writer":%d}`, i)), 0); err != nil {
+			if _, err := st.PutSettings(ctx, id, json.RawMessage(fmt.Sprintf(`{"writer":%d}`, i)), 0, time.Time{}); err != nil {
 				t.Errorf("writer %d: %v", i, err)
 			}
 		})
@@ -384,7 +392,7 @@ func TestConcurrentWriters(t *testing.T) {
 					t.Errorf("writer %d: %v", i, err)
 					return
 				}
-				_, err = st.PutSettings(ctx, id, next, cur.Version)
+				_, err = st.PutSettings(ctx, id, next, cur.Version, time.Time{})
 				if errors.Is(err, store.ErrConflict) {
 					conflicts.Add(1)
 					continue
@@ -429,11 +437,11 @@ func TestCancelledContext(t *testing.T) {
 			return err
 		}},
 		{"PutSettings", func() error {
-			_, err := st.PutSettings(ctx, "inst", json.RawMessage(`{"a":2}`), 0)
+			_, err := st.PutSettings(ctx, "inst", json.RawMessage(`{"a":2}`), 0, time.Time{})
 			return err
 		}},
 		{"PutSettings ifVersion", func() error {
-			_, err := st.PutSettings(ctx, "inst", json.RawMessage(`{"a":2}`), 1)
+			_, err := st.PutSettings(ctx, "inst", json.RawMessage(`{"a":2}`), 1, time.Time{})
 			return err
 		}},
 		{"Ping", func() error { return st.Ping(ctx) }},
@@ -459,7 +467,7 @@ func TestDocumentsAreCopies(t *testing.T) {
 	const original = `{"a":"original"}`
 
 	in := json.RawMessage(original)
-	put, err := st.PutSettings(ctx, "inst", in, 0)
+	put, err := st.PutSettings(ctx, "inst", in, 0, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -512,7 +520,7 @@ func BenchmarkSettingsRead(b *testing.B) {
 	st := storetest.Open(b)
 	ctx := b.Context()
 	doc := benchDoc()
-	if _, err := st.PutSettings(ctx, "inst", doc, 0); err != nil {
+	if _, err := st.PutSettings(ctx, "inst", doc, 0, time.Time{}); err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(doc)))
@@ -531,7 +539,7 @@ func BenchmarkSettingsWrite(b *testing.B) {
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := st.PutSettings(ctx, "inst", doc, 0); err != nil {
+		if _, err := st.PutSettings(ctx, "inst", doc, 0, time.Time{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,8 +7,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -80,6 +82,16 @@ func (f *fakeStore) record(ctx context.Context, c call) {
 	}
 }
 
+// invalid returns store.ErrInvalid for what the real stores refuse: an
+// instance ID that is empty, over 256 bytes, or holds a NUL byte, and a
+// zero time or one outside years 1 to 9999.
+func invalid(id string, at time.Time) error {
+	if id == "" || len(id) > 256 || strings.ContainsRune(id, 0) || at.IsZero() || at.Year() < 1 || at.Year() > 9999 {
+		return store.ErrInvalid
+	}
+	return nil
+}
+
 func (f *fakeStore) SaveInstance(ctx context.Context, rec store.InstanceRecord) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -87,8 +99,8 @@ func (f *fakeStore) SaveInstance(ctx context.Context, rec store.InstanceRecord) 
 	if f.err != nil {
 		return f.err
 	}
-	if rec.InstalledAt.IsZero() {
-		return store.ErrInvalid
+	if err := invalid(rec.ID, rec.InstalledAt); err != nil {
+		return err
 	}
 	e, ok := f.instances[rec.ID]
 	if ok {
@@ -114,8 +126,8 @@ func (f *fakeStore) SetPlan(ctx context.Context, id, plan string, at time.Time) 
 	if f.err != nil {
 		return f.err
 	}
-	if at.IsZero() {
-		return store.ErrInvalid
+	if err := invalid(id, at); err != nil {
+		return err
 	}
 	e, ok := f.instances[id]
 	if !ok {
@@ -135,8 +147,8 @@ func (f *fakeStore) DeleteInstance(ctx context.Context, id string, at time.Time)
 	if f.err != nil {
 		return f.err
 	}
-	if at.IsZero() {
-		return store.ErrInvalid
+	if err := invalid(id, at); err != nil {
+		return err
 	}
 	e, ok := f.instances[id]
 	if !ok {
@@ -249,7 +261,10 @@ func newTestHandler(t *testing.T, key *rsa.PrivateKey, st Store) (*Handler, *byt
 	t.Helper()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h := NewHandler(&key.PublicKey, st, log, WithClock(func() time.Time { return testNow }))
+	h, err := New(Config{PublicKey: &key.PublicKey, Store: st, Logger: log, Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return h, &logs
 }
 
@@ -326,6 +341,7 @@ func TestServeHTTP(t *testing.T) {
 		storeErr  error
 		wantCode  int
 		wantError string // error code in the JSON body; "" for success
+		outcome   string // the Stats field counted: "" for Applied
 		wantCalls []call
 	}{
 		{
@@ -388,6 +404,7 @@ func TestServeHTTP(t *testing.T) {
 			name:     "unknown event is acknowledged and ignored",
 			body:     sign(t, key, wixClaims(t, "PaidPlanAutoRenewalCancelled", testInstance, "{}")),
 			wantCode: http.StatusOK,
+			outcome:  "ignored",
 		},
 		{
 			name:     "expired within leeway",
@@ -397,38 +414,70 @@ func TestServeHTTP(t *testing.T) {
 				{Method: "DeleteInstance", ID: testInstance, At: testIssuedAt},
 			},
 		},
-		{name: "no exp (could be replayed forever)", body: sign(t, key, noExp), wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
-		{name: "no iat (cannot be ordered)", body: sign(t, key, noIat), wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
-		{name: "AppInstalled without iat", body: sign(t, key, noIatInstall), wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
-		{name: "wrong key", body: sign(t, otherKey, wixClaims(t, EventAppRemoved, testInstance, "{}")), wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
-		{name: "HS256 keyed with the public key", body: hsToken, wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
-		{name: "alg none", body: noneToken, wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
-		{name: "expired", body: sign(t, key, expired), wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
-		{name: "issued in the future", body: sign(t, key, future), wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
-		{name: "tampered payload", body: tampered, wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
-		{name: "not a JWT", body: "hello", wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
-		{name: "empty body", body: "", wantCode: http.StatusUnauthorized, wantError: "unauthorized"},
-		{name: "data claim not a string", body: sign(t, key, dataObject), wantCode: http.StatusBadRequest, wantError: "bad_request"},
-		{name: "data claim missing", body: sign(t, key, noData), wantCode: http.StatusBadRequest, wantError: "bad_request"},
-		{name: "data claim bad JSON", body: sign(t, key, badJSON), wantCode: http.StatusBadRequest, wantError: "bad_request"},
-		{name: "missing instanceId", body: sign(t, key, wixClaims(t, EventAppRemoved, "", "{}")), wantCode: http.StatusBadRequest, wantError: "bad_request"},
-		{name: "missing eventType", body: sign(t, key, wixClaims(t, "", testInstance, "{}")), wantCode: http.StatusBadRequest, wantError: "bad_request"},
-		{name: "event data not a string", body: sign(t, key, innerObject), wantCode: http.StatusBadRequest, wantError: "bad_request"},
-		{name: "event data bad JSON", body: sign(t, key, wixClaims(t, EventAppRemoved, testInstance, "{nope")), wantCode: http.StatusBadRequest, wantError: "bad_request"},
+		{name: "no exp (could be replayed forever)", body: sign(t, key, noExp), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "no iat (cannot be ordered)", body: sign(t, key, noIat), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "AppInstalled without iat", body: sign(t, key, noIatInstall), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "wrong key", body: sign(t, otherKey, wixClaims(t, EventAppRemoved, testInstance, "{}")), wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
+		{name: "HS256 keyed with the public key", body: hsToken, wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
+		{name: "alg none", body: noneToken, wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
+		{name: "expired", body: sign(t, key, expired), wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
+		{name: "issued in the future", body: sign(t, key, future), wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
+		{name: "tampered payload", body: tampered, wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
+		{name: "not a JWT", body: "hello", wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
+		{name: "empty body", body: "", wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
+		{name: "data claim not a string", body: sign(t, key, dataObject), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "data claim missing", body: sign(t, key, noData), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "data claim bad JSON", body: sign(t, key, badJSON), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "missing instanceId", body: sign(t, key, wixClaims(t, EventAppRemoved, "", "{}")), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "missing eventType", body: sign(t, key, wixClaims(t, "", testInstance, "{}")), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "event data not a string", body: sign(t, key, innerObject), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "event data bad JSON", body: sign(t, key, wixClaims(t, EventAppRemoved, testInstance, "{nope")), wantCode: http.StatusOK, outcome: "unusable"},
 		{
-			name:      "plan event with bad operation time",
-			body:      sign(t, key, wixClaims(t, EventPaidPlanChanged, testInstance, planEventData("premium", "yesterday"))),
-			wantCode:  http.StatusBadRequest,
-			wantError: "bad_request",
+			name:     "plan event with bad operation time",
+			body:     sign(t, key, wixClaims(t, EventPaidPlanChanged, testInstance, planEventData("premium", "yesterday"))),
+			wantCode: http.StatusOK,
+			outcome:  "unusable",
 		},
-		{name: "oversized body", body: strings.Repeat("a", MaxBodyBytes+1), wantCode: http.StatusRequestEntityTooLarge, wantError: "request_too_large"},
-		{name: "GET", method: http.MethodGet, wantCode: http.StatusMethodNotAllowed, wantError: "method_not_allowed"},
+		{
+			name:     "plan event in year 0000",
+			body:     sign(t, key, wixClaims(t, EventPaidPlanChanged, testInstance, planEventData("premium", "0000-01-01T00:00:00Z"))),
+			wantCode: http.StatusOK,
+			outcome:  "unusable",
+			wantCalls: []call{
+				{Method: "SetPlan", ID: testInstance, Plan: "premium", At: time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)},
+			},
+		},
+		{name: "iat 1e300", body: signRaw(t, key, `"iat":1e300`), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "iat before year 1", body: signRaw(t, key, `"iat":-62135596801`), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "iat not a number", body: signRaw(t, key, `"iat":"yesterday"`), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "exp 1e300", body: signRaw(t, key, `"exp":1e300`), wantCode: http.StatusOK, outcome: "unusable"},
+		{
+			name:     "instanceId with NUL",
+			body:     sign(t, key, wixClaims(t, EventAppInstalled, "inst\x00ance", "{}")),
+			wantCode: http.StatusOK,
+			outcome:  "unusable",
+			wantCalls: []call{
+				{Method: "SaveInstance", ID: "inst\x00ance", At: testIssuedAt},
+			},
+		},
+		{
+			name:     "instanceId of 300 characters",
+			body:     sign(t, key, wixClaims(t, EventAppRemoved, strings.Repeat("i", 300), "{}")),
+			wantCode: http.StatusOK,
+			outcome:  "unusable",
+			wantCalls: []call{
+				{Method: "DeleteInstance", ID: strings.Repeat("i", 300), At: testIssuedAt},
+			},
+		},
+		{name: "oversized body", body: strings.Repeat("a", MaxBodyBytes+1), wantCode: http.StatusRequestEntityTooLarge, wantError: "request_too_large", outcome: "refused"},
+		{name: "GET", method: http.MethodGet, wantCode: http.StatusMethodNotAllowed, wantError: "method_not_allowed", outcome: "refused"},
 		{
 			name:      "store error asks Wix to retry",
 			body:      installed,
 			storeErr:  errors.New("disk on fire"),
 			wantCode:  http.StatusInternalServerError,
 			wantError: "internal",
+			outcome:   "failed",
 			wantCalls: []call{
 				{Method: "SaveInstance", ID: testInstance, At: testIssuedAt},
 			},
@@ -479,7 +528,84 @@ func TestServeHTTP(t *testing.T) {
 			if tt.body != "" && strings.Contains(logs.String(), strings.TrimSpace(tt.body)) {
 				t.Errorf("logs contain the raw request body")
 			}
+
+			var want Stats
+			switch tt.outcome {
+			case "":
+				want.Applied = 1
+			case "ignored":
+				want.Ignored = 1
+			case "unusable":
+				want.Unusable = 1
+			case "refused":
+				want.Refused = 1
+			case "failed":
+				want.Failed = 1
+			}
+			if got := h.Stats(); got != want {
+				t.Errorf("Stats = %+v, want %+v", got, want)
+			}
+			levels := logLevels(t, logs.String())
+			if tt.outcome == "unusable" && (levels["WARN"] != 1 || levels["ERROR"] != 0) {
+				t.Errorf("an unusable event logged %v, want one WARN line and no ERROR", levels)
+			}
 		})
+	}
+}
+
+// logLevels counts the JSON log lines in logs by level.
+func logLevels(t *testing.T, logs string) map[string]int {
+	t.Helper()
+	levels := make(map[string]int)
+	for line := range strings.Lines(logs) {
+		var entry struct{ Level string }
+		if err := json.Unmarshal([]byte(line), &entry); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		levels[entry.Level]++
+	}
+	return levels
+}
+
+// signRaw signs an AppInstalled token whose claims JSON has the given
+// member text in place of its iat or exp, for values json.Marshal cannot
+// write.
+func signRaw(t *testing.T, key *rsa.PrivateKey, member string) string {
+	t.Helper()
+	claims := map[string]any{
+		"data": envelopeText(t, EventAppInstalled, testInstance, "{}"),
+		"iat":  testIssuedAt.Unix(),
+		"exp":  testNow.Add(time.Hour).Unix(),
+	}
+	name, _, _ := strings.Cut(strings.Trim(member, `"`), `"`)
+	delete(claims, name)
+	text := strings.TrimSuffix(mustJSON(t, claims), "}") + "," + member + "}"
+	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`))
+	payload := base64.RawURLEncoding.EncodeToString([]byte(text))
+	sig, err := jwt.SigningMethodRS256.Sign(header+"."+payload, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return header + "." + payload + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// TestRefusalsLogSparingly posts many bodies that are not Wix tokens, as
+// anyone can: each is counted, but the log gets at most a line a second.
+func TestRefusalsLogSparingly(t *testing.T) {
+	t.Parallel()
+	key := newRSAKey(t, 2048)
+	h, logs := newTestHandler(t, key, newFakeStore()) // its clock stands still
+	const n = 1000
+	for i := range n {
+		if rec := post(h, fmt.Sprintf("not-a-token-%d", i)); rec.Code != http.StatusUnauthorized {
+			t.Fatalf("status = %d, want 401", rec.Code)
+		}
+	}
+	if got := h.Stats().Refused; got != n {
+		t.Errorf("Stats().Refused = %d, want %d", got, n)
+	}
+	if lines := strings.Count(logs.String(), "webhook refused"); lines != 1 {
+		t.Errorf("%d refusals logged %d lines, want 1", n, lines)
 	}
 }
 
@@ -806,6 +932,8 @@ func TestParseErrors(t *testing.T) {
 
 	noIat := wixClaims(t, EventAppInstalled, testInstance, "{}")
 	delete(noIat, "iat")
+	expired := wixClaims(t, EventAppInstalled, testInstance, "{}")
+	expired["exp"] = testNow.Add(-time.Hour).Unix()
 
 	tests := []struct {
 		name string
@@ -813,8 +941,10 @@ func TestParseErrors(t *testing.T) {
 		want error
 	}{
 		{name: "garbage", body: "a.b.c", want: ErrSignature},
-		{name: "missing instanceId", body: sign(t, key, wixClaims(t, EventAppInstalled, "", "{}")), want: ErrMalformed},
-		{name: "missing iat", body: sign(t, key, noIat), want: ErrSignature},
+		{name: "missing instanceId", body: sign(t, key, wixClaims(t, EventAppInstalled, "", "{}")), want: ErrUnusable},
+		{name: "missing iat", body: sign(t, key, noIat), want: ErrUnusable},
+		{name: "iat 1e300", body: signRaw(t, key, `"iat":1e300`), want: ErrUnusable},
+		{name: "expired", body: sign(t, key, expired), want: ErrSignature},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -853,22 +983,22 @@ func TestHandle(t *testing.T) {
 		{
 			name:    "known event without instance",
 			ev:      Event{Type: EventAppRemoved, Data: json.RawMessage("{}"), IssuedAt: testIssuedAt},
-			wantErr: ErrMalformed,
+			wantErr: ErrUnusable,
 		},
 		{
 			name:    "AppInstalled without issue time",
 			ev:      Event{Type: EventAppInstalled, InstanceID: testInstance, Data: json.RawMessage("{}")},
-			wantErr: ErrMalformed,
+			wantErr: ErrUnusable,
 		},
 		{
 			name:    "AppRemoved without issue time",
 			ev:      Event{Type: EventAppRemoved, InstanceID: testInstance, Data: json.RawMessage("{}")},
-			wantErr: ErrMalformed,
+			wantErr: ErrUnusable,
 		},
 		{
 			name:    "plan event with data that is not an object",
 			ev:      Event{Type: EventPaidPlanPurchased, InstanceID: testInstance, Data: json.RawMessage(`"premium"`), IssuedAt: testIssuedAt},
-			wantErr: ErrMalformed,
+			wantErr: ErrUnusable,
 		},
 		{
 			name: "unknown event",

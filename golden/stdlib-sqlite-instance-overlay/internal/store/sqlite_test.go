@@ -5,18 +5,21 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
-// These tests cover what only the SQLite store has: paths, pragmas and the
-// migration runner. The migration files are checked in sql_test.go, and the
+// These tests cover what only the SQLite store has: paths, pragmas, the
+// migration runner, the size of the WAL and Ping on a read-only database. The migration files are checked in sql_test.go, and the
 // behaviour every Store shares in store_test.go.
 
 // logRecorder is a slog.Handler that keeps the messages it is given.
@@ -53,9 +56,9 @@ const appliedMsg = "store: migration applied"
 
 func mustOpenSQLite(t *testing.T, path string, log *slog.Logger) *SQLite {
 	t.Helper()
-	s, err := OpenSQLite(t.Context(), path, log)
+	s, err := Open(t.Context(), Config{DatabaseURL: path, Logger: log})
 	if err != nil {
-		t.Fatalf("OpenSQLite(%q): %v", path, err)
+		t.Fatalf("Open(%q): %v", path, err)
 	}
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
@@ -95,15 +98,16 @@ func TestOpenSQLiteMigratesOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "store.db")
 
 	rec := &logRecorder{}
-	first, err := OpenSQLite(t.Context(), path, slog.New(rec))
+	first, err := Open(t.Context(), Config{DatabaseURL: path, Logger: slog.New(rec)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := rec.count(appliedMsg); got != 1 {
-		t.Errorf("first open logged %d applied migrations, want 1", got)
+	want := len(mustLoadMigrations(t))
+	if got := rec.count(appliedMsg); got != want {
+		t.Errorf("first open logged %d applied migrations, want %d", got, want)
 	}
 	before := appliedMigrations(t, first.db)
-	if _, err := first.PutSettings(t.Context(), "inst", json.RawMessage(`{"kept":true}`), 0); err != nil {
+	if _, err := first.PutSettings(t.Context(), "inst", json.RawMessage(`{"kept":true}`), 0, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := first.Close(); err != nil {
@@ -116,7 +120,7 @@ func TestOpenSQLiteMigratesOnce(t *testing.T) {
 		t.Errorf("second open logged %d applied migrations, want 0", got)
 	}
 	after := appliedMigrations(t, second.db)
-	if len(after) != 1 || after[1] == "" || after[1] != before[1] {
+	if len(after) != want || !maps.Equal(after, before) {
 		t.Errorf("schema_migrations after reopening = %v, want unchanged %v", after, before)
 	}
 	got, err := second.Settings(t.Context(), "inst")
@@ -135,9 +139,9 @@ func TestOpenSQLiteConcurrently(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 5 {
 		wg.Go(func() {
-			s, err := OpenSQLite(t.Context(), path, slog.New(rec))
+			s, err := Open(t.Context(), Config{DatabaseURL: path, Logger: slog.New(rec)})
 			if err != nil {
-				t.Errorf("OpenSQLite: %v", err)
+				t.Errorf("Open: %v", err)
 				return
 			}
 			if err := s.Close(); err != nil {
@@ -146,8 +150,8 @@ func TestOpenSQLiteConcurrently(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := rec.count(appliedMsg); got != 1 {
-		t.Errorf("%d migrations applied, want 1", got)
+	if got, want := rec.count(appliedMsg), len(mustLoadMigrations(t)); got != want {
+		t.Errorf("%d migrations applied, want %d", got, want)
 	}
 }
 
@@ -162,6 +166,7 @@ func TestOpenSQLitePragmas(t *testing.T) {
 		{"busy_timeout", "5000"},
 		{"foreign_keys", "1"},
 		{"synchronous", "1"}, // NORMAL
+		{"journal_size_limit", "16777216"},
 	}
 	for _, tt := range tests {
 		var got string
@@ -216,11 +221,11 @@ func TestOpenSQLitePaths(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s, err := OpenSQLite(t.Context(), tt.dsn, nil)
+			s, err := Open(t.Context(), Config{DatabaseURL: tt.dsn})
 			if err != nil {
-				t.Fatalf("OpenSQLite(%q): %v", tt.dsn, err)
+				t.Fatalf("Open(%q): %v", tt.dsn, err)
 			}
-			if _, err := s.PutSettings(t.Context(), "inst", json.RawMessage(`{}`), 0); err != nil {
+			if _, err := s.PutSettings(t.Context(), "inst", json.RawMessage(`{}`), 0, time.Time{}); err != nil {
 				t.Errorf("PutSettings: %v", err)
 			}
 			if err := s.Close(); err != nil {
@@ -249,9 +254,9 @@ func TestOpenSQLiteRelativePath(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	for _, dsn := range []string{"data/plain.db", "file:data/uri.db"} {
-		s, err := OpenSQLite(t.Context(), dsn, nil)
+		s, err := Open(t.Context(), Config{DatabaseURL: dsn})
 		if err != nil {
-			t.Fatalf("OpenSQLite(%q): %v", dsn, err)
+			t.Fatalf("Open(%q): %v", dsn, err)
 		}
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
@@ -282,10 +287,10 @@ func TestOpenSQLiteRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s, err := OpenSQLite(t.Context(), tt.dsn, nil)
+			s, err := Open(t.Context(), Config{DatabaseURL: tt.dsn})
 			if err == nil {
 				s.Close()
-				t.Fatalf("OpenSQLite(%q) succeeded, want an error", tt.dsn)
+				t.Fatalf("Open(%q) succeeded, want an error", tt.dsn)
 			}
 			if strings.Contains(err.Error(), ":pw@") {
 				t.Errorf("error %q repeats the password", err)
@@ -305,7 +310,7 @@ func TestOpenSQLiteCancelled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "store.db"), nil)
+	s, err := Open(ctx, Config{DatabaseURL: filepath.Join(t.TempDir(), "store.db")})
 	if !errors.Is(err, context.Canceled) {
 		if err == nil {
 			s.Close()
@@ -314,22 +319,73 @@ func TestOpenSQLiteCancelled(t *testing.T) {
 	}
 }
 
-func TestOpen(t *testing.T) {
+// TestWALStaysBounded writes settings tens of thousands of times and checks
+// that the write-ahead log stays small: SQLite checkpoints it only when a
+// write statement runs to its end, which database/sql's QueryRow does not do.
+func TestWALStaysBounded(t *testing.T) {
 	t.Parallel()
-	st, err := Open(t.Context(), filepath.Join(t.TempDir(), "store.db"), slog.New(slog.DiscardHandler))
+	path := filepath.Join(t.TempDir(), "store.db")
+	s := mustOpenSQLite(t, path, nil)
+	const (
+		writes = 20_000
+		limit  = 16 << 20 // journal_size_limit; without checkpoints the WAL passes 70 MiB
+	)
+	for i := range writes {
+		doc := fmt.Appendf(nil, `{"n":%d,"pad":"%0200d"}`, i, i)
+		if _, err := s.PutSettings(t.Context(), fmt.Sprintf("inst-%d", i%16), doc, 0, time.Time{}); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		if i%1000 == 0 {
+			if err := s.Ping(t.Context()); err != nil {
+				t.Fatalf("Ping: %v", err)
+			}
+		}
+	}
+	info, err := os.Stat(path + "-wal")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	if _, ok := st.(*SQLite); !ok {
-		t.Errorf("Open returned %T, want *SQLite", st)
+	t.Logf("WAL after %d writes: %d bytes", writes, info.Size())
+	if info.Size() > limit {
+		t.Errorf("after %d writes the WAL is %d bytes, want at most %d", writes, info.Size(), limit)
 	}
-	if err := st.Ping(t.Context()); err != nil {
-		t.Errorf("Ping: %v", err)
+}
+
+// TestPingFailsWhenWritesFail checks that Ping, which the health check calls,
+// fails when the database answers queries but refuses writes (here the
+// connection is made read-only, as a full disk or a read-only file would).
+func TestPingFailsWhenWritesFail(t *testing.T) {
+	t.Parallel()
+	s := mustOpenSQLite(t, filepath.Join(t.TempDir(), "store.db"), nil)
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
 	}
-	if _, err := Open(t.Context(), "", nil); err == nil {
-		t.Error("Open with an empty DSN succeeded")
+	// The store has one connection, so the pragma holds for every call.
+	if _, err := s.db.ExecContext(t.Context(), "PRAGMA query_only = ON"); err != nil {
+		t.Fatal(err)
 	}
+	if _, err := s.Settings(t.Context(), "inst"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Settings on the read-only connection: err = %v, want ErrNotFound", err)
+	}
+	if err := s.Ping(t.Context()); err == nil {
+		t.Error("Ping succeeded although the database takes no writes")
+	}
+}
+
+func TestOpenEmpty(t *testing.T) {
+	t.Parallel()
+	if _, err := Open(t.Context(), Config{}); err == nil {
+		t.Error("Open with an empty DatabaseURL succeeded")
+	}
+}
+
+func mustLoadMigrations(t *testing.T) []migration {
+	t.Helper()
+	migrations, err := loadMigrations(migrationFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return migrations
 }
 
 // TestMigrateFailureRollsBack checks that a failing migration leaves neither
@@ -349,7 +405,8 @@ func TestMigrateFailureRollsBack(t *testing.T) {
 		"0002_two.sql": &fstest.MapFile{Data: []byte("CREATE TABLE two (x INTEGER);\nINSERT INTO missing VALUES (1);")},
 	}
 	rec := &logRecorder{}
-	err = migrate(ctx, db, fsys, slog.New(rec))
+	apply := func(ctx context.Context, m migration) (bool, error) { return applyMigration(ctx, db, m) }
+	err = migrate(ctx, fsys, slog.New(rec), apply)
 	if err == nil || !strings.Contains(err.Error(), "0002_two.sql") {
 		t.Fatalf("migrate with a broken migration: err = %v, want an error naming 0002_two.sql", err)
 	}
@@ -366,7 +423,7 @@ func TestMigrateFailureRollsBack(t *testing.T) {
 
 	fsys["0002_two.sql"] = &fstest.MapFile{Data: []byte("CREATE TABLE two (x INTEGER);")}
 	rec = &logRecorder{}
-	if err := migrate(ctx, db, fsys, slog.New(rec)); err != nil {
+	if err := migrate(ctx, fsys, slog.New(rec), apply); err != nil {
 		t.Fatalf("migrate after the fix: %v", err)
 	}
 	if got := rec.count(appliedMsg); got != 1 {

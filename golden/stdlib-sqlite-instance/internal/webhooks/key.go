@@ -7,7 +7,6 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
@@ -19,37 +18,41 @@ const MinKeyBits = 2048
 // ErrPublicKey is wrapped by every error ParsePublicKey returns.
 var ErrPublicKey = errors.New("webhooks: invalid public key")
 
-// PEM block types ParsePublicKey understands.
-const (
-	pemTypePKIX  = "PUBLIC KEY"     // SubjectPublicKeyInfo, what the Wix dashboard shows
-	pemTypePKCS1 = "RSA PUBLIC KEY" // bare PKCS #1 RSAPublicKey
-)
-
 // ParsePublicKey parses the app's webhook public key as copied from the Wix
-// app dashboard. It accepts a PEM "PUBLIC KEY" (PKIX) or "RSA PUBLIC KEY"
-// (PKCS #1) block, and is forgiving about how the value reached the
-// environment: surrounding whitespace and quotes are ignored, newlines written
-// as a literal \n are restored, and the base64 body may be pasted without the
-// BEGIN/END armor. The key must be RSA with a modulus of at least MinKeyBits.
+// app dashboard: a PEM "PUBLIC KEY" (PKIX, what Wix shows) or "RSA PUBLIC
+// KEY" (PKCS #1) block, or its base64 body alone. It forgives what an
+// environment variable does to the text: surrounding whitespace and quotes,
+// newlines written as \n or replaced by spaces, missing padding. The key
+// must be RSA, at least MinKeyBits long.
 func ParsePublicKey(s string) (*rsa.PublicKey, error) {
-	s = cleanKeyText(s)
+	s = strings.TrimSpace(s)
+	for len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	s = strings.NewReplacer(`\r`, "", `\n`, "\n").Replace(s)
 	if s == "" {
 		return nil, fmt.Errorf("%w: empty", ErrPublicKey)
 	}
-
-	var (
-		pub any
-		err error
-	)
 	if strings.Contains(s, "-----BEGIN") {
-		pub, err = parseArmored(s)
-	} else {
-		pub, err = parseBare(s)
+		typ, body, ok := splitArmor(s)
+		if !ok {
+			return nil, fmt.Errorf("%w: malformed PEM armor", ErrPublicKey)
+		}
+		if typ != "PUBLIC KEY" && typ != "RSA PUBLIC KEY" {
+			return nil, fmt.Errorf("%w: PEM block is %q, want \"PUBLIC KEY\" or \"RSA PUBLIC KEY\"", ErrPublicKey, typ)
+		}
+		s = body
 	}
+	der, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(strings.Join(strings.Fields(s), ""), "="))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: bad base64: %w", ErrPublicKey, err)
 	}
-
+	pub, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		if pub, err = x509.ParsePKCS1PublicKey(der); err != nil {
+			return nil, fmt.Errorf("%w: not a PKIX or PKCS #1 public key", ErrPublicKey)
+		}
+	}
 	key, ok := pub.(*rsa.PublicKey)
 	if !ok {
 		return nil, fmt.Errorf("%w: key type is %T, want an RSA key", ErrPublicKey, pub)
@@ -60,103 +63,20 @@ func ParsePublicKey(s string) (*rsa.PublicKey, error) {
 	return key, nil
 }
 
-// cleanKeyText undoes the usual damage done to a PEM value stored in an
-// environment variable or .env file.
-func cleanKeyText(s string) string {
-	s = strings.TrimSpace(s)
-	for len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
-		s = strings.TrimSpace(s[1 : len(s)-1])
-	}
-	s = strings.ReplaceAll(s, `\r`, "")
-	s = strings.ReplaceAll(s, `\n`, "\n")
-	s = strings.ReplaceAll(s, "\r", "")
-	return strings.TrimSpace(s)
-}
-
-// parseArmored parses a PEM block. When the armor is present but the block
-// is not well formed (typically because the newlines were replaced by spaces),
-// the text between the BEGIN and END lines is decoded as bare base64.
-func parseArmored(s string) (any, error) {
-	if block, _ := pem.Decode([]byte(s)); block != nil {
-		return parseDER(block.Type, block.Bytes)
-	}
-
-	typ, body, ok := splitArmor(s)
-	if !ok {
-		return nil, fmt.Errorf("%w: malformed PEM armor", ErrPublicKey)
-	}
-	der, err := decodeBase64(body)
-	if err != nil {
-		return nil, err
-	}
-	return parseDER(typ, der)
-}
-
-// splitArmor returns the label and body of "-----BEGIN label----- body -----END label-----".
+// splitArmor returns the label and body of
+// "-----BEGIN label----- body -----END label-----", whatever separates them.
 func splitArmor(s string) (typ, body string, ok bool) {
-	const begin, end, dashes = "-----BEGIN ", "-----END ", "-----"
-	_, rest, ok := strings.Cut(s, begin)
+	_, rest, ok := strings.Cut(s, "-----BEGIN ")
 	if !ok {
 		return "", "", false
 	}
-	typ, rest, ok = strings.Cut(rest, dashes)
+	typ, rest, ok = strings.Cut(rest, "-----")
 	if !ok {
 		return "", "", false
 	}
-	body, rest, ok = strings.Cut(rest, end+typ+dashes)
+	body, rest, ok = strings.Cut(rest, "-----END "+typ+"-----")
 	if !ok || strings.TrimSpace(rest) != "" {
 		return "", "", false
 	}
 	return typ, body, true
-}
-
-// parseBare parses base64 DER without armor, trying PKIX first (what Wix
-// shows) and PKCS #1 second.
-func parseBare(s string) (any, error) {
-	der, err := decodeBase64(s)
-	if err != nil {
-		return nil, err
-	}
-	if pub, err := x509.ParsePKIXPublicKey(der); err == nil {
-		return pub, nil
-	}
-	if pub, err := x509.ParsePKCS1PublicKey(der); err == nil {
-		return pub, nil
-	}
-	return nil, fmt.Errorf("%w: not a PKIX or PKCS #1 public key", ErrPublicKey)
-}
-
-// parseDER parses DER bytes according to their PEM block type.
-func parseDER(typ string, der []byte) (any, error) {
-	switch typ {
-	case pemTypePKIX:
-		pub, err := x509.ParsePKIXPublicKey(der)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrPublicKey, err)
-		}
-		return pub, nil
-	case pemTypePKCS1:
-		pub, err := x509.ParsePKCS1PublicKey(der)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrPublicKey, err)
-		}
-		return pub, nil
-	default:
-		return nil, fmt.Errorf("%w: PEM block is %q, want %q or %q", ErrPublicKey, typ, pemTypePKIX, pemTypePKCS1)
-	}
-}
-
-// decodeBase64 decodes standard base64, ignoring whitespace and tolerating
-// missing padding.
-func decodeBase64(s string) ([]byte, error) {
-	s = strings.Join(strings.Fields(s), "")
-	s = strings.TrimRight(s, "=")
-	der, err := base64.RawStdEncoding.DecodeString(s)
-	if err != nil {
-		return nil, fmt.Errorf("%w: bad base64: %w", ErrPublicKey, err)
-	}
-	if len(der) == 0 {
-		return nil, fmt.Errorf("%w: empty key body", ErrPublicKey)
-	}
-	return der, nil
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"log/slog"
 	"net/url"
 	"os"
 	"strings"
@@ -34,7 +33,7 @@ func Open(t testing.TB) store.Store {
 	dsn := DatabaseURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	st, err := store.OpenPostgres(ctx, dsn, slog.New(slog.DiscardHandler))
+	st, err := store.Open(ctx, store.Config{DatabaseURL: dsn})
 	if err != nil {
 		t.Fatalf("storetest: open PostgreSQL store: %v", err)
 	}

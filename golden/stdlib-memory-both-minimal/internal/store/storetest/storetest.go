@@ -2,6 +2,7 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 
 	"example.com/shop/internal/store"
@@ -11,7 +12,10 @@ import (
 // ends. Stores from separate calls share nothing.
 func Open(t testing.TB) store.Store {
 	t.Helper()
-	st := store.NewMemory()
+	st, err := store.Open(context.Background(), store.Config{})
+	if err != nil {
+		t.Fatalf("storetest: open memory store: %v", err)
+	}
 	t.Cleanup(func() {
 		if err := st.Close(); err != nil {
 			t.Errorf("storetest: close memory store: %v", err)

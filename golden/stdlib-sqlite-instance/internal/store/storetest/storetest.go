@@ -3,7 +3,6 @@ package storetest
 
 import (
 	"context"
-	"log/slog"
 	"path/filepath"
 	"testing"
 
@@ -16,7 +15,7 @@ import (
 func Open(t testing.TB) store.Store {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "store.db")
-	st, err := store.OpenSQLite(context.Background(), path, slog.New(slog.DiscardHandler))
+	st, err := store.Open(context.Background(), store.Config{DatabaseURL: path})
 	if err != nil {
 		t.Fatalf("storetest: open SQLite store: %v", err)
 	}

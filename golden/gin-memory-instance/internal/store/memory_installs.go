@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// install is what Memory keeps for one instance: its record and the time of
+// the latest removal applied (zero when never removed).
+type install struct {
+	rec       InstanceRecord
+	removedAt time.Time
+}
+
+// removed reports whether the instance is removed: nothing was recorded
+// after its latest removal.
+func (e install) removed() bool {
+	return !e.rec.InstalledAt.After(e.removedAt) && !e.rec.PlanUpdatedAt.After(e.removedAt)
+}
+
+// removedSince reports whether a removal at removedAt refuses a write made
+// with a credential issued at issuedAt; zero times mean "never removed" and
+// "do not check".
+func removedSince(removedAt, issuedAt time.Time) bool {
+	return !removedAt.IsZero() && !issuedAt.IsZero() && !removedAt.Before(storedTime(issuedAt))
+}
+
+// SaveInstance implements Installs.
+func (m *Memory) SaveInstance(ctx context.Context, rec InstanceRecord) error {
+	if err := checkID(rec.ID); err != nil {
+		return err
+	}
+	if err := checkEventTime("InstalledAt", rec.InstalledAt); err != nil {
+		return err
+	}
+	if err := checkTime("PlanUpdatedAt", rec.PlanUpdatedAt); err != nil {
+		return err
+	}
+	if err := checkText("plan", rec.Plan); err != nil {
+		return err
+	}
+	rec.InstalledAt, rec.PlanUpdatedAt = storedTime(rec.InstalledAt), storedTime(rec.PlanUpdatedAt)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.usable(ctx, "save instance"); err != nil {
+		return err
+	}
+	e, ok := m.installs[rec.ID]
+	if ok {
+		if !rec.InstalledAt.After(e.removedAt) {
+			return nil // installed at or before a removal already applied
+		}
+		if !e.rec.InstalledAt.IsZero() && e.rec.InstalledAt.Before(rec.InstalledAt) {
+			rec.InstalledAt = e.rec.InstalledAt
+		}
+		if !rec.PlanUpdatedAt.After(e.rec.PlanUpdatedAt) || !rec.PlanUpdatedAt.After(e.removedAt) {
+			rec.Plan, rec.PlanUpdatedAt = e.rec.Plan, e.rec.PlanUpdatedAt
+		}
+	}
+	e.rec = rec
+	m.installs[rec.ID] = e
+	return nil
+}
+
+// Instance implements Installs.
+func (m *Memory) Instance(ctx context.Context, id string) (InstanceRecord, error) {
+	if err := checkID(id); err != nil {
+		return InstanceRecord{}, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if err := m.usable(ctx, "get instance"); err != nil {
+		return InstanceRecord{}, err
+	}
+	e := m.installs[id]
+	if e.removed() {
+		return InstanceRecord{}, ErrNotFound
+	}
+	return e.rec, nil
+}
+
+// SetPlan implements Installs.
+func (m *Memory) SetPlan(ctx context.Context, id, plan string, at time.Time) error {
+	if err := checkID(id); err != nil {
+		return err
+	}
+	if err := checkEventTime("plan time", at); err != nil {
+		return err
+	}
+	if err := checkText("plan", plan); err != nil {
+		return err
+	}
+	at = storedTime(at)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.usable(ctx, "set plan"); err != nil {
+		return err
+	}
+	e, ok := m.installs[id]
+	if !ok {
+		e.rec.ID = id
+	}
+	if !at.After(e.rec.PlanUpdatedAt) || !at.After(e.removedAt) {
+		return nil // an older or repeated event, or one of a removed installation
+	}
+	e.rec.Plan, e.rec.PlanUpdatedAt = plan, at
+	m.installs[id] = e
+	return nil
+}
+
+// DeleteInstance implements Installs.
+func (m *Memory) DeleteInstance(ctx context.Context, id string, at time.Time) error {
+	if err := checkID(id); err != nil {
+		return err
+	}
+	if err := checkEventTime("removal time", at); err != nil {
+		return err
+	}
+	at = storedTime(at)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.usable(ctx, "delete instance"); err != nil {
+		return err
+	}
+	e, ok := m.installs[id]
+	if !ok {
+		e.rec.ID = id
+	}
+	if e.rec.InstalledAt.After(at) {
+		return nil // the removal of an earlier installation
+	}
+	if at.After(e.removedAt) {
+		e.removedAt = at
+	}
+	e.rec.InstalledAt = time.Time{}
+	if !e.rec.PlanUpdatedAt.After(e.removedAt) {
+		e.rec.Plan, e.rec.PlanUpdatedAt = "", time.Time{}
+	}
+	m.installs[id] = e
+	delete(m.settings, id)
+	return nil
+}
+
+// RemovedAt implements Installs.
+func (m *Memory) RemovedAt(ctx context.Context, id string) (time.Time, error) {
+	if err := checkID(id); err != nil {
+		return time.Time{}, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if err := m.usable(ctx, "get removal time"); err != nil {
+		return time.Time{}, err
+	}
+	return m.installs[id].removedAt, nil
+}
