@@ -253,6 +253,15 @@ func wantJSONContentType(t *testing.T, resp *http.Response) {
 	}
 }
 
+// wantNoErrorLogged checks that the API logged nothing at ERROR: a bad
+// request is the client's fault, not the server's.
+func wantNoErrorLogged(t *testing.T, a *testAPI) {
+	t.Helper()
+	if strings.Contains(a.logs.String(), `"level":"ERROR"`) {
+		t.Errorf("bad input logged as a server error:\n%s", a.logs.String())
+	}
+}
+
 func TestMe(t *testing.T) {
 	a := newTestAPI(t, false)
 	resp, body := a.call(t, "GET", "/api/me", auth(credential(instanceA)), "")
@@ -506,6 +515,9 @@ func TestSettingsRejectsBadInput(t *testing.T) {
 		{"a string", "", `"x"`, 400, "bad_request"},
 		{"empty", "", "", 400, "bad_request"},
 		{"bad If-Match", "W/abc", "{}", 400, "bad_request"},
+		// json.Valid does not look inside strings; a store would refuse them.
+		{"invalid UTF-8 in a string", "", "{\"a\":\"\xff\xfe\"}", 400, "bad_request"},
+		{"a UTF-16 surrogate in UTF-8", "", "{\"a\":\"\xed\xa0\x80\"}", 400, "bad_request"},
 		{"too large", "", `{"x":"` + strings.Repeat("a", api.MaxBodyBytes) + `"}`, 413, "request_too_large"},
 	}
 	for _, tt := range tests {
@@ -520,6 +532,37 @@ func TestSettingsRejectsBadInput(t *testing.T) {
 	}
 	if _, err := a.store.Settings(t.Context(), instanceA); err == nil {
 		t.Error("a rejected PUT stored settings")
+	}
+	wantNoErrorLogged(t, a)
+}
+
+// TestSettingsByteForByte checks that settings come back exactly as they
+// were sent, neither compacted nor HTML-escaped (issue: { "a" :  1 } came
+// back as {"a":1}, and a 1 MiB document of < as 6.3 MB).
+func TestSettingsByteForByte(t *testing.T) {
+	a := newTestAPI(t, false)
+	h := auth(credential(instanceA))
+	for _, doc := range []string{
+		`{ "a" :  1 ,"b":[ 1,2 ] }`,
+		`{"html":"<script>&amp;</script>","unicode":"\u00e9 é"}`,
+		`{"x":"` + strings.Repeat("<", api.MaxBodyBytes-16) + `"}`,
+	} {
+		resp, put := a.call(t, "PUT", "/api/settings", h, doc)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("PUT: %d %.200s", resp.StatusCode, put)
+		}
+		resp, got := a.call(t, "GET", "/api/settings", h, "")
+		for name, body := range map[string]string{"PUT": put, "GET": got} {
+			if !strings.HasPrefix(body, `{"doc":`+doc+`,"version":`) {
+				t.Errorf("%s answered %.200s; want the document as sent", name, body)
+			}
+			if len(body) > len(doc)+100 {
+				t.Errorf("%s answered %d bytes for a document of %d", name, len(body), len(doc))
+			}
+		}
+		if s := decodeSettings(t, got); resp.StatusCode != http.StatusOK || s.Version < 1 {
+			t.Errorf("GET: %d, version %d", resp.StatusCode, s.Version)
+		}
 	}
 }
 

@@ -128,6 +128,10 @@ func (s *service) putSettings(ctx context.Context, instanceID, ifMatch string, b
 	case errors.Is(err, store.ErrConflict):
 		return settingsBody{}, "", &apiError{Status: http.StatusPreconditionFailed, Code: httpjson.CodeConflict,
 			Message: "the settings changed since they were read; read them again and retry"}
+	case errors.Is(err, store.ErrInvalid):
+		// The store's rules are the last word on what it keeps: what it
+		// refuses is the client's to fix, not our fault.
+		return settingsBody{}, "", &apiError{Status: http.StatusBadRequest, Code: httpjson.CodeBadRequest, Message: "the store refused these settings"}
 	case err != nil:
 		return settingsBody{}, "", s.internal(ctx, "write settings", err)
 	}

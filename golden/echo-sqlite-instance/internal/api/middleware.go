@@ -42,9 +42,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 				e = errInternal
 			}
 		}
-		if err := writeJSON(c, e.Status, httpjson.ErrorBody{Error: e.Code, Message: e.Message}); err != nil {
-			log.DebugContext(r.Context(), "write error answer", "err", err)
-		}
+		httpjson.Error(c.Response(), e.Status, e.Code, e.Message)
 	}
 }
 

@@ -14,12 +14,12 @@ type handlers struct {
 	svc *service
 }
 
-// identity returns the caller's identity, which wixauth.Middleware put in
-// the context before any handler runs.
+// identity returns the caller's identity, which the authenticator's
+// middleware put in the context before any handler runs.
 func identity(r *http.Request) wixauth.Identity {
 	id, ok := wixauth.FromContext(r.Context())
 	if !ok {
-		// Routes are registered only behind wixauth.Middleware.
+		// Routes are registered only behind the authenticator's middleware.
 		panic("api: handler reached without an authenticated identity")
 	}
 	return id
@@ -53,7 +53,7 @@ func (h *handlers) getSettings(w http.ResponseWriter, r *http.Request) {
 	if tag != "" {
 		w.Header().Set("ETag", tag)
 	}
-	httpjson.Write(w, http.StatusOK, body)
+	httpjson.WriteRaw(w, http.StatusOK, body.encode())
 }
 
 func (h *handlers) putSettings(w http.ResponseWriter, r *http.Request) {
@@ -69,7 +69,7 @@ func (h *handlers) putSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", tag)
-	httpjson.Write(w, http.StatusOK, body)
+	httpjson.WriteRaw(w, http.StatusOK, body.encode())
 }
 
 func (h *handlers) site(w http.ResponseWriter, r *http.Request) {
