@@ -112,10 +112,6 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	if err != nil {
 		return nil, nil, err
 	}
-	publicKey, err := webhooks.ParsePublicKey(cfg.PublicKeyPEM)
-	if err != nil {
-		return nil, nil, fmt.Errorf("WIX_PUBLIC_KEY: %w", err)
-	}
 	wixClient, err := wix.New(wix.Config{
 		BaseURL:   cfg.APIBase,
 		AppID:     cfg.AppID,
@@ -138,7 +134,7 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 		CORS:     cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
 		Store:    st,
 		Wix:      wixClient,
-		Webhooks: webhooks.NewHandler(publicKey, st, log),
+		Webhooks: webhooks.NewHandler(cfg.PublicKey, st, log),
 	})
 	closeStore := func() {
 		if err := st.Close(); err != nil {
