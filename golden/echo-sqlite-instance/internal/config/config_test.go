@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"example.com/shop/internal/webhooks"
 )
@@ -95,22 +96,24 @@ func TestLoadAllSet(t *testing.T) {
 		"WIX_SITE_ID":          "site-1",
 		"CORS_ALLOWED_ORIGINS": "https://example.com, http://localhost:5173",
 		"LOG_LEVEL":            "debug",
+		"WIX_INSTANCE_MAX_AGE": "12h",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:       "1b2c3d4e-0000-4000-8000-00000000abcd",
-		AppSecret:   testSecret,
-		PublicKey:   publicKey(t),
-		Port:        9090,
-		DatabaseURL: "/data/shop.db",
-		Dev:         true,
-		APIBase:     "http://127.0.0.1:4010",
-		APIKey:      testAPIKey,
-		SiteID:      "site-1",
-		CORSOrigins: []string{"https://example.com", "http://localhost:5173"},
-		LogLevel:    slog.LevelDebug,
+		AppID:          "1b2c3d4e-0000-4000-8000-00000000abcd",
+		AppSecret:      testSecret,
+		PublicKey:      publicKey(t),
+		Port:           9090,
+		DatabaseURL:    "/data/shop.db",
+		Dev:            true,
+		APIBase:        "http://127.0.0.1:4010",
+		APIKey:         testAPIKey,
+		SiteID:         "site-1",
+		CORSOrigins:    []string{"https://example.com", "http://localhost:5173"},
+		LogLevel:       slog.LevelDebug,
+		InstanceMaxAge: 12 * time.Hour,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
@@ -267,6 +270,8 @@ func TestLoadRejects(t *testing.T) {
 		{"LOG_LEVEL unknown", map[string]string{"LOG_LEVEL": "verbose"}, "LOG_LEVEL", `"verbose": use debug, info, warn or error`},
 		{"LOG_LEVEL warning", map[string]string{"LOG_LEVEL": "warning"}, "LOG_LEVEL", "use debug, info, warn or error"},
 		{"LOG_LEVEL with an offset", map[string]string{"LOG_LEVEL": "info+2"}, "LOG_LEVEL", "use debug, info, warn or error"},
+		{"instance max age not a duration", map[string]string{"WIX_INSTANCE_MAX_AGE": "a day"}, "WIX_INSTANCE_MAX_AGE", `"a day": use a duration such as 12h`},
+		{"instance max age negative", map[string]string{"WIX_INSTANCE_MAX_AGE": "-1h"}, "WIX_INSTANCE_MAX_AGE", "or 0 for no limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -402,6 +407,7 @@ func TestLogValue(t *testing.T) {
 				"cfg.site_id=site-1",
 				"cfg.cors_origins=[https://example.com]",
 				"cfg.log_level=DEBUG",
+				"cfg.instance_max_age=0s",
 			},
 			wantNone: []string{testSecret, testAPIKey, "MIIBIjAN", "-----BEGIN"},
 		},

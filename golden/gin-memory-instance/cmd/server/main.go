@@ -108,10 +108,6 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer, ln n
 // newHandler builds the API from the configuration. The returned function
 // closes the store.
 func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handler, func(), error) {
-	verifier, err := wixauth.NewVerifier(cfg.AppSecret, cfg.AppID, wixauth.WithCache(4096, 5*time.Minute))
-	if err != nil {
-		return nil, nil, err
-	}
 	wixClient, err := wix.New(wix.Config{
 		BaseURL:   cfg.APIBase,
 		AppID:     cfg.AppID,
@@ -124,13 +120,22 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	if err != nil {
 		return nil, nil, err
 	}
+	auth, err := wixauth.New(wixauth.Config{
+		AppID:          cfg.AppID,
+		Secret:         cfg.AppSecret,
+		MaxInstanceAge: cfg.InstanceMaxAge,
+		Logger:         log,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
 	st, err := store.Open(ctx, "", log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
 	}
 	handler := api.New(api.Deps{
 		Logger:   log,
-		Auth:     wixauth.NewInstanceAuthenticator(verifier),
+		Auth:     auth,
 		CORS:     cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
 		Store:    st,
 		Wix:      wixClient,

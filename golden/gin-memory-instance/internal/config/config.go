@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"example.com/shop/internal/cors"
 	"example.com/shop/internal/webhooks"
@@ -25,17 +26,18 @@ const DefaultAppID = "1b2c3d4e-0000-4000-8000-000000000001"
 // Config is the server's configuration. It holds secrets: log it through
 // its LogValue method, which leaves them out, and never print it with fmt.
 type Config struct {
-	AppID       string         // WIX_APP_ID, lower-cased
-	AppSecret   string         // WIX_APP_SECRET
-	PublicKey   *rsa.PublicKey // WIX_PUBLIC_KEY, which verifies webhooks
-	Port        int            // PORT
-	Dev         bool           // DEV
-	APIBase     string         // WIX_API_BASE, without a trailing slash
-	APIKey      string         // WIX_API_KEY
-	SiteID      string         // WIX_SITE_ID
-	AccountID   string         // WIX_ACCOUNT_ID
-	CORSOrigins []string       // CORS_ALLOWED_ORIGINS
-	LogLevel    slog.Level     // LOG_LEVEL
+	AppID          string         // WIX_APP_ID, lower-cased
+	AppSecret      string         // WIX_APP_SECRET
+	PublicKey      *rsa.PublicKey // WIX_PUBLIC_KEY, which verifies webhooks
+	Port           int            // PORT
+	Dev            bool           // DEV
+	APIBase        string         // WIX_API_BASE, without a trailing slash
+	APIKey         string         // WIX_API_KEY
+	SiteID         string         // WIX_SITE_ID
+	AccountID      string         // WIX_ACCOUNT_ID
+	CORSOrigins    []string       // CORS_ALLOWED_ORIGINS
+	LogLevel       slog.Level     // LOG_LEVEL
+	InstanceMaxAge time.Duration  // WIX_INSTANCE_MAX_AGE; zero: no limit
 }
 
 // variable is one environment variable and how it is read.
@@ -100,6 +102,12 @@ func Load(getenv func(string) string) (Config, error) {
 				return errors.New("use debug, info, warn or error")
 			}
 			return c.LogLevel.UnmarshalText([]byte(v))
+		}},
+		{name: "WIX_INSTANCE_MAX_AGE", parse: func(v string) (err error) {
+			if c.InstanceMaxAge, err = time.ParseDuration(v); err != nil || c.InstanceMaxAge < 0 {
+				return errors.New("use a duration such as 12h or 30m, or 0 for no limit")
+			}
+			return nil
 		}},
 	}
 
@@ -224,6 +232,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("account_id", c.AccountID),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.Duration("instance_max_age", c.InstanceMaxAge),
 	)
 }
 

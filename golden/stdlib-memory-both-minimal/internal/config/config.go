@@ -7,12 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"example.com/shop/internal/cors"
+	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/wix"
 )
 
@@ -23,16 +26,19 @@ const DefaultAppID = ""
 // Config is the server's configuration. It holds secrets: log it through
 // its LogValue method, which leaves them out, and never print it with fmt.
 type Config struct {
-	AppID       string     // WIX_APP_ID, lower-cased
-	AppSecret   string     // WIX_APP_SECRET
-	Port        int        // PORT
-	Dev         bool       // DEV
-	APIBase     string     // WIX_API_BASE, without a trailing slash
-	APIKey      string     // WIX_API_KEY
-	SiteID      string     // WIX_SITE_ID
-	AccountID   string     // WIX_ACCOUNT_ID
-	CORSOrigins []string   // CORS_ALLOWED_ORIGINS
-	LogLevel    slog.Level // LOG_LEVEL
+	AppID          string         // WIX_APP_ID, lower-cased
+	AppSecret      string         // WIX_APP_SECRET
+	Port           int            // PORT
+	Dev            bool           // DEV
+	APIBase        string         // WIX_API_BASE, without a trailing slash
+	APIKey         string         // WIX_API_KEY
+	SiteID         string         // WIX_SITE_ID
+	AccountID      string         // WIX_ACCOUNT_ID
+	CORSOrigins    []string       // CORS_ALLOWED_ORIGINS
+	LogLevel       slog.Level     // LOG_LEVEL
+	InstanceMaxAge time.Duration  // WIX_INSTANCE_MAX_AGE; zero: no limit
+	AnyTokenShape  bool           // WIX_TOKEN_ANY_SHAPE
+	TrustedProxies []netip.Prefix // TRUSTED_PROXIES
 }
 
 // variable is one environment variable and how it is read.
@@ -94,6 +100,17 @@ func Load(getenv func(string) string) (Config, error) {
 				return errors.New("use debug, info, warn or error")
 			}
 			return c.LogLevel.UnmarshalText([]byte(v))
+		}},
+		{name: "WIX_INSTANCE_MAX_AGE", parse: func(v string) (err error) {
+			if c.InstanceMaxAge, err = time.ParseDuration(v); err != nil || c.InstanceMaxAge < 0 {
+				return errors.New("use a duration such as 12h or 30m, or 0 for no limit")
+			}
+			return nil
+		}},
+		{name: "WIX_TOKEN_ANY_SHAPE", def: "false", parse: boolean(&c.AnyTokenShape)},
+		{name: "TRUSTED_PROXIES", parse: func(v string) (err error) {
+			c.TrustedProxies, err = ratelimit.ParseTrustedProxies(v)
+			return err
 		}},
 	}
 
@@ -217,6 +234,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("account_id", c.AccountID),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.Duration("instance_max_age", c.InstanceMaxAge),
+		slog.Bool("token_any_shape", c.AnyTokenShape),
+		slog.Any("trusted_proxies", c.TrustedProxies),
 	)
 }
 

@@ -22,6 +22,7 @@ import (
 	"example.com/shop/internal/api"
 	"example.com/shop/internal/config"
 	"example.com/shop/internal/cors"
+	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/webhooks"
 	"example.com/shop/internal/wix"
@@ -120,10 +121,15 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	if err != nil {
 		return nil, nil, err
 	}
-	// Access tokens from the frontend are checked with Wix's token-info
-	// endpoint through the same client: one request, no retries, a short
-	// timeout, answers cached until the token expires.
-	tokens, err := wixauth.NewTokenChecker(wixClient, cfg.AppID, wixauth.WithTokenLogger(log))
+	auth, err := wixauth.New(wixauth.Config{
+		AppID: cfg.AppID,
+		// Access tokens are checked with Wix's token-info endpoint through
+		// the same client: one request, no retries.
+		TokenInfo:     wixClient,
+		AnyTokenShape: cfg.AnyTokenShape,
+		Clients:       ratelimit.Clients{TrustedProxies: cfg.TrustedProxies},
+		Logger:        log,
+	})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -133,7 +139,7 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	}
 	handler := api.New(api.Deps{
 		Logger:   log,
-		Auth:     wixauth.NewTokenAuthenticator(tokens),
+		Auth:     auth,
 		CORS:     cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
 		Store:    st,
 		Wix:      wixClient,

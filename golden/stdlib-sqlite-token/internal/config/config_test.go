@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/webhooks"
 )
 
@@ -95,6 +96,8 @@ func TestLoadAllSet(t *testing.T) {
 		"WIX_SITE_ID":          "site-1",
 		"CORS_ALLOWED_ORIGINS": "https://example.com, http://localhost:5173",
 		"LOG_LEVEL":            "debug",
+		"WIX_TOKEN_ANY_SHAPE":  "true",
+		"TRUSTED_PROXIES":      "10.0.0.0/8",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -112,6 +115,8 @@ func TestLoadAllSet(t *testing.T) {
 		CORSOrigins: []string{"https://example.com", "http://localhost:5173"},
 		LogLevel:    slog.LevelDebug,
 	}
+	want.AnyTokenShape = true
+	want.TrustedProxies, _ = ratelimit.ParseTrustedProxies("10.0.0.0/8")
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
 	}
@@ -272,6 +277,8 @@ func TestLoadRejects(t *testing.T) {
 		{"LOG_LEVEL unknown", map[string]string{"LOG_LEVEL": "verbose"}, "LOG_LEVEL", `"verbose": use debug, info, warn or error`},
 		{"LOG_LEVEL warning", map[string]string{"LOG_LEVEL": "warning"}, "LOG_LEVEL", "use debug, info, warn or error"},
 		{"LOG_LEVEL with an offset", map[string]string{"LOG_LEVEL": "info+2"}, "LOG_LEVEL", "use debug, info, warn or error"},
+		{"token any shape not a bool", map[string]string{"WIX_TOKEN_ANY_SHAPE": "sometimes"}, "WIX_TOKEN_ANY_SHAPE", "use true or false"},
+		{"trusted proxy not an address", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, lb.internal"}, "TRUSTED_PROXIES", `"lb.internal" is neither an IP address nor a CIDR network`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -407,6 +414,7 @@ func TestLogValue(t *testing.T) {
 				"cfg.site_id=site-1",
 				"cfg.cors_origins=[https://example.com]",
 				"cfg.log_level=DEBUG",
+				"cfg.token_any_shape=false",
 			},
 			wantNone: []string{testSecret, testAPIKey, "MIIBIjAN", "-----BEGIN"},
 		},
