@@ -161,22 +161,23 @@ func (c *tokenChecker) check(r *http.Request, token string) (TokenInfo, error) {
 
 // ask asks token-info about token, whose hash is key, on behalf of client,
 // and remembers the answer. A client over its budget gets ErrRateLimited
-// without Wix being asked; while the fail-fast window is open nobody asks,
-// and nobody's budget is spent. Only Wix failing to answer (unreachable, too
+// without Wix being asked, also while the fail-fast window is open, so that
+// an outage does not let one client have any number of 503s served and
+// logged. Only Wix failing to answer (unreachable, too
 // slow, 429, 5xx, not a token-info object) opens the fail-fast window; a
 // refused token is an answer.
 func (c *tokenChecker) ask(ctx context.Context, key tokenKey, token, client string) (any, error) {
 	if info, ok := c.accepted.Get(key); ok { // a request that just ended
 		return info, nil
 	}
+	if ok, wait := c.budget.Allow(client); !ok {
+		return nil, &limitedError{retryAfter: wait}
+	}
 	c.mu.Lock()
 	down := c.now().Before(c.downUntil)
 	c.mu.Unlock()
 	if down {
 		return nil, fmt.Errorf("%w: token-info failed moments ago", ErrUnavailable)
-	}
-	if ok, wait := c.budget.Allow(client); !ok {
-		return nil, &limitedError{retryAfter: wait}
 	}
 	ctx, cancel := context.WithTimeout(ctx, tokenTimeout)
 	defer cancel()

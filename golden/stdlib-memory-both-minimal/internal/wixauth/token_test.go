@@ -489,7 +489,7 @@ func TestFailFast(t *testing.T) {
 			clock := newTestClock()
 			var down atomic.Bool
 			var calls atomic.Int64
-			cfg := wixauth.Config{AppID: testAppID, Now: clock.Now, Secret: testSecret}
+			cfg := wixauth.Config{AppID: testAppID, Now: clock.Now, NewTokens: ratelimit.Config{Rate: 1, Burst: 100}, Secret: testSecret}
 			cfg.TokenInfo = clientFunc(func(context.Context, string) (wix.TokenInfo, error) {
 				calls.Add(1)
 				if down.Load() {
@@ -544,6 +544,23 @@ func TestFailFast(t *testing.T) {
 				t.Errorf("log contains a token:\n%s", logged)
 			}
 		})
+	}
+}
+
+// TestBudgetWhileWixIsDown checks that the budget holds during an outage
+// too: one client cannot have any number of 503s served, and logged.
+func TestBudgetWhileWixIsDown(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	cfg := wixauth.Config{AppID: testAppID, Now: clock.Now, NewTokens: ratelimit.Config{Rate: 0.5, Burst: 2}, Secret: testSecret}
+	cfg.TokenInfo = clientFunc(func(context.Context, string) (wix.TokenInfo, error) {
+		return wix.TokenInfo{}, &wix.APIError{Status: 503}
+	})
+	a := newAuth(t, cfg)
+	for i, want := range []error{wixauth.ErrUnavailable, wixauth.ErrUnavailable, wixauth.ErrRateLimited} {
+		if _, err := a.Authenticate(request(token(i))); !errors.Is(err, want) {
+			t.Errorf("token %d: %v; want %v", i, err, want)
+		}
 	}
 }
 
