@@ -19,6 +19,7 @@ var deps = map[string]string{
 	"github.com/labstack/echo/v5":        "v5.4.4",
 	"github.com/rs/cors":                 "v1.11.1",
 	"golang.org/x/sync":                  "v0.25.0",
+	"golang.org/x/time":                  "v0.16.0",
 	"modernc.org/sqlite":                 "v1.62.0",
 }
 

@@ -6,4 +6,5 @@ require (
 	github.com/go-json-experiment/json v1.27.2
 	github.com/rs/cors v1.11.1
 	golang.org/x/sync v0.25.0
+	golang.org/x/time v0.16.0
 )

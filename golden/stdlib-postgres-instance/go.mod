@@ -8,4 +8,5 @@ require (
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/rs/cors v1.11.1
 	golang.org/x/sync v0.25.0
+	golang.org/x/time v0.16.0
 )

@@ -124,19 +124,29 @@ export function fetchWithWixInstance(path: string, init: RequestInit = {}): Prom
 export class ApiError extends Error {
   /** HTTP status code, e.g. 401 or 412. */
   readonly status: number;
-  /** Machine-readable code from the `error` field, e.g. `"unauthorized"`. */
+  /**
+   * Machine-readable code from the `error` field, e.g. `"unauthorized"`;
+   * `"instance_removed"` when the app was removed from the site after the
+   * credential was issued (open the app again from the site's dashboard),
+   * `"rate_limited"` (429) or `"auth_unavailable"` (503) when it is worth
+   * trying again later.
+   */
   readonly code: string;
+  /** Seconds to wait before trying again, from `Retry-After`, when given. */
+  readonly retryAfter?: number;
 
   /**
    * @param status - HTTP status code.
    * @param code - The `error` field of the answer.
    * @param message - The `message` field of the answer.
+   * @param retryAfter - The `Retry-After` header in seconds, if any.
    */
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, retryAfter?: number) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -258,7 +268,8 @@ async function apiError(res: Response): Promise<ApiError> {
   } catch {
     // Not JSON (e.g. a proxy's error page): keep the status-based defaults.
   }
-  return new ApiError(res.status, code, message);
+  const retryAfter = Number.parseInt(res.headers.get("Retry-After") ?? "", 10);
+  return new ApiError(res.status, code, message, Number.isNaN(retryAfter) ? undefined : retryAfter);
 }
 
 /** Stores the instance; storage may be unavailable in a third-party iframe. */

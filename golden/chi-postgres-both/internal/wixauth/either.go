@@ -3,68 +3,20 @@
 
 package wixauth
 
-import (
-	"net/http"
-	"strings"
-)
+import "strings"
 
-// EitherAuthenticator accepts a signed instance or a Wix access token in
-// the Authorization header (raw, or with a "Bearer " prefix). A value shaped
-// like a signed instance (see [LooksLikeSignedInstance]) is verified
-// locally by the [InstanceAuthenticator]; anything else is checked with
-// Wix by the [TokenAuthenticator]. Either way the handler gets the same
-// [Identity]: Instance is set for a signed instance, Token for an access
-// token.
-type EitherAuthenticator struct {
-	instance *InstanceAuthenticator
-	token    *TokenAuthenticator
-}
-
-// NewEitherAuthenticator returns an EitherAuthenticator. It panics if
-// either authenticator is nil.
-func NewEitherAuthenticator(instance *InstanceAuthenticator, token *TokenAuthenticator) *EitherAuthenticator {
-	if instance == nil || token == nil {
-		panic("wixauth: nil InstanceAuthenticator or TokenAuthenticator")
-	}
-	return &EitherAuthenticator{instance: instance, token: token}
-}
-
-// Authenticate implements [Authenticator]. Errors are those of
-// [InstanceAuthenticator.Authenticate] or [TokenAuthenticator.Authenticate].
-func (a *EitherAuthenticator) Authenticate(r *http.Request) (Identity, error) {
-	raw, err := readCredential(r)
-	if err != nil {
-		return Identity{}, err
-	}
-	if LooksLikeSignedInstance(raw) {
-		return a.instance.identity(raw)
-	}
-	return a.token.identity(r.Context(), raw)
-}
-
-// LooksLikeSignedInstance reports whether raw has the shape of a Wix signed
-// instance: exactly two non-empty parts separated by one '.', each made of
-// base64url characters, optionally padded with '='. It says nothing about
-// validity. Wix access tokens never have this shape: they read
-// "OauthNG.JWS.<header>.<payload>.<signature>", with four dots.
+// LooksLikeSignedInstance reports whether raw has the shape of a signed
+// instance: two non-empty base64url parts, each optionally padded with '=',
+// joined by one '.'. Wix access tokens ("OauthNG.JWS.<header>.<payload>.
+// <signature>") never do. It says nothing about validity.
 func LooksLikeSignedInstance(raw string) bool {
 	sig, payload, ok := strings.Cut(raw, ".")
-	return ok && isBase64URL(sig) && isBase64URL(payload)
+	return ok && isPaddedBase64URL(sig) && isPaddedBase64URL(payload)
 }
 
-// isBase64URL reports whether s is non-empty base64url text with at most
-// two trailing '=' pads.
-func isBase64URL(s string) bool {
-	s = strings.TrimSuffix(s, "=")
-	s = strings.TrimSuffix(s, "=")
-	if s == "" {
-		return false
-	}
-	for i := range len(s) {
-		c := s[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
+// isPaddedBase64URL reports whether s is base64url text with at most two
+// trailing '=' pads.
+func isPaddedBase64URL(s string) bool {
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "="), "=")
+	return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return !base64URL(r) })
 }

@@ -5,10 +5,7 @@ package wixauth_test
 
 import (
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"testing"
-	"time"
 
 	"example.com/shop/internal/wixauth"
 	"example.com/shop/internal/wixauth/wixauthtest"
@@ -47,21 +44,14 @@ func TestLooksLikeSignedInstance(t *testing.T) {
 	}
 }
 
-// TestEitherAuthenticator checks that signed instances are verified
-// locally, without asking token-info, and everything else is asked.
-func TestEitherAuthenticator(t *testing.T) {
+// TestEither checks that signed instances are verified locally, without
+// asking token-info, values that cannot be tokens are refused locally too,
+// and access tokens are asked about.
+func TestEither(t *testing.T) {
 	t.Parallel()
-	clock := newTokenClock()
-	f := newFakeTokenInfo(t, func(token string) infoReply {
-		if token != accessToken {
-			return infoReply{status: 401, body: `{"message":"invalid token"}`}
-		}
-		return infoReply{status: 200, body: infoBody(true, "USER", tokenAppID, tokenInstance, clock.Now().Add(time.Hour), false)}
-	})
-	a := wixauth.NewEitherAuthenticator(
-		wixauth.NewInstanceAuthenticator(newVerifier(t, testAppID)),
-		wixauth.NewTokenAuthenticator(newTokenChecker(t, f, wixauth.WithTokenClock(clock.Now))),
-	)
+	clock := newTestClock()
+	f := newFakeTokenInfo(t, acceptOnly(clock))
+	a := newAuth(t, tokenConfig(t, f, clock))
 	valid := wixauthtest.SignRaw(testSecret, testPayload)
 	sig, payload := splitInstance(t, valid)
 	tests := []struct {
@@ -83,15 +73,12 @@ func TestEitherAuthenticator(t *testing.T) {
 		{name: "access token", header: accessToken, wantCalls: 1},
 		{name: "access token with Bearer, cached", header: "Bearer " + accessToken, wantCalls: 1},
 		{name: "unknown token", header: "OauthNG.JWS.a.b.c", wantErr: wixauth.ErrInactive, wantCalls: 2},
-		{name: "garbage without a dot goes to token-info", header: "garbage", wantErr: wixauth.ErrInactive, wantCalls: 3},
-		{name: "missing", wantErr: wixauth.ErrMissing, wantCalls: 3},
+		{name: "garbage without a dot is refused here", header: "garbage", wantErr: wixauth.ErrMalformed, wantCalls: 2},
+		{name: "two dots, not a token", header: "a.b.c", wantErr: wixauth.ErrMalformed, wantCalls: 2},
+		{name: "missing", wantErr: wixauth.ErrMissing, wantCalls: 2},
 	}
 	for _, tc := range tests { // in order: the call counts add up
-		r := httptest.NewRequest(http.MethodGet, "/api/me", nil)
-		if tc.header != "" {
-			r.Header.Set("Authorization", tc.header)
-		}
-		id, err := a.Authenticate(r)
+		id, err := a.Authenticate(request(tc.header))
 		if got := f.calls.Load(); got != tc.wantCalls {
 			t.Errorf("%s: %d token-info requests so far; want %d", tc.name, got, tc.wantCalls)
 		}
@@ -107,23 +94,13 @@ func TestEitherAuthenticator(t *testing.T) {
 		}
 		want := testInstance()
 		if tc.wantInst {
-			if id.InstanceID != want.InstanceID || id.UserID != want.UID || id.Permissions != want.Permissions || id.Instance == nil || id.Token != nil {
+			if id.InstanceID != want.InstanceID || id.UserID != want.UID || id.Permissions != want.Permissions || id.Instance == nil || id.Token != nil || !id.IssuedAt.Equal(want.SignDate) {
 				t.Errorf("%s: Identity = %+v", tc.name, id)
 			}
 			continue
 		}
-		if id.InstanceID != tokenInstance || id.UserID != tokenUser || id.Token == nil || id.Instance != nil {
+		if id.InstanceID != testInstanceID || id.UserID != testUserID || id.Token == nil || id.Instance != nil {
 			t.Errorf("%s: Identity = %+v", tc.name, id)
 		}
 	}
-}
-
-func TestNewEitherAuthenticatorNil(t *testing.T) {
-	t.Parallel()
-	defer func() {
-		if recover() == nil {
-			t.Error("NewEitherAuthenticator(nil, nil) did not panic")
-		}
-	}()
-	wixauth.NewEitherAuthenticator(nil, nil)
 }

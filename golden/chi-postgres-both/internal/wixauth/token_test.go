@@ -20,39 +20,16 @@ import (
 	"testing"
 	"time"
 
+	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/wix"
 	"example.com/shop/internal/wixauth"
 )
 
-const (
-	tokenAppID    = "1b2c3d4e-0000-4000-8000-000000000001"
-	tokenInstance = "6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e"
-	tokenUser     = "0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9"
-	// accessToken is shaped like a Wix access token.
-	accessToken = "OauthNG.JWS.eyJraWQiOiJ0ZXN0In0.eyJkYXRhIjoidGVzdCJ9.c2lnbmF0dXJl"
-)
+// accessToken is shaped like a Wix access token.
+const accessToken = "OauthNG.JWS.eyJraWQiOiJ0ZXN0In0.eyJkYXRhIjoidGVzdCJ9.c2lnbmF0dXJl"
 
-// tokenClock is a settable clock for TokenChecker tests.
-type tokenClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTokenClock() *tokenClock {
-	return &tokenClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *tokenClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *tokenClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// token returns another access token, named by n.
+func token(n int) string { return "OauthNG.JWS.eyJh.eyJi.t" + strconv.Itoa(n) }
 
 // infoReply is one answer of the fake token-info endpoint.
 type infoReply struct {
@@ -67,7 +44,7 @@ func infoBody(active bool, subjectType, clientID, instanceID string, exp time.Ti
 	fields := map[string]any{
 		"active":      strconv.FormatBool(active),
 		"subjectType": subjectType,
-		"subjectId":   tokenUser,
+		"subjectId":   testUserID,
 		"exp":         strconv.FormatInt(exp.Unix(), 10),
 		"iat":         strconv.FormatInt(exp.Add(-4*time.Hour).Unix(), 10),
 		"clientId":    clientID,
@@ -159,21 +136,29 @@ func (f *fakeTokenInfo) setReply(reply func(token string) infoReply) {
 	f.reply = reply
 }
 
-// newTokenChecker returns a TokenChecker that asks f. Its timeout is long
-// enough for a loaded machine running the race detector; tests of the
-// timeout itself set a short one with WithTokenTimeout.
-func newTokenChecker(t testing.TB, f *fakeTokenInfo, opts ...wixauth.TokenOption) *wixauth.TokenChecker {
+// tokenConfig is a Config that asks f, through a real Wix client, with
+// the clock of clock; edit, when non-nil, changes it.
+func tokenConfig(t testing.TB, f *fakeTokenInfo, clock *testClock) wixauth.Config {
 	t.Helper()
-	client, err := wix.New(wix.Config{BaseURL: f.srv.URL, AppID: tokenAppID, AppSecret: "unused-secret"})
+	client, err := wix.New(wix.Config{BaseURL: f.srv.URL, AppID: testAppID, AppSecret: "unused-secret"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := wixauth.NewTokenChecker(client, tokenAppID,
-		append([]wixauth.TokenOption{wixauth.WithTokenTimeout(10 * time.Second)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
+	cfg := wixauth.Config{AppID: testAppID, TokenInfo: client, Now: clock.Now}
+	cfg.Secret = testSecret
+	return cfg
+}
+
+// acceptOnly answers accessToken as a Wix user's token, valid for an hour,
+// and refuses every other token with 401, as Wix does.
+func acceptOnly(clock *testClock) func(string) infoReply {
+	good := infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false)
+	return func(tok string) infoReply {
+		if tok == accessToken {
+			return infoReply{status: 200, body: good}
+		}
+		return infoReply{status: 401, body: `{"message":"invalid token"}`}
 	}
-	return c
 }
 
 // always answers every token with r.
@@ -181,9 +166,26 @@ func always(r infoReply) func(string) infoReply {
 	return func(string) infoReply { return r }
 }
 
-func TestTokenAuthenticator(t *testing.T) {
+// shortDeadline is a token-info client that gives each request d, for the
+// tests of a Wix that does not answer.
+func shortDeadline(c wixauth.TokenInfoClient, d time.Duration) clientFunc {
+	return func(ctx context.Context, token string) (wix.TokenInfo, error) {
+		ctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		return c.TokenInfo(ctx, token)
+	}
+}
+
+// statusOf is the status a failure with err is answered with.
+func statusOf(a *wixauth.Authenticator, err error) int {
+	w := httptest.NewRecorder()
+	a.WriteFailure(w, request(""), err)
+	return w.Code
+}
+
+func TestAuthenticateTokens(t *testing.T) {
 	t.Parallel()
-	clock := newTokenClock()
+	clock := newTestClock()
 	later := clock.Now().Add(2 * time.Hour)
 	ok := func(body string) infoReply { return infoReply{status: 200, body: body} }
 	tests := []struct {
@@ -193,79 +195,81 @@ func TestTokenAuthenticator(t *testing.T) {
 		wantErr    error
 		wantStatus int
 		wantUser   string
-		timeout    time.Duration // of token-info requests, when not the default
+		wantCalls  int64
 	}{
 		{name: "valid, fields as strings", header: accessToken,
-			reply: ok(infoBody(true, "USER", tokenAppID, tokenInstance, later, false)), wantStatus: 200, wantUser: tokenUser},
+			reply: ok(infoBody(true, "USER", testAppID, testInstanceID, later, false)), wantStatus: 200, wantUser: testUserID, wantCalls: 1},
 		{name: "valid, fields as numbers", header: accessToken,
-			reply: ok(infoBody(true, "USER", tokenAppID, tokenInstance, later, true)), wantStatus: 200, wantUser: tokenUser},
+			reply: ok(infoBody(true, "USER", testAppID, testInstanceID, later, true)), wantStatus: 200, wantUser: testUserID, wantCalls: 1},
 		{name: "Bearer prefix", header: "Bearer " + accessToken,
-			reply: ok(infoBody(true, "USER", tokenAppID, tokenInstance, later, false)), wantStatus: 200, wantUser: tokenUser},
+			reply: ok(infoBody(true, "USER", testAppID, testInstanceID, later, false)), wantStatus: 200, wantUser: testUserID, wantCalls: 1},
 		{name: "app ID in upper case", header: accessToken,
-			reply: ok(infoBody(true, "USER", strings.ToUpper(tokenAppID), tokenInstance, later, false)), wantStatus: 200, wantUser: tokenUser},
+			reply: ok(infoBody(true, "USER", strings.ToUpper(testAppID), testInstanceID, later, false)), wantStatus: 200, wantUser: testUserID, wantCalls: 1},
 		{name: "app identity has no user", header: accessToken,
-			reply: ok(infoBody(true, "APP", tokenAppID, tokenInstance, later, false)), wantStatus: 200},
+			reply: ok(infoBody(true, "APP", testAppID, testInstanceID, later, false)), wantStatus: 200, wantCalls: 1},
 		{name: "missing", wantErr: wixauth.ErrMissing, wantStatus: 401},
+		// Values that cannot be Wix access tokens never reach Wix.
+		{name: "no OauthNG.JWS. prefix", header: "garbage-value", wantErr: wixauth.ErrMalformed, wantStatus: 401},
+		{name: "a character outside base64url", header: "OauthNG.JWS.a+b.c", wantErr: wixauth.ErrMalformed, wantStatus: 401},
+		{name: "prefix alone", header: "OauthNG.JWS.", wantErr: wixauth.ErrMalformed, wantStatus: 401},
 		{name: "inactive", header: accessToken,
-			reply: ok(infoBody(false, "USER", tokenAppID, tokenInstance, later, false)), wantErr: wixauth.ErrInactive, wantStatus: 401},
+			reply: ok(infoBody(false, "USER", testAppID, testInstanceID, later, false)), wantErr: wixauth.ErrInactive, wantStatus: 401, wantCalls: 1},
 		{name: "inactive, nothing else said", header: accessToken,
-			reply: ok(`{"active":false}`), wantErr: wixauth.ErrInactive, wantStatus: 401},
+			reply: ok(`{"active":false}`), wantErr: wixauth.ErrInactive, wantStatus: 401, wantCalls: 1},
 		{name: "wrong clientId", header: accessToken,
-			reply: ok(infoBody(true, "USER", "9e8d7c6b-0000-4000-8000-000000000002", tokenInstance, later, false)), wantErr: wixauth.ErrWrongApp, wantStatus: 401},
+			reply: ok(infoBody(true, "USER", otherAppID, testInstanceID, later, false)), wantErr: wixauth.ErrWrongApp, wantStatus: 401, wantCalls: 1},
 		{name: "no clientId", header: accessToken,
-			reply: ok(infoBody(true, "USER", "", tokenInstance, later, false)), wantErr: wixauth.ErrWrongApp, wantStatus: 401},
+			reply: ok(infoBody(true, "USER", "", testInstanceID, later, false)), wantErr: wixauth.ErrWrongApp, wantStatus: 401, wantCalls: 1},
 		{name: "no instanceId", header: accessToken,
-			reply: ok(infoBody(true, "USER", tokenAppID, "", later, false)), wantErr: wixauth.ErrNoInstance, wantStatus: 401},
+			reply: ok(infoBody(true, "USER", testAppID, "", later, false)), wantErr: wixauth.ErrNoInstance, wantStatus: 401, wantCalls: 1},
+		{name: "instanceId with a NUL", header: accessToken,
+			reply: ok(infoBody(true, "USER", testAppID, "6a5f\x00", later, false)), wantErr: wixauth.ErrNoInstance, wantStatus: 401, wantCalls: 1},
 		{name: "expired", header: accessToken,
-			reply: ok(infoBody(true, "USER", tokenAppID, tokenInstance, clock.Now().Add(-time.Second), false)), wantErr: wixauth.ErrExpired, wantStatus: 401},
+			reply: ok(infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(-time.Second), false)), wantErr: wixauth.ErrExpired, wantStatus: 401, wantCalls: 1},
 		{name: "expires now", header: accessToken,
-			reply: ok(infoBody(true, "USER", tokenAppID, tokenInstance, clock.Now(), false)), wantErr: wixauth.ErrExpired, wantStatus: 401},
+			reply: ok(infoBody(true, "USER", testAppID, testInstanceID, clock.Now(), false)), wantErr: wixauth.ErrExpired, wantStatus: 401, wantCalls: 1},
 		{name: "no exp", header: accessToken,
-			reply: ok(infoBody(true, "USER", tokenAppID, tokenInstance, time.Time{}, false)), wantErr: wixauth.ErrExpired, wantStatus: 401},
+			reply: ok(infoBody(true, "USER", testAppID, testInstanceID, time.Time{}, false)), wantErr: wixauth.ErrExpired, wantStatus: 401, wantCalls: 1},
 		{name: "site visitor", header: accessToken,
-			reply: ok(infoBody(true, "VISITOR", tokenAppID, tokenInstance, later, false)), wantErr: wixauth.ErrAnonymous, wantStatus: 401},
+			reply: ok(infoBody(true, "VISITOR", testAppID, testInstanceID, later, false)), wantErr: wixauth.ErrAnonymous, wantStatus: 401, wantCalls: 1},
 		{name: "site member", header: accessToken,
-			reply: ok(infoBody(true, "MEMBER", tokenAppID, tokenInstance, later, false)), wantErr: wixauth.ErrAnonymous, wantStatus: 401},
+			reply: ok(infoBody(true, "MEMBER", testAppID, testInstanceID, later, false)), wantErr: wixauth.ErrAnonymous, wantStatus: 401, wantCalls: 1},
 		{name: "token-info says 401", header: accessToken,
-			reply: infoReply{status: 401, body: `{"message":"invalid token"}`}, wantErr: wixauth.ErrInactive, wantStatus: 401},
+			reply: infoReply{status: 401, body: `{"message":"invalid token"}`}, wantErr: wixauth.ErrInactive, wantStatus: 401, wantCalls: 1},
 		{name: "token-info says 400", header: accessToken,
-			reply: infoReply{status: 400, body: `{"message":"bad token"}`}, wantErr: wixauth.ErrInactive, wantStatus: 401},
+			reply: infoReply{status: 400, body: `{"message":"bad token"}`}, wantErr: wixauth.ErrInactive, wantStatus: 401, wantCalls: 1},
 		{name: "malformed body", header: accessToken,
-			reply: ok(`{"active":"true",`), wantErr: wixauth.ErrUnavailable, wantStatus: 503},
+			reply: ok(`{"active":"true",`), wantErr: wixauth.ErrUnavailable, wantStatus: 503, wantCalls: 1},
 		{name: "body of the wrong type", header: accessToken,
-			reply: ok(`{"active":"maybe"}`), wantErr: wixauth.ErrUnavailable, wantStatus: 503},
+			reply: ok(`{"active":"maybe"}`), wantErr: wixauth.ErrUnavailable, wantStatus: 503, wantCalls: 1},
 		{name: "500", header: accessToken,
-			reply: infoReply{status: 500, body: `{"message":"internal"}`}, wantErr: wixauth.ErrUnavailable, wantStatus: 503},
+			reply: infoReply{status: 500, body: `{"message":"internal"}`}, wantErr: wixauth.ErrUnavailable, wantStatus: 503, wantCalls: 1},
 		{name: "429", header: accessToken,
-			reply: infoReply{status: 429}, wantErr: wixauth.ErrUnavailable, wantStatus: 503},
+			reply: infoReply{status: 429}, wantErr: wixauth.ErrUnavailable, wantStatus: 503, wantCalls: 1},
+		// The request may time out before or after it reaches the fake.
 		{name: "slow", header: accessToken,
-			reply:   infoReply{status: 200, body: infoBody(true, "USER", tokenAppID, tokenInstance, later, false), delay: time.Minute},
-			timeout: 200 * time.Millisecond, wantErr: wixauth.ErrUnavailable, wantStatus: 503},
+			reply:   infoReply{status: 200, body: infoBody(true, "USER", testAppID, testInstanceID, later, false), delay: time.Minute},
+			wantErr: wixauth.ErrUnavailable, wantStatus: 503, wantCalls: -1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFakeTokenInfo(t, always(tc.reply))
-			opts := []wixauth.TokenOption{wixauth.WithTokenClock(clock.Now)}
-			if tc.timeout > 0 {
-				opts = append(opts, wixauth.WithTokenTimeout(tc.timeout))
+			cfg := tokenConfig(t, f, clock)
+			if tc.reply.delay > 0 {
+				cfg.TokenInfo = shortDeadline(cfg.TokenInfo, 10*time.Millisecond)
 			}
-			a := wixauth.NewTokenAuthenticator(newTokenChecker(t, f, opts...))
-			r := httptest.NewRequest(http.MethodGet, "/api/me", nil)
-			if tc.header != "" {
-				r.Header.Set("Authorization", tc.header)
-			}
-			start := time.Now()
-			id, err := a.Authenticate(r)
-			if d := time.Since(start); tc.reply.delay > 0 && d >= tc.reply.delay {
-				t.Errorf("Authenticate took %v: it waited for the slow answer instead of timing out", d)
-			}
-			if status, _, _ := wixauth.FailureResponse(err); err != nil && status != tc.wantStatus {
-				t.Errorf("FailureResponse(%v) status = %d; want %d", err, status, tc.wantStatus)
+			a := newAuth(t, cfg)
+			id, err := a.Authenticate(request(tc.header))
+			if got := f.calls.Load(); tc.wantCalls >= 0 && got != tc.wantCalls {
+				t.Errorf("%d token-info requests; want %d", got, tc.wantCalls)
 			}
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("Authenticate error = %v; want %v", err, tc.wantErr)
+				}
+				if status := statusOf(a, err); status != tc.wantStatus {
+					t.Errorf("answered %d; want %d", status, tc.wantStatus)
 				}
 				if id != (wixauth.Identity{}) {
 					t.Errorf("Authenticate returned %+v with the error", id)
@@ -278,83 +282,96 @@ func TestTokenAuthenticator(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Authenticate: %v", err)
 			}
-			if tc.wantStatus != 200 {
-				t.Fatalf("Authenticate succeeded; want status %d", tc.wantStatus)
+			if id.InstanceID != testInstanceID || id.UserID != tc.wantUser || id.Permissions != "" || id.Token == nil {
+				t.Fatalf("Identity = %+v; want instance %q, user %q, no permissions, token info", id, testInstanceID, tc.wantUser)
 			}
-			if id.InstanceID != tokenInstance || id.UserID != tc.wantUser || id.Permissions != "" || id.Token == nil {
-				t.Fatalf("Identity = %+v; want instance %q, user %q, no permissions, token info", id, tokenInstance, tc.wantUser)
-			}
-			if !id.Token.Active || id.Token.InstanceID != tokenInstance || !id.Token.ExpiresAt.Equal(later.Truncate(time.Second)) {
-				t.Errorf("Identity.Token = %+v", *id.Token)
+			if !id.Token.Active || !id.Token.ExpiresAt.Equal(later.Truncate(time.Second)) || !id.IssuedAt.Equal(later.Add(-4*time.Hour).Truncate(time.Second)) {
+				t.Errorf("Identity.Token = %+v, IssuedAt %v", *id.Token, id.IssuedAt)
 			}
 		})
 	}
 }
 
-// TestTokenCheckerOneCallForConcurrentChecks checks that many requests
-// carrying the same new token cause exactly one token-info request.
-func TestTokenCheckerOneCallForConcurrentChecks(t *testing.T) {
+// TestAnyTokenShape checks that the shape rule can be switched off, should
+// Wix change its tokens: then every value is asked about.
+func TestAnyTokenShape(t *testing.T) {
 	t.Parallel()
-	clock := newTokenClock()
-	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", tokenAppID, tokenInstance, clock.Now().Add(time.Hour), false)}))
+	clock := newTestClock()
+	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false)}))
+	cfg := tokenConfig(t, f, clock)
+	cfg.AnyTokenShape = true
+	if _, err := newAuth(t, cfg).Authenticate(request("a-new-kind-of-token")); err != nil || f.calls.Load() != 1 {
+		t.Fatalf("Authenticate: %v after %d requests; want success after 1", err, f.calls.Load())
+	}
+}
+
+// TestOneRequestForConcurrentChecks checks that many requests carrying the
+// same new token cause exactly one token-info request, and spend one unit
+// of the client's budget.
+func TestOneRequestForConcurrentChecks(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false)}))
 	gate := f.hold()
-	c := newTokenChecker(t, f, wixauth.WithTokenClock(clock.Now))
+	cfg := tokenConfig(t, f, clock)
+	cfg.NewTokens = ratelimit.Config{Rate: 0.001, Burst: 2}
+	a := newAuth(t, cfg)
 
 	const n = 50
-	var wg sync.WaitGroup
+	var wg, started sync.WaitGroup
 	errs := make(chan error, n)
+	started.Add(n)
 	for range n {
 		wg.Go(func() {
-			info, err := c.Check(t.Context(), accessToken)
-			if err == nil && info.InstanceID != tokenInstance {
-				err = fmt.Errorf("instance %q", info.InstanceID)
+			started.Done()
+			id, err := a.Authenticate(request(accessToken))
+			if err == nil && id.InstanceID != testInstanceID {
+				err = fmt.Errorf("instance %q", id.InstanceID)
 			}
 			errs <- err
 		})
 	}
-	<-f.arrived // the one request is at the fake; the others wait for it
-	time.Sleep(50 * time.Millisecond)
+	// The one request is at the fake; the others wait for it, or find its
+	// answer in the cache if they come late: either way, one request.
+	<-f.arrived
+	started.Wait()
 	close(gate)
 	wg.Wait()
 	close(errs)
 	for err := range errs {
 		if err != nil {
-			t.Errorf("Check: %v", err)
+			t.Errorf("Authenticate: %v", err)
 		}
 	}
 	if got := f.calls.Load(); got != 1 {
 		t.Errorf("%d token-info requests for %d concurrent checks of one token; want exactly 1", got, n)
 	}
-	if _, err := c.Check(t.Context(), accessToken); err != nil || f.calls.Load() != 1 {
-		t.Errorf("Check after the flight: %v, %d requests; want a cache hit", err, f.calls.Load())
+	if _, err := a.Authenticate(request(token(2))); err != nil {
+		t.Errorf("the second new token of a budget of 2: %v", err)
 	}
 }
 
-func TestTokenCheckerCacheExpiry(t *testing.T) {
+func TestTokenCacheExpiry(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
 		expiresIn  time.Duration // the token's exp, from the first check
-		maxTTL     time.Duration
 		cachedFor  time.Duration // how long the answer must be remembered
 		afterwards error         // what a check returns once it is not
 	}{
-		{name: "until exp", expiresIn: 2 * time.Minute, maxTTL: 5 * time.Minute, cachedFor: 2 * time.Minute, afterwards: wixauth.ErrExpired},
-		{name: "never beyond the max TTL", expiresIn: 4 * time.Hour, maxTTL: 5 * time.Minute, cachedFor: 5 * time.Minute},
+		{name: "until exp", expiresIn: 2 * time.Minute, cachedFor: 2 * time.Minute, afterwards: wixauth.ErrExpired},
+		{name: "never beyond five minutes", expiresIn: 4 * time.Hour, cachedFor: 5 * time.Minute},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			clock := newTokenClock()
-			exp := clock.Now().Add(tc.expiresIn)
-			f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", tokenAppID, tokenInstance, exp, false)}))
-			c := newTokenChecker(t, f, wixauth.WithTokenClock(clock.Now),
-				wixauth.WithTokenCache(16, tc.maxTTL, wixauth.DefaultTokenNegativeTTL))
+			clock := newTestClock()
+			f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(tc.expiresIn), false)}))
+			a := newAuth(t, tokenConfig(t, f, clock))
 			check := func(step string, wantCalls int64, wantErr error) {
 				t.Helper()
-				_, err := c.Check(t.Context(), accessToken)
-				if !errors.Is(err, wantErr) {
-					t.Fatalf("%s: Check error = %v; want %v", step, err, wantErr)
+				if _, err := a.Authenticate(request(accessToken)); !errors.Is(err, wantErr) {
+					t.Fatalf("%s: error = %v; want %v", step, err, wantErr)
 				}
 				if got := f.calls.Load(); got != wantCalls {
 					t.Fatalf("%s: %d token-info requests; want %d", step, got, wantCalls)
@@ -370,25 +387,19 @@ func TestTokenCheckerCacheExpiry(t *testing.T) {
 	}
 }
 
-// TestTokenCheckerRefusalsCachedBriefly checks that a refused token is
-// remembered for the negative TTL only.
-func TestTokenCheckerRefusalsCachedBriefly(t *testing.T) {
+// TestRefusalsCachedBriefly checks that a refused token is remembered for
+// ten seconds.
+func TestRefusalsCachedBriefly(t *testing.T) {
 	t.Parallel()
-	clock := newTokenClock()
+	clock := newTestClock()
 	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: `{"active":"false"}`}))
-	c := newTokenChecker(t, f, wixauth.WithTokenClock(clock.Now),
-		wixauth.WithTokenCache(16, time.Minute, 10*time.Second))
-	steps := []struct {
+	a := newAuth(t, tokenConfig(t, f, clock))
+	for i, step := range []struct {
 		advance   time.Duration
 		wantCalls int64
-	}{
-		{advance: 0, wantCalls: 1},
-		{advance: 9 * time.Second, wantCalls: 1},
-		{advance: time.Second, wantCalls: 2},
-	}
-	for i, step := range steps {
+	}{{0, 1}, {9 * time.Second, 1}, {time.Second, 2}} {
 		clock.Advance(step.advance)
-		if _, err := c.Check(t.Context(), accessToken); !errors.Is(err, wixauth.ErrInactive) {
+		if _, err := a.Authenticate(request(accessToken)); !errors.Is(err, wixauth.ErrInactive) {
 			t.Fatalf("check %d: error = %v; want ErrInactive", i, err)
 		}
 		if got := f.calls.Load(); got != step.wantCalls {
@@ -397,84 +408,129 @@ func TestTokenCheckerRefusalsCachedBriefly(t *testing.T) {
 	}
 }
 
-// TestTokenCheckerFailFast checks that while token-info fails, new tokens
-// are refused at once rather than each waiting for it, that cached tokens
-// keep working, and that one probe after the window closes it again.
-func TestTokenCheckerFailFast(t *testing.T) {
+// requestFrom is a request carrying h from the IP address ip.
+func requestFrom(ip, h string) *http.Request {
+	r := request(h)
+	r.RemoteAddr = ip + ":40000"
+	return r
+}
+
+// TestNewTokenBudget checks that token-info requests are budgeted per
+// client (issue: 10,000 bogus values from one client cost 10,290 calls to
+// Wix, and the failures they provoked locked out 181 of 182 users): a
+// client over its budget gets 429 with Retry-After and Wix is not asked;
+// tokens already known cost nothing; other clients, and the fail-fast
+// window, are not touched.
+func TestNewTokenBudget(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	f := newFakeTokenInfo(t, acceptOnly(clock))
+	cfg := tokenConfig(t, f, clock)
+	cfg.NewTokens = ratelimit.Config{Rate: 0.5, Burst: 3}
+	a := newAuth(t, cfg)
+
+	if _, err := a.Authenticate(requestFrom("203.0.113.7", accessToken)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if _, err := a.Authenticate(requestFrom("203.0.113.7", token(i))); !errors.Is(err, wixauth.ErrInactive) {
+			t.Fatalf("bogus token %d within the budget: %v; want ErrInactive", i, err)
+		}
+	}
+	for i := range 100 {
+		_, err := a.Authenticate(requestFrom("203.0.113.7", token(100+i)))
+		if !errors.Is(err, wixauth.ErrRateLimited) {
+			t.Fatalf("bogus token %d over the budget: %v; want ErrRateLimited", i, err)
+		}
+		if i == 0 {
+			w := httptest.NewRecorder()
+			a.WriteFailure(w, request(""), err)
+			if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "2" || !strings.Contains(w.Body.String(), `"rate_limited"`) {
+				t.Errorf("answered %d, Retry-After %q, %s; want 429, 2 and rate_limited", w.Code, w.Header().Get("Retry-After"), w.Body)
+			}
+		}
+	}
+	if got := f.calls.Load(); got != 3 {
+		t.Errorf("%d token-info requests; want 3, the budget", got)
+	}
+	// What the client already had checked still works, and costs nothing.
+	if _, err := a.Authenticate(requestFrom("203.0.113.7", accessToken)); err != nil {
+		t.Errorf("a known token over the budget: %v", err)
+	}
+	// Another client, even in the same IPv4 /24, has a budget of its own,
+	// and Wix is asked for it: the 429s opened no fail-fast window.
+	if _, err := a.Authenticate(requestFrom("203.0.113.8", token(999))); !errors.Is(err, wixauth.ErrInactive) {
+		t.Errorf("another client: %v; want ErrInactive from Wix", err)
+	}
+	clock.Advance(2 * time.Second)
+	if _, err := a.Authenticate(requestFrom("203.0.113.7", token(1000))); !errors.Is(err, wixauth.ErrInactive) {
+		t.Errorf("two seconds later: %v; want one more request allowed", err)
+	}
+}
+
+// TestFailFast checks that while token-info fails, new tokens get
+// ErrUnavailable at once rather than each wait for it; that known tokens
+// keep working; that values that cannot be tokens still get 401, never
+// 503; and that a request after the window closes it again.
+func TestFailFast(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		down infoReply
-		// timeout: the requests made while down time out. The fake holds
-		// them, and they alone get a short deadline, so that the answers
-		// around them keep the default timeout, which no loaded machine
-		// comes near.
-		timeout bool
+		down error // what the token-info client returns while Wix is down
 	}{
-		{name: "500", down: infoReply{status: 500, body: `{"message":"unavailable"}`}},
-		{name: "timeout", down: infoReply{status: 200, body: `{}`, delay: time.Hour}, timeout: true},
+		{name: "500", down: &wix.APIError{Status: 500, Message: "unavailable"}},
+		{name: "429", down: &wix.APIError{Status: 429}},
+		{name: "timeout", down: fmt.Errorf("wix: token info: %w", context.DeadlineExceeded)},
+		{name: "unreachable", down: errors.New("wix: token info: dial tcp: connection refused")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			clock := newTokenClock()
-			good := infoReply{status: 200, body: infoBody(true, "USER", tokenAppID, tokenInstance, clock.Now().Add(time.Hour), false)}
-			f := newFakeTokenInfo(t, always(good))
-			wc, err := wix.New(wix.Config{BaseURL: f.srv.URL, AppID: tokenAppID, AppSecret: "unused-secret"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var short atomic.Bool
-			client := clientFunc(func(ctx context.Context, token string) (wix.TokenInfo, error) {
-				if short.Load() {
-					var cancel context.CancelFunc
-					ctx, cancel = context.WithTimeout(ctx, 10*time.Millisecond)
-					defer cancel()
+			clock := newTestClock()
+			var down atomic.Bool
+			var calls atomic.Int64
+			cfg := wixauth.Config{AppID: testAppID, Now: clock.Now, NewTokens: ratelimit.Config{Rate: 1, Burst: 100}, Secret: testSecret}
+			cfg.TokenInfo = clientFunc(func(context.Context, string) (wix.TokenInfo, error) {
+				calls.Add(1)
+				if down.Load() {
+					return wix.TokenInfo{}, tc.down
 				}
-				return wc.TokenInfo(ctx, token)
+				return wix.TokenInfo{Active: true, SubjectType: "USER", ClientID: testAppID, InstanceID: testInstanceID,
+					ExpiresAt: clock.Now().Add(time.Hour)}, nil
 			})
-			var logs bytes.Buffer // written by flights, read after they are done
-			c, err := wixauth.NewTokenChecker(client, tokenAppID, wixauth.WithTokenClock(clock.Now),
-				wixauth.WithTokenFailFast(5*time.Second), wixauth.WithTokenLogger(slog.New(slog.NewTextHandler(&logs, nil))))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := c.Check(t.Context(), "cached-token"); err != nil {
+			var logs bytes.Buffer
+			cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+			a := newAuth(t, cfg)
+			if _, err := a.Authenticate(request(token(0))); err != nil {
 				t.Fatal(err)
 			}
 
-			f.setReply(always(tc.down))
-			short.Store(tc.timeout)
-			if _, err := c.Check(t.Context(), "token-1"); !errors.Is(err, wixauth.ErrUnavailable) {
+			down.Store(true)
+			if _, err := a.Authenticate(request(token(1))); !errors.Is(err, wixauth.ErrUnavailable) {
 				t.Fatalf("first token while down: %v; want ErrUnavailable", err)
 			}
-			calls := f.calls.Load() // 2: the cached token and token-1
-			// Refused without a request, so none waits for a timeout.
 			for i := range 20 {
-				_, err := c.Check(t.Context(), fmt.Sprintf("token-%d", i+2))
-				if !errors.Is(err, wixauth.ErrUnavailable) {
+				if _, err := a.Authenticate(request(token(i + 2))); !errors.Is(err, wixauth.ErrUnavailable) {
 					t.Fatalf("token %d while down: %v; want ErrUnavailable", i+2, err)
 				}
 			}
-			if got := f.calls.Load(); got != calls {
-				t.Fatalf("%d token-info requests during the fail-fast window; want none", got-calls)
+			if got := calls.Load(); got != 2 {
+				t.Fatalf("%d token-info requests; want 2, none in the fail-fast window", got)
 			}
-			if _, err := c.Check(t.Context(), "cached-token"); err != nil {
-				t.Fatalf("cached token while down: %v", err)
+			if _, err := a.Authenticate(request(token(0))); err != nil {
+				t.Fatalf("known token while down: %v", err)
+			}
+			if _, err := a.Authenticate(request("garbage")); !errors.Is(err, wixauth.ErrMalformed) {
+				t.Fatalf("garbage while down: %v; want ErrMalformed, a 401", err)
 			}
 
-			// After the window one probe goes to Wix; it answers again.
-			f.setReply(always(good))
-			short.Store(false)
+			down.Store(false)
 			clock.Advance(5 * time.Second)
-			if _, err := c.Check(t.Context(), "token-new"); err != nil {
+			if _, err := a.Authenticate(request(token(30))); err != nil {
 				t.Fatalf("after the window: %v", err)
 			}
-			if got := f.calls.Load(); got != calls+1 {
-				t.Fatalf("%d token-info requests after the window; want 1", got-calls)
-			}
-			if _, err := c.Check(t.Context(), "token-newer"); err != nil {
-				t.Fatalf("after recovery: %v", err)
+			if got := calls.Load(); got != 3 {
+				t.Fatalf("%d token-info requests after the window; want 1", got-2)
 			}
 
 			logged := logs.String()
@@ -484,155 +540,76 @@ func TestTokenCheckerFailFast(t *testing.T) {
 			if n := strings.Count(logged, "level=INFO msg=\"wix token-info answers again\""); n != 1 {
 				t.Errorf("%d notes that token-info answers again; want 1:\n%s", n, logged)
 			}
-			if strings.Contains(logged, "token-1") || strings.Contains(logged, "cached-token") {
+			if strings.Contains(logged, "OauthNG") {
 				t.Errorf("log contains a token:\n%s", logged)
 			}
 		})
 	}
 }
 
-// TestTokenCheckerCallerGivesUp checks that a caller whose context ends
-// stops waiting while the shared request goes on for the cache.
-func TestTokenCheckerCallerGivesUp(t *testing.T) {
+// TestBudgetWhileWixIsDown checks that the budget holds during an outage
+// too: one client cannot have any number of 503s served, and logged.
+func TestBudgetWhileWixIsDown(t *testing.T) {
 	t.Parallel()
-	clock := newTokenClock()
-	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", tokenAppID, tokenInstance, clock.Now().Add(time.Hour), false)}))
+	clock := newTestClock()
+	cfg := wixauth.Config{AppID: testAppID, Now: clock.Now, NewTokens: ratelimit.Config{Rate: 0.5, Burst: 2}, Secret: testSecret}
+	cfg.TokenInfo = clientFunc(func(context.Context, string) (wix.TokenInfo, error) {
+		return wix.TokenInfo{}, &wix.APIError{Status: 503}
+	})
+	a := newAuth(t, cfg)
+	for i, want := range []error{wixauth.ErrUnavailable, wixauth.ErrUnavailable, wixauth.ErrRateLimited} {
+		if _, err := a.Authenticate(request(token(i))); !errors.Is(err, want) {
+			t.Errorf("token %d: %v; want %v", i, err, want)
+		}
+	}
+}
+
+// TestRefusedTokensOpenNoWindow checks that Wix refusing tokens, however
+// many, is an answer, not a failure: it does not make good tokens wait.
+func TestRefusedTokensOpenNoWindow(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	f := newFakeTokenInfo(t, acceptOnly(clock))
+	cfg := tokenConfig(t, f, clock)
+	cfg.NewTokens = ratelimit.Config{Rate: 1, Burst: 1000}
+	a := newAuth(t, cfg)
+	for i := range 50 {
+		if _, err := a.Authenticate(request(token(i))); !errors.Is(err, wixauth.ErrInactive) {
+			t.Fatalf("bogus token %d: %v", i, err)
+		}
+	}
+	if _, err := a.Authenticate(request(accessToken)); err != nil {
+		t.Fatalf("a good token after 50 refused ones: %v", err)
+	}
+}
+
+// TestCallerGivesUp checks that a caller whose context ends stops waiting
+// while the shared request goes on for the cache.
+func TestCallerGivesUp(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false)}))
 	gate := f.hold()
-	c := newTokenChecker(t, f, wixauth.WithTokenClock(clock.Now))
+	a := newAuth(t, tokenConfig(t, f, clock))
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.Check(ctx, accessToken)
+		_, err := a.Authenticate(request(accessToken).WithContext(ctx))
 		done <- err
 	}()
 	<-f.arrived
 	cancel()
 	if err := <-done; !errors.Is(err, wixauth.ErrUnavailable) || !errors.Is(err, context.Canceled) {
-		t.Fatalf("Check after cancel: %v; want ErrUnavailable and context.Canceled", err)
+		t.Fatalf("after cancel: %v; want ErrUnavailable and context.Canceled", err)
 	}
 	close(gate)
 	// The request goes on: a new check joins it while it is in flight, or
 	// finds its answer in the cache once it is done; either way it causes
 	// no second request.
-	if info, err := c.Check(t.Context(), accessToken); err != nil || info.InstanceID != tokenInstance {
-		t.Fatalf("Check after the caller gave up: %+v, %v", info, err)
+	if id, err := a.Authenticate(request(accessToken)); err != nil || id.InstanceID != testInstanceID {
+		t.Fatalf("after the caller gave up: %+v, %v", id, err)
 	}
 	if got := f.calls.Load(); got != 1 {
 		t.Errorf("%d token-info requests; want 1", got)
 	}
-}
-
-// clientFunc is a TokenInfoClient made of a function.
-type clientFunc func(ctx context.Context, token string) (wix.TokenInfo, error)
-
-func (f clientFunc) TokenInfo(ctx context.Context, token string) (wix.TokenInfo, error) {
-	return f(ctx, token)
-}
-
-// TestTokenCheckerMisbehavingClient checks that a token-info client that
-// panics, or that ignores its context and never returns, fails the check
-// with ErrUnavailable instead of ending the process or holding the flight
-// and the breaker's probe for ever, and that once the window has passed a
-// probe reaches the client again.
-func TestTokenCheckerMisbehavingClient(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		down func(ctx context.Context, token string, stuck <-chan struct{}) (wix.TokenInfo, error)
-	}{
-		{name: "panics", down: func(_ context.Context, token string, _ <-chan struct{}) (wix.TokenInfo, error) {
-			panic("token-info client bug with " + token)
-		}},
-		{name: "ignores its context", down: func(_ context.Context, _ string, stuck <-chan struct{}) (wix.TokenInfo, error) {
-			<-stuck // until the test ends, whatever the checker's timeout
-			return wix.TokenInfo{}, errors.New("released")
-		}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			clock := newTokenClock()
-			stuck := make(chan struct{})
-			t.Cleanup(func() { close(stuck) })
-			var down atomic.Bool
-			down.Store(true)
-			var calls atomic.Int64
-			client := clientFunc(func(ctx context.Context, token string) (wix.TokenInfo, error) {
-				calls.Add(1)
-				if down.Load() {
-					return tc.down(ctx, token, stuck)
-				}
-				return wix.TokenInfo{Active: true, ClientID: tokenAppID, InstanceID: tokenInstance,
-					ExpiresAt: clock.Now().Add(time.Hour)}, nil
-			})
-			// The timeout only bounds how long the stuck case waits; nothing
-			// here depends on how fast the machine is.
-			c, err := wixauth.NewTokenChecker(client, tokenAppID, wixauth.WithTokenClock(clock.Now),
-				wixauth.WithTokenTimeout(10*time.Millisecond), wixauth.WithTokenFailFast(5*time.Second))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = c.Check(t.Context(), accessToken)
-			if !errors.Is(err, wixauth.ErrUnavailable) {
-				t.Fatalf("Check with the client %s: %v; want ErrUnavailable", tc.name, err)
-			}
-			if strings.Contains(err.Error(), accessToken) {
-				t.Errorf("error %q contains the token", err)
-			}
-			if _, err := c.Check(t.Context(), "token-2"); !errors.Is(err, wixauth.ErrUnavailable) || calls.Load() != 1 {
-				t.Fatalf("second token in the window: %v after %d client calls; want ErrUnavailable without a call", err, calls.Load())
-			}
-
-			down.Store(false)
-			clock.Advance(5 * time.Second)
-			info, err := c.Check(t.Context(), accessToken)
-			if err != nil || info.InstanceID != tokenInstance {
-				t.Fatalf("Check after the window: %+v, %v; want the probe to reach the client again", info, err)
-			}
-			if got := calls.Load(); got != 2 {
-				t.Errorf("%d client calls; want 2", got)
-			}
-		})
-	}
-}
-
-func TestNewTokenChecker(t *testing.T) {
-	t.Parallel()
-	client, err := wix.New(wix.Config{AppID: tokenAppID, AppSecret: "unused-secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name    string
-		client  wixauth.TokenInfoClient
-		appID   string
-		opts    []wixauth.TokenOption
-		wantErr bool
-	}{
-		{name: "defaults", client: client, appID: tokenAppID},
-		{name: "nil client", appID: tokenAppID, wantErr: true},
-		{name: "no app ID", client: client, wantErr: true},
-		{name: "zero timeout", client: client, appID: tokenAppID, opts: []wixauth.TokenOption{wixauth.WithTokenTimeout(0)}, wantErr: true},
-		{name: "tiny cache", client: client, appID: tokenAppID, opts: []wixauth.TokenOption{wixauth.WithTokenCache(1, time.Minute, time.Second)}, wantErr: true},
-		{name: "zero max TTL", client: client, appID: tokenAppID, opts: []wixauth.TokenOption{wixauth.WithTokenCache(16, 0, time.Second)}, wantErr: true},
-		{name: "no negative caching", client: client, appID: tokenAppID, opts: []wixauth.TokenOption{wixauth.WithTokenCache(16, time.Minute, 0)}},
-		{name: "negative fail-fast", client: client, appID: tokenAppID, opts: []wixauth.TokenOption{wixauth.WithTokenFailFast(-time.Second)}, wantErr: true},
-		{name: "nil clock", client: client, appID: tokenAppID, opts: []wixauth.TokenOption{wixauth.WithTokenClock(nil)}, wantErr: true},
-	}
-	for _, tc := range tests {
-		c, err := wixauth.NewTokenChecker(tc.client, tc.appID, tc.opts...)
-		if (err != nil) != tc.wantErr || (err == nil) != (c != nil) {
-			t.Errorf("%s: NewTokenChecker = %v, %v; want error %v", tc.name, c, err, tc.wantErr)
-		}
-	}
-}
-
-func TestNewTokenAuthenticatorNil(t *testing.T) {
-	t.Parallel()
-	defer func() {
-		if recover() == nil {
-			t.Error("NewTokenAuthenticator(nil) did not panic")
-		}
-	}()
-	wixauth.NewTokenAuthenticator(nil)
 }

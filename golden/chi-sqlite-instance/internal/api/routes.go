@@ -7,7 +7,6 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"example.com/shop/internal/cors"
-	"example.com/shop/internal/wixauth"
 )
 
 // New returns the API's handler, routed by chi:
@@ -43,7 +42,7 @@ func New(d Deps) http.Handler {
 		// wrong methods a 405 without being asked for credentials, as
 		// everywhere else.
 		r.Group(func(r chi.Router) {
-			r.Use(wixauth.Middleware(d.Auth, d.Logger))
+			r.Use(d.Auth.Middleware)
 			r.Get("/me", h.me)
 			r.Get("/settings", h.getSettings)
 			r.Put("/settings", h.putSettings)

@@ -19,7 +19,9 @@ import (
 const (
 	CodeBadRequest       = "bad_request"
 	CodeUnauthorized     = "unauthorized"
+	CodeInstanceRemoved  = "instance_removed"
 	CodeAuthUnavailable  = "auth_unavailable"
+	CodeRateLimited      = "rate_limited"
 	CodeNotFound         = "not_found"
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeTooLarge         = "request_too_large"
@@ -35,19 +37,35 @@ type ErrorBody struct {
 	Message string `json:"message"`
 }
 
-// Write sends v as JSON with the given status. API answers are never
-// cached and never sniffed as another content type.
+// Write sends v as JSON with the given status. Strings are not
+// HTML-escaped: the answers are JSON, never HTML, and escaping would turn
+// each of <, > and & into six bytes.
 func Write(w http.ResponseWriter, status int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
+	writeHeader(w, status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
 	// The status is sent; if the client has gone, there is nobody to tell.
-	_ = json.NewEncoder(w).Encode(v)
+	_ = enc.Encode(v)
+}
+
+// WriteRaw sends body, which must already be JSON, as it is: encoding/json
+// would compact any JSON it passes on.
+func WriteRaw(w http.ResponseWriter, status int, body []byte) {
+	writeHeader(w, status)
+	_, _ = w.Write(body)
 }
 
 // Error sends an ErrorBody with the given status.
 func Error(w http.ResponseWriter, status int, code, message string) {
 	Write(w, status, ErrorBody{Error: code, Message: message})
+}
+
+// writeHeader sends the status with the headers of every answer: JSON,
+// never cached, never sniffed as another content type.
+func writeHeader(w http.ResponseWriter, status int) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
 }

@@ -66,17 +66,17 @@ func TestNewValidation(t *testing.T) {
 		{
 			name:    "api key with site and account",
 			cfg:     Config{APIKey: "key", SiteID: "site", AccountID: "account"},
-			wantErr: []string{"mutually exclusive"},
+			wantErr: []string{"exactly one of Config.SiteID or Config.AccountID"},
 		},
 		{
 			name:    "site id without api key",
 			cfg:     Config{AppID: "id", AppSecret: "s3cr3t-value", SiteID: "site"},
-			wantErr: []string{"Config.SiteID is only used with Config.APIKey"},
+			wantErr: []string{"Config.SiteID and Config.AccountID are only used with Config.APIKey"},
 		},
 		{
 			name:    "account id without api key",
 			cfg:     Config{AppID: "id", AppSecret: "s3cr3t-value", AccountID: "account"},
-			wantErr: []string{"Config.AccountID is only used with Config.APIKey"},
+			wantErr: []string{"Config.SiteID and Config.AccountID are only used with Config.APIKey"},
 		},
 		{
 			name:    "relative base url",
@@ -92,6 +92,16 @@ func TestNewValidation(t *testing.T) {
 			name:    "unparsable base url",
 			cfg:     Config{AppID: "id", AppSecret: "s3cr3t-value", BaseURL: "https://bad host/"},
 			wantErr: []string{"Config.BaseURL"},
+		},
+		{
+			name:    "plain http to another host",
+			cfg:     Config{AppID: "id", AppSecret: "s3cr3t-value", BaseURL: "http://wix-proxy.example.com"},
+			wantErr: []string{"Config.BaseURL", "use https"},
+		},
+		{
+			name:    "base url with user info",
+			cfg:     Config{AppID: "id", AppSecret: "s3cr3t-value", BaseURL: "https://u:s3cr3t-value@www.wixapis.com"},
+			wantErr: []string{"Config.BaseURL", "without user information"},
 		},
 		{
 			name:    "base url with query",
@@ -172,20 +182,20 @@ func TestNewDefaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.base != tt.wantBase {
-				t.Errorf("base = %q, want %q", c.base, tt.wantBase)
+			if c.cfg.BaseURL != tt.wantBase {
+				t.Errorf("base = %q, want %q", c.cfg.BaseURL, tt.wantBase)
 			}
-			if c.maxRetries != tt.wantRetries {
-				t.Errorf("maxRetries = %d, want %d", c.maxRetries, tt.wantRetries)
+			if c.cfg.MaxRetries != tt.wantRetries {
+				t.Errorf("maxRetries = %d, want %d", c.cfg.MaxRetries, tt.wantRetries)
 			}
 			switch {
-			case tt.wantHTTP != nil && c.http != tt.wantHTTP:
+			case tt.wantHTTP != nil && c.cfg.HTTPClient != tt.wantHTTP:
 				t.Error("the configured HTTP client was replaced")
-			case tt.wantHTTP == nil && (c.http == nil || c.http.Timeout != DefaultTimeout):
-				t.Errorf("default HTTP client = %+v, want timeout %v", c.http, DefaultTimeout)
+			case tt.wantHTTP == nil && (c.cfg.HTTPClient == nil || c.cfg.HTTPClient.Timeout != DefaultTimeout):
+				t.Errorf("default HTTP client = %+v, want timeout %v", c.cfg.HTTPClient, DefaultTimeout)
 			}
-			if c.log == nil {
-				t.Error("logger is nil")
+			if c.cfg.Logger == nil || c.cfg.Now == nil {
+				t.Error("logger or clock is nil")
 			}
 		})
 	}
@@ -422,8 +432,7 @@ func TestDoRetries(t *testing.T) {
 			t.Parallel()
 			s := &script{replies: tt.replies}
 			f := newFakeWix(t, fakeOptions{api: s.serve})
-			c, rec := newTestClient(t, f.srv.URL, func(cfg *Config) { cfg.MaxRetries = tt.maxRetries })
-			c.now = clock.Now
+			c, rec := newTestClient(t, f.srv.URL, func(cfg *Config) { cfg.MaxRetries, cfg.Now = tt.maxRetries, clock.Now })
 
 			var out struct {
 				Done bool `json:"done"`

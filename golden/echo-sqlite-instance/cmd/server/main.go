@@ -108,14 +108,6 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer, ln n
 // newHandler builds the API from the configuration. The returned function
 // closes the store.
 func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handler, func(), error) {
-	verifier, err := wixauth.NewVerifier(cfg.AppSecret, cfg.AppID, wixauth.WithCache(4096, 5*time.Minute))
-	if err != nil {
-		return nil, nil, err
-	}
-	publicKey, err := webhooks.ParsePublicKey(cfg.PublicKeyPEM)
-	if err != nil {
-		return nil, nil, fmt.Errorf("WIX_PUBLIC_KEY: %w", err)
-	}
 	wixClient, err := wix.New(wix.Config{
 		BaseURL:   cfg.APIBase,
 		AppID:     cfg.AppID,
@@ -132,24 +124,36 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
 	}
-	hooks, err := webhooks.New(webhooks.Config{PublicKey: publicKey, Store: st, Logger: log})
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	handler := api.New(api.Deps{
-		Logger:   log,
-		Auth:     wixauth.NewInstanceAuthenticator(verifier),
-		CORS:     cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
-		Store:    st,
-		Wix:      wixClient,
-		Webhooks: hooks,
-	})
 	closeStore := func() {
 		if err := st.Close(); err != nil {
 			log.Error("close store", "err", err)
 		}
 	}
+	auth, err := wixauth.New(wixauth.Config{
+		AppID:          cfg.AppID,
+		Secret:         cfg.AppSecret,
+		MaxInstanceAge: cfg.InstanceMaxAge,
+		// Credentials issued before a site removed the app are refused.
+		Removals: st,
+		Logger:   log,
+	})
+	if err != nil {
+		closeStore()
+		return nil, nil, err
+	}
+	hooks, err := webhooks.New(webhooks.Config{PublicKey: cfg.PublicKey, Store: st, Logger: log})
+	if err != nil {
+		closeStore()
+		return nil, nil, err
+	}
+	handler := api.New(api.Deps{
+		Logger:   log,
+		Auth:     auth,
+		CORS:     cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
+		Store:    st,
+		Wix:      wixClient,
+		Webhooks: hooks,
+	})
 	return handler, closeStore, nil
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"example.com/shop/internal/httpjson"
 	"example.com/shop/internal/wixauth"
 )
 
@@ -27,25 +28,18 @@ func identity(c *echo.Context) wixauth.Identity {
 	return id
 }
 
-// writeJSON sends v as JSON with the headers every API answer carries:
-// never cached, never sniffed as another content type.
-func writeJSON(c *echo.Context, status int, v any) error {
-	h := c.Response().Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	return c.JSON(status, v)
-}
-
 func (h *handlers) healthz(c *echo.Context) error {
 	body, err := h.svc.health(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, body)
+	httpjson.Write(c.Response(), http.StatusOK, body)
+	return nil
 }
 
 func (h *handlers) me(c *echo.Context) error {
-	return writeJSON(c, http.StatusOK, newMeBody(identity(c)))
+	httpjson.Write(c.Response(), http.StatusOK, newMeBody(identity(c)))
+	return nil
 }
 
 func (h *handlers) getSettings(c *echo.Context) error {
@@ -56,7 +50,8 @@ func (h *handlers) getSettings(c *echo.Context) error {
 	if tag != "" {
 		c.Response().Header().Set("ETag", tag)
 	}
-	return writeJSON(c, http.StatusOK, body)
+	httpjson.WriteRaw(c.Response(), http.StatusOK, body.encode())
+	return nil
 }
 
 func (h *handlers) putSettings(c *echo.Context) error {
@@ -65,12 +60,13 @@ func (h *handlers) putSettings(c *echo.Context) error {
 	if err != nil {
 		return bodyError(err)
 	}
-	body, tag, err := h.svc.putSettings(c.Request().Context(), id.InstanceID, c.Request().Header.Get("If-Match"), data)
+	body, tag, err := h.svc.putSettings(c.Request().Context(), id, c.Request().Header.Get("If-Match"), data)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("ETag", tag)
-	return writeJSON(c, http.StatusOK, body)
+	httpjson.WriteRaw(c.Response(), http.StatusOK, body.encode())
+	return nil
 }
 
 func (h *handlers) site(c *echo.Context) error {
@@ -78,5 +74,6 @@ func (h *handlers) site(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, http.StatusOK, inst)
+	httpjson.Write(c.Response(), http.StatusOK, inst)
+	return nil
 }

@@ -42,9 +42,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 				e = errInternal
 			}
 		}
-		if err := writeJSON(c, e.Status, httpjson.ErrorBody{Error: e.Code, Message: e.Message}); err != nil {
-			log.DebugContext(r.Context(), "write error answer", "err", err)
-		}
+		e.write(c.Response())
 	}
 }
 
@@ -110,17 +108,16 @@ func logRequests(log *slog.Logger) echo.MiddlewareFunc {
 
 // authenticate is echo middleware that authenticates the request with a.
 // On success it puts the caller's Identity in the request's context (see
-// wixauth.FromContext); on failure it logs the reason and sets the headers
-// through wixauth.Refuse, as wixauth.Middleware does, and returns the answer
-// wixauth.Middleware gives, for errorHandler to send.
-func authenticate(a wixauth.Authenticator, log *slog.Logger) echo.MiddlewareFunc {
+// wixauth.FromContext); on failure a answers, as its net/http middleware
+// does.
+func authenticate(a *wixauth.Authenticator) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c *echo.Context) error {
 			r := c.Request()
 			id, err := a.Authenticate(r)
 			if err != nil {
-				status, code, message := wixauth.Refuse(c.Response(), r, err, log)
-				return &apiError{Status: status, Code: code, Message: message}
+				a.WriteFailure(c.Response(), r, err)
+				return nil
 			}
 			c.SetRequest(r.WithContext(wixauth.WithIdentity(r.Context(), id)))
 			return next(c)

@@ -53,7 +53,7 @@ func New(d Deps) http.Handler {
 	e.Use(echo.WrapMiddleware(limitBody))
 
 	e.GET("/healthz", h.healthz)
-	api := e.Group("/api", authenticate(d.Auth, d.Logger))
+	api := e.Group("/api", authenticate(d.Auth))
 	api.GET("/me", h.me)
 	api.GET("/settings", h.getSettings)
 	api.PUT("/settings", h.putSettings)

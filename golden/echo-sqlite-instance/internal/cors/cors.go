@@ -20,7 +20,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rs/cors"
+	rscors "github.com/rs/cors"
 )
 
 // maxAge is how long, in seconds, browsers may cache a preflight answer.
@@ -129,8 +129,8 @@ func CheckOrigin(origin string) error {
 //
 // Preflight answers allow the methods GET, PUT and POST (and OPTIONS) and the
 // request headers Authorization, Content-Type and If-Match, and may be cached
-// for ten minutes. Other answers to allowed origins expose the ETag response
-// header. Every answer carries "Vary: Origin". Credentials (cookies) are
+// for ten minutes. Other answers to allowed origins expose the ETag and
+// Retry-After response headers, so the page can read a 429's wait. Every answer carries "Vary: Origin". Credentials (cookies) are
 // not allowed: the API authenticates with the Authorization header.
 func Middleware(p Policy) func(http.Handler) http.Handler {
 	return New(p).Handler
@@ -140,12 +140,12 @@ func Middleware(p Policy) func(http.Handler) http.Handler {
 // routers whose middleware is not a func(http.Handler) http.Handler: call
 // its HandlerFunc to add the CORS headers, and answer a preflight request
 // (see [IsPreflight]) with 204 No Content without calling the route.
-func New(p Policy) *cors.Cors {
-	return cors.New(cors.Options{
+func New(p Policy) *rscors.Cors {
+	return rscors.New(rscors.Options{
 		AllowOriginFunc: p.Allowed,
 		AllowedMethods:  []string{http.MethodGet, http.MethodPut, http.MethodPost},
 		AllowedHeaders:  []string{"Authorization", "Content-Type", "If-Match"},
-		ExposedHeaders:  []string{"ETag"},
+		ExposedHeaders:  []string{"ETag", "Retry-After"},
 		MaxAge:          maxAge,
 	})
 }

@@ -5,28 +5,23 @@ package wixauth_test
 
 import (
 	"fmt"
-	"time"
 
 	"example.com/shop/internal/wixauth"
 	"example.com/shop/internal/wixauth/wixauthtest"
 )
 
-func ExampleVerifier_Verify() {
+func ExampleVerifyInstance() {
 	const secret = "app-secret"
-	v, err := wixauth.NewVerifier(secret, "my-app-id", wixauth.WithCache(4096, 5*time.Minute))
-	if err != nil {
-		panic(err)
-	}
 	raw := wixauthtest.SignInstance(secret, map[string]any{
 		"instanceId":  "6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e",
 		"appDefId":    "my-app-id",
 		"uid":         "0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9",
 		"permissions": "OWNER",
 	})
-	inst, err := v.Verify(raw)
+	inst, err := wixauth.VerifyInstance(raw, secret, "my-app-id")
 	fmt.Println(inst.InstanceID, inst.Permissions, err)
 
-	_, err = v.Verify(raw + "x")
+	_, err = wixauth.VerifyInstance(raw+"x", secret, "my-app-id")
 	fmt.Println(err)
 	// Output:
 	// 6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e OWNER <nil>

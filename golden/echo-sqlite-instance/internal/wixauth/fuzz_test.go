@@ -12,11 +12,11 @@ import (
 	"example.com/shop/internal/wixauth/wixauthtest"
 )
 
-// FuzzParseInstance checks Verify against the naive implementation in
+// FuzzParseInstance checks VerifyInstance against the naive implementation in
 // helpers_test.go. Each input is used twice: raw is verified as a client
 // would send it, so any success must carry a genuinely valid signature; and
-// payload is signed and verified: Verify must then accept exactly what
-// encoding/json/v2 accepts as an instance, and decode it the same way.
+// payload is signed and verified: VerifyInstance must then accept exactly
+// what encoding/json/v2 accepts as an instance, and decode it the same way.
 func FuzzParseInstance(f *testing.F) {
 	valid := wixauthtest.SignRaw(testSecret, testPayload)
 	sig, payload := splitInstance(f, valid)
@@ -26,55 +26,53 @@ func FuzzParseInstance(f *testing.F) {
 	f.Add("not an instance", []byte(`{"instanceId":"i","instanceId":"j"}`))
 	f.Add("", []byte(``))
 
-	anyApp := newVerifier(f, "")
-	thisApp := newVerifier(f, testAppID)
 	f.Fuzz(func(t *testing.T, raw string, payload []byte) {
 		// raw as a client sends it.
-		got, err := anyApp.Verify(raw)
+		got, err := wixauth.VerifyInstance(raw, testSecret, "")
 		if err == nil {
 			text, nerr := naiveSignedPayload(testSecret, raw)
 			if nerr != nil {
-				t.Fatalf("Verify accepted %q; naive check says %v", raw, nerr)
+				t.Fatalf("VerifyInstance accepted %q; naive check says %v", raw, nerr)
 			}
 			want, oerr := oracleDecode(text)
 			if oerr != nil {
-				t.Fatalf("Verify accepted %q; encoding/json/v2 says %v", raw, oerr)
+				t.Fatalf("VerifyInstance accepted %q; encoding/json/v2 says %v", raw, oerr)
 			}
 			if d := diffInstance(got, want); d != "" {
-				t.Fatalf("Verify(%q): %s", raw, d)
+				t.Fatalf("VerifyInstance(%q): %s", raw, d)
 			}
 		}
-		checkApp(t, thisApp, raw, got, err)
+		checkApp(t, raw, got, err)
 
 		// payload, correctly signed.
 		signed := wixauthtest.SignRaw(testSecret, string(payload))
-		got, err = anyApp.Verify(signed)
+		got, err = wixauth.VerifyInstance(signed, testSecret, "")
 		switch {
 		case err == nil:
 			want, oerr := oracleDecode(payload)
 			if oerr != nil {
-				t.Fatalf("Verify accepted payload %q; encoding/json/v2 says %v", payload, oerr)
+				t.Fatalf("VerifyInstance accepted payload %q; encoding/json/v2 says %v", payload, oerr)
 			}
 			if d := diffInstance(got, want); d != "" {
 				t.Fatalf("payload %q: %s", payload, d)
 			}
 		case errors.Is(err, wixauth.ErrMalformed):
 			if _, oerr := oracleDecode(payload); oerr == nil {
-				t.Fatalf("Verify rejected payload %q (%v); encoding/json/v2 accepts it", payload, err)
+				t.Fatalf("VerifyInstance rejected payload %q (%v); encoding/json/v2 accepts it", payload, err)
 			}
 		case errors.Is(err, wixauth.ErrTooLarge):
 		default:
-			t.Fatalf("Verify(signed %q) error = %v; want nil, ErrMalformed or ErrTooLarge", payload, err)
+			t.Fatalf("VerifyInstance(signed %q) error = %v; want nil, ErrMalformed or ErrTooLarge", payload, err)
 		}
-		checkApp(t, thisApp, signed, got, err)
+		checkApp(t, signed, got, err)
 	})
 }
 
-// checkApp checks that a Verifier configured with testAppID gives the same
-// answer as one without an app ID, except for rejecting other apps.
-func checkApp(t *testing.T, thisApp *wixauth.Verifier, raw string, anyGot wixauth.Instance, anyErr error) {
+// checkApp checks that VerifyInstance with testAppID gives the same answer
+// as without an app ID, except for refusing other apps.
+func checkApp(t *testing.T, raw string, anyGot wixauth.Instance, anyErr error) {
 	t.Helper()
-	got, err := thisApp.Verify(raw)
+	got, err := wixauth.VerifyInstance(raw, testSecret, testAppID)
 	switch {
 	case anyErr != nil:
 		if err == nil || err.Error() != anyErr.Error() {

@@ -29,20 +29,8 @@ func identity(c *gin.Context) wixauth.Identity {
 // abortWithError answers err as the API's JSON error with its status and
 // stops the handler chain.
 func abortWithError(c *gin.Context, err error) {
-	e := asAPIError(err)
-	writeJSON(c, e.Status, httpjson.ErrorBody{Error: e.Code, Message: e.Message})
+	asAPIError(err).write(c.Writer)
 	c.Abort()
-}
-
-// writeJSON sends v as JSON with the headers every API answer carries:
-// never cached, never sniffed as another content type. The Content-Type is
-// application/json, which has no charset parameter (RFC 8259), as with
-// every other router; c.JSON keeps a Content-Type that is already set.
-func writeJSON(c *gin.Context, status int, v any) {
-	c.Header("Content-Type", "application/json")
-	c.Header("Cache-Control", "no-store")
-	c.Header("X-Content-Type-Options", "nosniff")
-	c.JSON(status, v)
 }
 
 func (h *handlers) healthz(c *gin.Context) {
@@ -51,11 +39,11 @@ func (h *handlers) healthz(c *gin.Context) {
 		abortWithError(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, body)
+	httpjson.Write(c.Writer, http.StatusOK, body)
 }
 
 func (h *handlers) me(c *gin.Context) {
-	writeJSON(c, http.StatusOK, newMeBody(identity(c)))
+	httpjson.Write(c.Writer, http.StatusOK, newMeBody(identity(c)))
 }
 
 func (h *handlers) getSettings(c *gin.Context) {
@@ -67,7 +55,7 @@ func (h *handlers) getSettings(c *gin.Context) {
 	if tag != "" {
 		c.Header("ETag", tag)
 	}
-	writeJSON(c, http.StatusOK, body)
+	httpjson.WriteRaw(c.Writer, http.StatusOK, body.encode())
 }
 
 func (h *handlers) putSettings(c *gin.Context) {
@@ -77,13 +65,13 @@ func (h *handlers) putSettings(c *gin.Context) {
 		abortWithError(c, bodyError(err))
 		return
 	}
-	body, tag, err := h.svc.putSettings(c.Request.Context(), id.InstanceID, c.GetHeader("If-Match"), data)
+	body, tag, err := h.svc.putSettings(c.Request.Context(), id, c.GetHeader("If-Match"), data)
 	if err != nil {
 		abortWithError(c, err)
 		return
 	}
 	c.Header("ETag", tag)
-	writeJSON(c, http.StatusOK, body)
+	httpjson.WriteRaw(c.Writer, http.StatusOK, body.encode())
 }
 
 func (h *handlers) site(c *gin.Context) {
@@ -92,5 +80,5 @@ func (h *handlers) site(c *gin.Context) {
 		abortWithError(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, inst)
+	httpjson.Write(c.Writer, http.StatusOK, inst)
 }

@@ -79,14 +79,14 @@ func limitBody(limit int64) gin.HandlerFunc {
 
 // authenticate is gin middleware that authenticates the request with a.
 // On success it puts the caller's Identity in the request's context (see
-// wixauth.FromContext); on failure it logs the reason and answers exactly
-// as wixauth.Middleware does, through wixauth.Refuse.
-func authenticate(a wixauth.Authenticator, log *slog.Logger) gin.HandlerFunc {
+// wixauth.FromContext); on failure a answers, as its net/http middleware
+// does.
+func authenticate(a *wixauth.Authenticator) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, err := a.Authenticate(c.Request)
 		if err != nil {
-			status, code, message := wixauth.Refuse(c.Writer, c.Request, err, log)
-			abortWithError(c, &apiError{Status: status, Code: code, Message: message})
+			a.WriteFailure(c.Writer, c.Request, err)
+			c.Abort()
 			return
 		}
 		c.Request = c.Request.WithContext(wixauth.WithIdentity(c.Request.Context(), id))

@@ -44,7 +44,7 @@ func New(d Deps) http.Handler {
 	// GET routes answer HEAD too, as net/http does.
 	getHead := []string{http.MethodGet, http.MethodHead}
 	r.Match(getHead, "/healthz", h.healthz)
-	api := r.Group("/api", authenticate(d.Auth, d.Logger))
+	api := r.Group("/api", authenticate(d.Auth))
 	api.Match(getHead, "/me", h.me)
 	api.Match(getHead, "/settings", h.getSettings)
 	api.PUT("/settings", h.putSettings)

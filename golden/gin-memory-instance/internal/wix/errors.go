@@ -48,20 +48,17 @@ type APIError struct {
 
 // Error describes the failure with the status, message, code and description.
 func (e *APIError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "wix api: status %d", e.Status)
+	s := fmt.Sprintf("wix api: status %d", e.Status)
 	if e.Message != "" {
-		b.WriteString(": ")
-		b.WriteString(e.Message)
+		s += ": " + e.Message
 	}
 	if e.Code != "" {
-		fmt.Fprintf(&b, " (%s)", e.Code)
+		s += " (" + e.Code + ")"
 	}
 	if e.Description != "" && e.Description != e.Message {
-		b.WriteString(": ")
-		b.WriteString(e.Description)
+		s += ": " + e.Description
 	}
-	return b.String()
+	return s
 }
 
 // retryable reports whether the request that failed with e may be repeated:

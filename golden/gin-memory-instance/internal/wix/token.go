@@ -13,38 +13,26 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
 const (
-	// tokenPath is the Wix OAuth token endpoint, relative to the base URL.
+	// tokenPath is Wix's OAuth token endpoint, relative to the base URL.
 	tokenPath = "/oauth2/token"
-	// maxRefreshMargin is how long before its expiry a token is replaced.
-	// Short-lived tokens are replaced when a tenth of their life remains.
+	// maxRefreshMargin is how long before its expiry a token is replaced;
+	// a short-lived one when a tenth of its life is left.
 	maxRefreshMargin = 5 * time.Minute
 	// maxTokenLifetime caps an implausibly long expires_in.
 	maxTokenLifetime = 24 * time.Hour
-	// tokenFetchTimeout bounds one token request. The request is shared by
-	// every caller waiting for that instance's token, so it does not run
-	// under any single caller's context.
+	// tokenFetchTimeout bounds one token request, which serves every caller
+	// waiting for that instance's token and so runs under none of their
+	// contexts.
 	tokenFetchTimeout = 30 * time.Second
-	// sweepInterval is how often, at most, expired tokens are swept out of
-	// the cache.
-	sweepInterval = time.Minute
 )
 
 // errNoAccessToken is wrapped when the token endpoint answers 2xx without a
 // token.
 var errNoAccessToken = errors.New("answer has no access_token")
-
-// tokenRequest is the body of a client credentials token request.
-type tokenRequest struct {
-	GrantType    string `json:"grant_type"`
-	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
-	InstanceID   string `json:"instance_id"`
-}
 
 // tokenResponse is the useful part of the token endpoint's answer.
 type tokenResponse struct {
@@ -52,8 +40,9 @@ type tokenResponse struct {
 	ExpiresIn   seconds `json:"expires_in"`
 }
 
-// seconds is a whole number of seconds that decodes from a JSON number or
-// from a string holding one ("14400"); null leaves it unchanged.
+// seconds is a whole number of seconds from a JSON number or a string
+// holding one ("14400"), as Wix sends numbers either way; null leaves it
+// unchanged.
 type seconds int64
 
 // UnmarshalJSON accepts a non-negative JSON number or numeric string.
@@ -71,7 +60,7 @@ func (s *seconds) UnmarshalJSON(b []byte) error {
 }
 
 // numberText returns the text of a JSON number, or of a JSON string holding
-// one (trimmed), as Wix sends numbers either way; ok is false for null.
+// one (trimmed); ok is false for null.
 func numberText(b []byte) (text string, ok bool, err error) {
 	text = string(b)
 	if text == "null" {
@@ -95,111 +84,24 @@ func nonNegative(text string) (float64, bool) {
 	return f, true
 }
 
-// duration converts s to a time.Duration.
-func (s seconds) duration() time.Duration {
-	return time.Duration(s) * time.Second
-}
-
 // refreshMargin is how long before expiry a token with the given lifetime
-// stops being used: five minutes, or a tenth of the lifetime when that is
-// shorter.
+// stops being used: five minutes, or a tenth of the lifetime when shorter.
 func refreshMargin(lifetime time.Duration) time.Duration {
 	return min(maxRefreshMargin, lifetime/10)
 }
 
-// cachedToken is an access token and the moment it stops being used.
-type cachedToken struct {
-	value     string
-	refreshAt time.Time
-}
-
-// tokenCache holds one access token per instance. Entries past their
-// refresh time are dropped on lookup and swept periodically on insert, so
-// the cache holds roughly the instances active within one token lifetime.
-type tokenCache struct {
-	mu        sync.Mutex
-	entries   map[string]cachedToken
-	nextSweep time.Time
-}
-
-// get returns the usable token cached for instanceID, if any.
-func (tc *tokenCache) get(instanceID string, now time.Time) (string, bool) {
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	e, ok := tc.entries[instanceID]
-	if !ok {
-		return "", false
-	}
-	if !now.Before(e.refreshAt) {
-		delete(tc.entries, instanceID)
-		return "", false
-	}
-	return e.value, true
-}
-
-// put caches a token for instanceID until refreshAt.
-func (tc *tokenCache) put(instanceID string, tok cachedToken, now time.Time) {
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	if tc.entries == nil {
-		tc.entries = make(map[string]cachedToken)
-	}
-	if !now.Before(tc.nextSweep) {
-		for id, e := range tc.entries {
-			if !now.Before(e.refreshAt) {
-				delete(tc.entries, id)
-			}
-		}
-		tc.nextSweep = now.Add(sweepInterval)
-	}
-	tc.entries[instanceID] = tok
-}
-
-// drop forgets the token cached for instanceID, but only if it is still
-// value: a concurrent caller may already have replaced it with a fresh one.
-func (tc *tokenCache) drop(instanceID, value string) {
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	if e, ok := tc.entries[instanceID]; ok && e.value == value {
-		delete(tc.entries, instanceID)
-	}
-}
-
-// len reports the number of cached entries, expired or not.
-func (tc *tokenCache) len() int {
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	return len(tc.entries)
-}
-
-// flightResult is what one coalesced token lookup hands to its callers.
-type flightResult struct {
-	token  string
-	cached bool
-}
-
-// accessToken returns a token for instanceID, from the cache when possible.
-// cached reports whether it came from the cache (and so may have been
-// revoked since it was issued). Concurrent callers for the same instance
-// share a single token request; each waits only as long as its own ctx
-// allows, and the request carries on for the others when one gives up.
+// accessToken returns a token for instanceID, from the cache when it can;
+// cached says so (such a token may have been revoked since). Concurrent
+// callers for one instance share one token request, each waiting only as
+// long as its own ctx allows; the request carries on for the others.
 func (c *Client) accessToken(ctx context.Context, instanceID string) (token string, cached bool, err error) {
-	if tok, ok := c.tokens.get(instanceID, c.now()); ok {
-		return tok, true, nil
+	if token, ok := c.tokens.Get(instanceID); ok {
+		return token, true, nil
 	}
 	ch := c.flights.DoChan(instanceID, func() (any, error) {
-		// A flight that finished between our cache miss and DoChan has
-		// already stored a token; don't ask for another.
-		if tok, ok := c.tokens.get(instanceID, c.now()); ok {
-			return flightResult{token: tok, cached: true}, nil
-		}
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tokenFetchTimeout)
 		defer cancel()
-		tok, err := c.fetchToken(fctx, instanceID)
-		if err != nil {
-			return nil, err
-		}
-		return flightResult{token: tok}, nil
+		return c.fetchToken(fctx, instanceID)
 	})
 	select {
 	case <-ctx.Done():
@@ -208,53 +110,62 @@ func (c *Client) accessToken(ctx context.Context, instanceID string) (token stri
 		if res.Err != nil {
 			return "", false, res.Err
 		}
-		fr := res.Val.(flightResult)
-		return fr.token, fr.cached, nil
+		return res.Val.(string), false, nil
 	}
 }
 
-// fetchToken asks the token endpoint for a new token for instanceID and
-// caches it. Non-2xx answers become *APIError.
+// forgetToken drops the token cached for instanceID if it is still token:
+// a concurrent caller may have replaced it with a fresh one already.
+func (c *Client) forgetToken(instanceID, token string) {
+	if cached, ok := c.tokens.Get(instanceID); ok && cached == token {
+		c.tokens.Delete(instanceID)
+	}
+}
+
+// fetchToken asks the token endpoint for a new token for instanceID (the
+// client credentials grant) and caches it. Non-2xx answers become
+// *APIError.
 func (c *Client) fetchToken(ctx context.Context, instanceID string) (string, error) {
-	body, err := json.Marshal(tokenRequest{
-		GrantType:    "client_credentials",
-		ClientID:     c.appID,
-		ClientSecret: c.appSecret,
-		InstanceID:   instanceID,
-	})
-	if err != nil {
+	if token, ok := c.tokens.Get(instanceID); ok { // a flight that just ended
+		return token, nil
+	}
+	fail := func(err error) (string, error) {
 		return "", fmt.Errorf("access token for instance %s: %w", instanceID, err)
 	}
-	issuedAt := c.now() // measured before the round trip, to err on the safe side
+	body, err := json.Marshal(map[string]string{
+		"grant_type":    "client_credentials",
+		"client_id":     c.cfg.AppID,
+		"client_secret": c.cfg.AppSecret,
+		"instance_id":   instanceID,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	issuedAt := c.cfg.Now() // before the round trip, to err on the safe side
 	req, err := c.newRequest(ctx, http.MethodPost, tokenPath, body)
 	if err != nil {
-		return "", fmt.Errorf("access token for instance %s: %w", instanceID, err)
+		return fail(err)
 	}
 	resp, err := c.roundTrip(req)
 	if err != nil {
-		return "", fmt.Errorf("access token for instance %s: %w", instanceID, err)
+		return fail(err)
 	}
 	if !resp.ok() {
-		return "", fmt.Errorf("access token for instance %s: %w",
-			instanceID, newAPIError(resp.status, resp.header, resp.body, c.now()))
+		return fail(newAPIError(resp.status, resp.header, resp.body, c.cfg.Now()))
 	}
 	var tr tokenResponse
 	if err := json.Unmarshal(resp.body, &tr); err != nil {
-		return "", fmt.Errorf("access token for instance %s: decoding answer: %w", instanceID, err)
+		return fail(fmt.Errorf("decoding answer: %w", err))
 	}
 	if tr.AccessToken == "" {
-		return "", fmt.Errorf("access token for instance %s: %w", instanceID, errNoAccessToken)
-	}
-	lifetime := tr.ExpiresIn.duration()
-	if lifetime > 0 {
-		c.tokens.put(instanceID, cachedToken{
-			value:     tr.AccessToken,
-			refreshAt: issuedAt.Add(lifetime - refreshMargin(lifetime)),
-		}, c.now())
+		return fail(errNoAccessToken)
 	}
 	// Without a lifetime the token is used for this call only.
-	c.log.LogAttrs(ctx, slog.LevelDebug, "wix access token issued",
-		slog.String("instance_id", instanceID),
-		slog.Duration("expires_in", lifetime))
+	lifetime := time.Duration(tr.ExpiresIn) * time.Second
+	if lifetime > 0 {
+		c.tokens.Put(instanceID, tr.AccessToken, issuedAt.Add(lifetime-refreshMargin(lifetime)).Sub(c.cfg.Now()))
+	}
+	c.cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "wix access token issued",
+		slog.String("instance_id", instanceID), slog.Duration("expires_in", lifetime))
 	return tr.AccessToken, nil
 }

@@ -10,19 +10,83 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	jsonv2 "github.com/go-json-experiment/json"
-
 	"example.com/shop/internal/wixauth"
+	"example.com/shop/internal/wixauth/wixauthtest"
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 const (
+	testAppID      = "1b2c3d4e-0000-4000-8000-000000000001"
+	otherAppID     = "9e8d7c6b-0000-4000-8000-000000000002"
+	testInstanceID = "6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e"
+	testUserID     = "0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9"
+)
+
+// testClock is a clock that moves only when told to.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock() *testClock {
+	return &testClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// newAuth returns an Authenticator for cfg or fails the test.
+func newAuth(t testing.TB, cfg wixauth.Config) *wixauth.Authenticator {
+	t.Helper()
+	a, err := wixauth.New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return a
+}
+
+// request is a request to the API carrying the Authorization header h,
+// when h is not empty.
+func request(h string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/api/me", nil)
+	if h != "" {
+		r.Header.Set("Authorization", h)
+	}
+	return r
+}
+
+// issued returns the credential of a site owner of testInstanceID that Wix
+// issued at at, and a Config that accepts it: a signed instance.
+func issued(at time.Time, clock *testClock) (string, wixauth.Config) {
+	raw := wixauthtest.SignInstance(testSecret, map[string]any{
+		"instanceId": testInstanceID, "appDefId": testAppID, "uid": testUserID, "signDate": at.Format(time.RFC3339Nano),
+	})
+	return raw, instanceConfig(clock)
+}
+
+// instanceConfig is a Config for tests of signed instances.
+func instanceConfig(clock *testClock) wixauth.Config {
+	return wixauth.Config{AppID: testAppID, Secret: testSecret, Now: clock.Now}
+}
+
+const (
 	testSecret = "5f0a6c3e-2b1d-4e8f-9a7c-0d3b2e1f4a5c"
-	testAppID  = "1b2c3d4e-0000-4000-8000-000000000001"
-	otherAppID = "9e8d7c6b-0000-4000-8000-000000000002"
 
 	// testPayload is shaped like a real dashboard instance, including
 	// members this package does not know.
@@ -53,16 +117,6 @@ func testInstance() wixauth.Instance {
 		ExpirationDate: time.Date(2024, 5, 1, 14, 20, 30, 123e6, time.UTC),
 		AID:            "7c6b5a49-3827-4165-9e8d-7c6b5a493827",
 	}
-}
-
-// newVerifier returns a Verifier for testSecret or fails the test.
-func newVerifier(t testing.TB, appID string, opts ...wixauth.Option) *wixauth.Verifier {
-	t.Helper()
-	v, err := wixauth.NewVerifier(testSecret, appID, opts...)
-	if err != nil {
-		t.Fatalf("NewVerifier: %v", err)
-	}
-	return v
 }
 
 // signEncoded signs payload text that is already encoded, exactly as given,
@@ -125,15 +179,15 @@ func naiveSignedPayload(secret, raw string) ([]byte, error) {
 	return payload, nil
 }
 
-// naiveVerify is the straightforward implementation of Verify: a fresh
-// HMAC and encoding/json for every call.
+// naiveVerify is the straightforward implementation of VerifyInstance,
+// with encoding/json.
 func naiveVerify(secret, appID, raw string) (wixauth.Instance, error) {
 	payload, err := naiveSignedPayload(secret, raw)
 	if err != nil {
 		return wixauth.Instance{}, err
 	}
 	var inst wixauth.Instance
-	if err := json.Unmarshal(payload, &inst); err != nil || inst.InstanceID == "" {
+	if err := json.Unmarshal(payload, &inst); err != nil || !validInstanceID(inst.InstanceID) {
 		return wixauth.Instance{}, wixauth.ErrMalformed
 	}
 	if appID != "" && !strings.EqualFold(inst.AppDefID, appID) {
@@ -142,15 +196,29 @@ func naiveVerify(secret, appID, raw string) (wixauth.Instance, error) {
 	return inst, nil
 }
 
-// oracleDecode decodes a payload as Verify must: with encoding/json/v2,
-// on its own.
+// oracleDecode decodes a payload as VerifyInstance must: with
+// encoding/json/v2, on its own.
 func oracleDecode(payload []byte) (wixauth.Instance, error) {
 	var inst wixauth.Instance
 	if err := jsonv2.Unmarshal(payload, &inst); err != nil {
 		return wixauth.Instance{}, err
 	}
-	if inst.InstanceID == "" {
-		return wixauth.Instance{}, errors.New("no instanceId")
+	if !validInstanceID(inst.InstanceID) {
+		return wixauth.Instance{}, errors.New("no usable instanceId")
 	}
 	return inst, nil
+}
+
+// validInstanceID is the rule for instance IDs, written out again: 1 to
+// 128 printable ASCII characters, no space.
+func validInstanceID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
 }

@@ -22,6 +22,7 @@ import (
 	"example.com/shop/internal/api"
 	"example.com/shop/internal/config"
 	"example.com/shop/internal/cors"
+	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/wix"
 	"example.com/shop/internal/wixauth"
@@ -107,10 +108,6 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer, ln n
 // newHandler builds the API from the configuration. The returned function
 // closes the store.
 func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handler, func(), error) {
-	verifier, err := wixauth.NewVerifier(cfg.AppSecret, cfg.AppID, wixauth.WithCache(4096, 5*time.Minute))
-	if err != nil {
-		return nil, nil, err
-	}
 	wixClient, err := wix.New(wix.Config{
 		BaseURL:   cfg.APIBase,
 		AppID:     cfg.AppID,
@@ -123,29 +120,37 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	if err != nil {
 		return nil, nil, err
 	}
-	// Access tokens from the frontend are checked with Wix's token-info
-	// endpoint through the same client: one request, no retries, a short
-	// timeout, answers cached until the token expires.
-	tokens, err := wixauth.NewTokenChecker(wixClient, cfg.AppID, wixauth.WithTokenLogger(log))
-	if err != nil {
-		return nil, nil, err
-	}
 	st, err := store.Open(ctx, store.Config{Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
 	}
-	handler := api.New(api.Deps{
-		Logger: log,
-		Auth:   wixauth.NewEitherAuthenticator(wixauth.NewInstanceAuthenticator(verifier), wixauth.NewTokenAuthenticator(tokens)),
-		CORS:   cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
-		Store:  st,
-		Wix:    wixClient,
-	})
 	closeStore := func() {
 		if err := st.Close(); err != nil {
 			log.Error("close store", "err", err)
 		}
 	}
+	auth, err := wixauth.New(wixauth.Config{
+		AppID:          cfg.AppID,
+		Secret:         cfg.AppSecret,
+		MaxInstanceAge: cfg.InstanceMaxAge,
+		// Access tokens are checked with Wix's token-info endpoint through
+		// the same client: one request, no retries.
+		TokenInfo:     wixClient,
+		AnyTokenShape: cfg.AnyTokenShape,
+		Clients:       ratelimit.Clients{TrustedProxies: cfg.TrustedProxies},
+		Logger:        log,
+	})
+	if err != nil {
+		closeStore()
+		return nil, nil, err
+	}
+	handler := api.New(api.Deps{
+		Logger: log,
+		Auth:   auth,
+		CORS:   cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
+		Store:  st,
+		Wix:    wixClient,
+	})
 	return handler, closeStore, nil
 }
 

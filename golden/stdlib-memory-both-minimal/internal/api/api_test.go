@@ -7,6 +7,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,11 +15,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"example.com/shop/internal/api"
 	"example.com/shop/internal/cors"
+	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/store/storetest"
 	"example.com/shop/internal/wix"
@@ -40,43 +43,67 @@ type testAPI struct {
 	store store.Store
 	// logs holds what the API logged, as JSON lines, from Debug up.
 	logs *lockedBuffer
+	// removals is when the app was removed from each instance's site, as
+	// the authenticator sees it.
+	removals *removalBook
+	// tokenInfoCalls counts the fake Wix's token-info requests.
+	tokenInfoCalls *atomic.Int64
 }
 
-// newTestAPI serves the API over HTTP with a real store and a fake Wix.
-func newTestAPI(t *testing.T, dev bool) *testAPI {
+// newTestAPI serves the API over HTTP with a real store and a fake Wix. edits change the
+// authenticator's Config.
+func newTestAPI(t *testing.T, dev bool, edits ...func(*wixauth.Config)) *testAPI {
 	t.Helper()
-	wixClient, err := wix.New(wix.Config{BaseURL: fakeWix(t).URL, AppID: testAppID, AppSecret: testSecret, MaxRetries: -1})
+	wixURL, calls := fakeWix(t)
+	wixClient, err := wix.New(wix.Config{BaseURL: wixURL, AppID: testAppID, AppSecret: testSecret, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := storetest.Open(t)
 	logs := new(lockedBuffer)
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := httptest.NewServer(api.New(api.Deps{
-		Logger: log,
-		Auth:   newAuthenticator(t, wixClient),
-		CORS:   cors.Policy{AppID: testAppID, Dev: dev},
-		Store:  st,
-		Wix:    wixClient,
-	}))
+	removals := &removalBook{at: map[string]time.Time{}}
+	cfg := wixauth.Config{
+		AppID:     testAppID,
+		Secret:    testSecret,
+		TokenInfo: wixClient,
+		Removals:  removals,
+		Logger:    log,
+	}
+	for _, edit := range edits {
+		edit(&cfg)
+	}
+	auth, err := wixauth.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &testAPI{store: st, logs: logs, removals: removals, tokenInfoCalls: calls}
+	deps := api.Deps{Logger: log, Auth: auth, CORS: cors.Policy{AppID: testAppID, Dev: dev}, Store: st, Wix: wixClient}
+	srv := httptest.NewServer(api.New(deps))
 	t.Cleanup(srv.Close)
-	return &testAPI{url: srv.URL, store: st, logs: logs}
+	a.url = srv.URL
+	return a
 }
 
-// newAuthenticator returns the Authenticator of this project's auth mode
-// (both); access tokens are checked with the fake Wix behind
-// wixClient.
-func newAuthenticator(t *testing.T, wixClient *wix.Client) wixauth.Authenticator {
-	t.Helper()
-	verifier, err := wixauth.NewVerifier(testSecret, testAppID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checker, err := wixauth.NewTokenChecker(wixClient, testAppID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return wixauth.NewEitherAuthenticator(wixauth.NewInstanceAuthenticator(verifier), wixauth.NewTokenAuthenticator(checker))
+// removalBook is the authenticator's view of removals: a map.
+type removalBook struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+func (b *removalBook) RemovedAt(_ context.Context, id string) (time.Time, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.at[id], nil
+}
+
+// remove records that the app was removed from instance id's site at at.
+// The authenticator remembers what it looked up for a few seconds, so
+// record a removal before the instance's first request.
+func (b *removalBook) remove(id string, at time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.at[id] = at
 }
 
 // credential is what the frontend sends for the site owner of instance id
@@ -85,10 +112,19 @@ func credential(id string) string {
 	return signedInstance(id)
 }
 
+// credentialIssuedAt is credential(id) as Wix issued it at at.
+func credentialIssuedAt(id string, at time.Time) string {
+	p := instancePayload(id)
+	p["signDate"] = at.UTC().Format(time.RFC3339Nano)
+	return wixauthtest.SignInstance(testSecret, p)
+}
+
 // fakeWix answers Wix's token, token-info and Get App Instance endpoints as
-// Wix documents them; instance B's site is unknown to it.
-func fakeWix(t *testing.T) *httptest.Server {
+// Wix documents them; instance B's site is unknown to it. It returns its
+// URL and the number of token-info requests so far.
+func fakeWix(t *testing.T) (string, *atomic.Int64) {
 	t.Helper()
+	var tokenInfoCalls atomic.Int64
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
@@ -105,17 +141,21 @@ func fakeWix(t *testing.T) *httptest.Server {
 		}
 		io.WriteString(w, `{"instance":{"instanceId":"`+instanceA+`","appName":"Shop","isFree":true},"site":{"siteDisplayName":"My Shop","locale":"en"}}`)
 	})
-	mux.HandleFunc("POST /oauth2/token-info", serveTokenInfo)
+	mux.HandleFunc("POST /oauth2/token-info", func(w http.ResponseWriter, r *http.Request) {
+		tokenInfoCalls.Add(1)
+		serveTokenInfo(w, r)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return srv
+	return srv.URL, &tokenInfoCalls
 }
 
 // accessToken returns an access token of the given kind for instance id,
 // shaped like Wix's. The fake token-info endpoint knows these kinds:
-// "valid" (the site owner's token), "inactive", "expired", "other-app"
-// (issued by another app), "visitor" (a site visitor's) and "down" (token-info
-// fails with 503); it refuses any other token with 401.
+// "valid" (the site owner's token, issued a minute ago), "iat<unix time>"
+// (the same, issued then), "inactive", "expired", "other-app" (issued by
+// another app), "visitor" (a site visitor's) and "down" (token-info fails
+// with 503); it refuses any other token with 401.
 func accessToken(kind, id string) string {
 	return "OauthNG.JWS." + kind + "." + id + ".test-signature"
 }
@@ -142,8 +182,12 @@ func serveTokenInfo(w http.ResponseWriter, r *http.Request) {
 		"subjectType": "USER",
 		"subjectId":   "user-1",
 		"exp":         strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10),
+		"iat":         strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10),
 		"clientId":    testAppID,
 		"instanceId":  id,
+	}
+	if iat, ok := strings.CutPrefix(kind, "iat"); ok {
+		kind, info["iat"] = "valid", iat
 	}
 	switch kind {
 	case "valid":
@@ -228,6 +272,15 @@ func wantJSONContentType(t *testing.T, resp *http.Response) {
 	}
 }
 
+// wantNoErrorLogged checks that the API logged nothing at ERROR: a bad
+// request is the client's fault, not the server's.
+func wantNoErrorLogged(t *testing.T, a *testAPI) {
+	t.Helper()
+	if strings.Contains(a.logs.String(), `"level":"ERROR"`) {
+		t.Errorf("bad input logged as a server error:\n%s", a.logs.String())
+	}
+}
+
 func TestMe(t *testing.T) {
 	a := newTestAPI(t, false)
 	resp, body := a.call(t, "GET", "/api/me", auth(credential(instanceA)), "")
@@ -281,15 +334,24 @@ func TestInvalidInstances(t *testing.T) {
 		{"no instance ID", withPayload(func(p map[string]any) { delete(p, "instanceId") })},
 		{"oversized", valid + strings.Repeat("A", 5000)},
 		{"plain instance ID", instanceA},
+		// Correctly signed, but no store could key a site's rows by it.
+		{"instance ID with a NUL", withPayload(func(p map[string]any) { p["instanceId"] = "6a5f\x00" })},
+		{"instance ID of 300 characters", withPayload(func(p map[string]any) { p["instanceId"] = strings.Repeat("6", 300) })},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, path := range []string{"/api/me", "/api/settings"} {
-				resp, body := a.call(t, "GET", path, auth(tt.header), "")
-				wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+			for _, method := range []string{"GET", "PUT"} {
+				for _, path := range []string{"/api/me", "/api/settings"} {
+					if method == "PUT" && path == "/api/me" {
+						continue
+					}
+					resp, body := a.call(t, method, path, auth(tt.header), `{"a":1}`)
+					wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+				}
 			}
 		})
 	}
+	wantNoErrorLogged(t, a)
 }
 
 // TestInvalidTokens checks that every kind of refused access token gets a
@@ -330,6 +392,55 @@ func TestTokenInfoDown(t *testing.T) {
 	}
 	if rec := findLog(t, a.logs, "request not authenticated", "/api/settings"); rec["level"] != "WARN" {
 		t.Errorf("a credential that could not be checked is logged as %v, want level WARN", rec)
+	}
+}
+
+// TestGarbageNeverReachesWix checks that values that cannot be Wix access
+// tokens are refused here with 401, without a token-info request, even
+// when Wix cannot be reached (issue: every such value cost a call to Wix,
+// and with Wix failing, garbage got 503).
+func TestGarbageNeverReachesWix(t *testing.T) {
+	unreachable := httptest.NewServer(http.NotFoundHandler())
+	unreachable.Close()
+	wixClient, err := wix.New(wix.Config{BaseURL: unreachable.URL, AppID: testAppID, AppSecret: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newTestAPI(t, false, func(c *wixauth.Config) { c.TokenInfo = wixClient })
+	for _, garbage := range []string{"garbage", "bogus-12345", "OauthNG.JWS.", "OauthNG.JWS.a+b", "eyJhbGciOiJIUzI1NiJ9.e30.c2ln", strings.Repeat("x", 4096)} {
+		resp, body := a.call(t, "GET", "/api/settings", auth(garbage), "")
+		wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+	}
+	resp, body := a.call(t, "GET", "/api/settings", auth(accessToken("valid", instanceA)), "")
+	wantJSONError(t, resp, body, http.StatusServiceUnavailable, "auth_unavailable")
+}
+
+// TestNewTokensBudgeted checks that one client cannot make the server ask
+// Wix about any number of tokens (issue: 10,000 bogus values from one
+// client cost 10,290 token-info calls): over its budget it gets 429 with
+// Retry-After, which the app's page can read (CORS), and Wix is not asked.
+func TestNewTokensBudgeted(t *testing.T) {
+	a := newTestAPI(t, false, func(c *wixauth.Config) { c.NewTokens = ratelimit.Config{Rate: 0.01, Burst: 2} })
+	h := map[string]string{"Origin": appOrigin}
+	for i := range 2 {
+		h["Authorization"] = "OauthNG.JWS.forged." + strconv.Itoa(i) + ".value"
+		resp, body := a.call(t, "GET", "/api/settings", h, "")
+		wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+	}
+	h["Authorization"] = "OauthNG.JWS.forged.3.value"
+	resp, body := a.call(t, "GET", "/api/settings", h, "")
+	wantJSONError(t, resp, body, http.StatusTooManyRequests, "rate_limited")
+	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra < 1 || ra > 100 {
+		t.Errorf("Retry-After %q, want the seconds until the next token may be checked", resp.Header.Get("Retry-After"))
+	}
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != appOrigin {
+		t.Errorf("429 Access-Control-Allow-Origin %q, want %q", got, appOrigin)
+	}
+	if e := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(e, "Retry-After") {
+		t.Errorf("429 Access-Control-Expose-Headers %q, want Retry-After", e)
+	}
+	if n := a.tokenInfoCalls.Load(); n != 2 {
+		t.Errorf("%d token-info requests, want 2: the third token was over the budget", n)
 	}
 }
 
@@ -481,6 +592,9 @@ func TestSettingsRejectsBadInput(t *testing.T) {
 		{"a string", "", `"x"`, 400, "bad_request"},
 		{"empty", "", "", 400, "bad_request"},
 		{"bad If-Match", "W/abc", "{}", 400, "bad_request"},
+		// json.Valid does not look inside strings; a store would refuse them.
+		{"invalid UTF-8 in a string", "", "{\"a\":\"\xff\xfe\"}", 400, "bad_request"},
+		{"a UTF-16 surrogate in UTF-8", "", "{\"a\":\"\xed\xa0\x80\"}", 400, "bad_request"},
 		{"too large", "", `{"x":"` + strings.Repeat("a", api.MaxBodyBytes) + `"}`, 413, "request_too_large"},
 	}
 	for _, tt := range tests {
@@ -495,6 +609,61 @@ func TestSettingsRejectsBadInput(t *testing.T) {
 	}
 	if _, err := a.store.Settings(t.Context(), instanceA); err == nil {
 		t.Error("a rejected PUT stored settings")
+	}
+	wantNoErrorLogged(t, a)
+}
+
+// TestRemovedInstance checks that once the app's removal from a site is
+// recorded, a credential issued before it gets 401 instance_removed, reads
+// and writes alike, and the write creates nothing; a credential issued
+// after it (a reinstall) works (issue: after AppRemoved deleted a site's
+// settings, a PUT with an instance signed before the removal got 200 and
+// recreated them).
+func TestRemovedInstance(t *testing.T) {
+	a := newTestAPI(t, false)
+	removedAt := time.Now().Add(-time.Hour)
+	a.removals.remove(instanceA, removedAt)
+	before := auth(credentialIssuedAt(instanceA, removedAt.Add(-time.Minute)))
+	for _, method := range []string{"GET", "PUT"} {
+		resp, body := a.call(t, method, "/api/settings", before, `{"recreated":true}`)
+		wantJSONError(t, resp, body, http.StatusUnauthorized, "instance_removed")
+	}
+	if _, err := a.store.Settings(t.Context(), instanceA); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a refused PUT stored settings: %v", err)
+	}
+	after := auth(credentialIssuedAt(instanceA, removedAt.Add(time.Minute)))
+	if resp, body := a.call(t, "PUT", "/api/settings", after, `{"reinstalled":true}`); resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT with a credential issued after the removal: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestSettingsByteForByte checks that settings come back exactly as they
+// were sent, neither compacted nor HTML-escaped (issue: { "a" :  1 } came
+// back as {"a":1}, and a 1 MiB document of < as 6.3 MB).
+func TestSettingsByteForByte(t *testing.T) {
+	a := newTestAPI(t, false)
+	h := auth(credential(instanceA))
+	for _, doc := range []string{
+		`{ "a" :  1 ,"b":[ 1,2 ] }`,
+		`{"html":"<script>&amp;</script>","unicode":"\u00e9 é"}`,
+		`{"x":"` + strings.Repeat("<", api.MaxBodyBytes-16) + `"}`,
+	} {
+		resp, put := a.call(t, "PUT", "/api/settings", h, doc)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("PUT: %d %.200s", resp.StatusCode, put)
+		}
+		resp, got := a.call(t, "GET", "/api/settings", h, "")
+		for name, body := range map[string]string{"PUT": put, "GET": got} {
+			if !strings.HasPrefix(body, `{"doc":`+doc+`,"version":`) {
+				t.Errorf("%s answered %.200s; want the document as sent", name, body)
+			}
+			if len(body) > len(doc)+100 {
+				t.Errorf("%s answered %d bytes for a document of %d", name, len(body), len(doc))
+			}
+		}
+		if s := decodeSettings(t, got); resp.StatusCode != http.StatusOK || s.Version < 1 {
+			t.Errorf("GET: %d, version %d", resp.StatusCode, s.Version)
+		}
 	}
 }
 
@@ -702,8 +871,8 @@ func TestAnswersAreNotCached(t *testing.T) {
 		})
 	}
 	resp, _ := a.call(t, "GET", "/api/settings", h, "")
-	if e := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(e, "Etag") && !strings.Contains(e, "ETag") {
-		t.Errorf("Access-Control-Expose-Headers %q, want ETag", e)
+	if e := strings.ToLower(resp.Header.Get("Access-Control-Expose-Headers")); !strings.Contains(e, "etag") || !strings.Contains(e, "retry-after") {
+		t.Errorf("Access-Control-Expose-Headers %q, want ETag and Retry-After", e)
 	}
 }
 
@@ -711,13 +880,6 @@ func TestAnswersAreNotCached(t *testing.T) {
 type panicOnPing struct{ store.Store }
 
 func (panicOnPing) Ping(context.Context) error { panic("ping exploded") }
-
-// refuseAll is an Authenticator that refuses every request.
-type refuseAll struct{}
-
-func (refuseAll) Authenticate(*http.Request) (wixauth.Identity, error) {
-	return wixauth.Identity{}, wixauth.ErrMissing
-}
 
 // lockedBuffer is a log destination that handlers may write to while the
 // test reads it.
@@ -743,11 +905,21 @@ func (l *lockedBuffer) String() string {
 // goes on serving.
 func TestPanicIsJSON500(t *testing.T) {
 	var logs lockedBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	wixClient, err := wix.New(wix.Config{AppID: testAppID, AppSecret: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, err := wixauth.New(wixauth.Config{AppID: testAppID, Secret: testSecret, TokenInfo: wixClient, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(api.New(api.Deps{
-		Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
-		Auth:   refuseAll{},
+		Logger: log,
+		Auth:   auth,
 		CORS:   cors.Policy{AppID: testAppID},
 		Store:  panicOnPing{Store: storetest.Open(t)},
+		Wix:    wixClient,
 	}))
 	t.Cleanup(srv.Close)
 	a := &testAPI{url: srv.URL}

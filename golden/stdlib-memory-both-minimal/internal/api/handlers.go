@@ -14,12 +14,12 @@ type handlers struct {
 	svc *service
 }
 
-// identity returns the caller's identity, which wixauth.Middleware put in
-// the context before any handler runs.
+// identity returns the caller's identity, which the authenticator's
+// middleware put in the context before any handler runs.
 func identity(r *http.Request) wixauth.Identity {
 	id, ok := wixauth.FromContext(r.Context())
 	if !ok {
-		// Routes are registered only behind wixauth.Middleware.
+		// Routes are registered only behind the authenticator's middleware.
 		panic("api: handler reached without an authenticated identity")
 	}
 	return id
@@ -27,8 +27,7 @@ func identity(r *http.Request) wixauth.Identity {
 
 // writeError answers err as JSON with its status.
 func writeError(w http.ResponseWriter, err error) {
-	e := asAPIError(err)
-	httpjson.Error(w, e.Status, e.Code, e.Message)
+	asAPIError(err).write(w)
 }
 
 func (h *handlers) healthz(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +52,7 @@ func (h *handlers) getSettings(w http.ResponseWriter, r *http.Request) {
 	if tag != "" {
 		w.Header().Set("ETag", tag)
 	}
-	httpjson.Write(w, http.StatusOK, body)
+	httpjson.WriteRaw(w, http.StatusOK, body.encode())
 }
 
 func (h *handlers) putSettings(w http.ResponseWriter, r *http.Request) {
@@ -63,13 +62,13 @@ func (h *handlers) putSettings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, bodyError(err))
 		return
 	}
-	body, tag, err := h.svc.putSettings(r.Context(), id.InstanceID, r.Header.Get("If-Match"), data)
+	body, tag, err := h.svc.putSettings(r.Context(), id, r.Header.Get("If-Match"), data)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	w.Header().Set("ETag", tag)
-	httpjson.Write(w, http.StatusOK, body)
+	httpjson.WriteRaw(w, http.StatusOK, body.encode())
 }
 
 func (h *handlers) site(w http.ResponseWriter, r *http.Request) {

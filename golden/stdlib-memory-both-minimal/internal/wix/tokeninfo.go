@@ -74,7 +74,7 @@ func (c *Client) TokenInfo(ctx context.Context, token string) (TokenInfo, error)
 		return TokenInfo{}, fmt.Errorf("wix: token info: %w", err)
 	}
 	if !resp.ok() {
-		return TokenInfo{}, fmt.Errorf("wix: token info: %w", newAPIError(resp.status, resp.header, resp.body, c.now()))
+		return TokenInfo{}, fmt.Errorf("wix: token info: %w", newAPIError(resp.status, resp.header, resp.body, c.cfg.Now()))
 	}
 	var b tokenInfoBody
 	dec := json.NewDecoder(bytes.NewReader(resp.body))

@@ -10,519 +10,254 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
 
+	"example.com/shop/internal/cache"
+	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/wix"
 )
 
 // TokenInfo is what Wix's token-info endpoint says about an access token.
 type TokenInfo = wix.TokenInfo
 
-// TokenInfoClient asks Wix about an access token; *wix.Client implements
-// it with one request to POST /oauth2/token-info and no retries.
+// TokenInfoClient asks Wix about an access token; *wix.Client is one, with
+// one request to POST /oauth2/token-info and no retries.
 type TokenInfoClient interface {
 	TokenInfo(ctx context.Context, token string) (wix.TokenInfo, error)
 }
 
-// Errors of access token checks, besides those in authenticator.go.
+// Errors of access token checks, besides those in wixauth.go.
 var (
 	// ErrInactive means Wix says the token is not active, or refused to
 	// say anything about it (status 400, 401, 403 or 404).
 	ErrInactive = errors.New("wixauth: access token is not active")
-	// ErrExpired means the token's exp is not in the future, or Wix gave
-	// no exp.
-	ErrExpired = errors.New("wixauth: access token has expired")
-	// ErrNoInstance means the token names no app instance.
+	// ErrNoInstance means the token names no usable app instance.
 	ErrNoInstance = errors.New("wixauth: access token names no app instance")
-	// ErrUnavailable means the token could not be checked: token-info was
-	// unreachable, too slow, answered 429 or 5xx, or sent an answer that is
-	// not a token-info object. The request is refused (fail closed), with
-	// 503 rather than 401, as the credential may well be good.
-	ErrUnavailable = errors.New("wixauth: access token could not be checked")
+	// ErrRateLimited means the client has had too many tokens checked with
+	// Wix lately; Wix was not asked.
+	ErrRateLimited = errors.New("wixauth: too many new access tokens from this client")
 )
 
-// Defaults of a TokenChecker.
+// DefaultNewTokens is Config.NewTokens when unset: a page needs a new token
+// every few minutes, an office behind one address a few more; a client
+// sending more is guessing.
+var DefaultNewTokens = ratelimit.Config{Rate: 0.5, Burst: 20}
+
 const (
-	// DefaultTokenTimeout bounds one token-info request. Wix usually
-	// answers in well under a second; a request stuck for longer fails
-	// with ErrUnavailable rather than hold the caller.
-	DefaultTokenTimeout = 3 * time.Second
-	// DefaultTokenCacheSize is how many accepted tokens are remembered.
-	DefaultTokenCacheSize = 4096
-	// DefaultTokenMaxTTL caps how long an accepted token is remembered,
-	// whatever its exp: a token Wix revokes early is refused again at most
-	// this long after.
-	DefaultTokenMaxTTL = 5 * time.Minute
-	// DefaultTokenNegativeTTL is how long a refused token is remembered,
-	// so that a client repeating it does not reach Wix every time.
-	DefaultTokenNegativeTTL = 10 * time.Second
-	// DefaultTokenFailFast is how long, after token-info failed, new
-	// tokens are refused with ErrUnavailable without asking Wix.
-	DefaultTokenFailFast = 5 * time.Second
+	// tokenTimeout bounds one token-info request; Wix answers in well
+	// under a second.
+	tokenTimeout = 3 * time.Second
+	// tokenMaxTTL caps how long an accepted token is remembered, whatever
+	// its exp: a token Wix revokes early is refused again this long after.
+	tokenMaxTTL = 5 * time.Minute
+	// refusalTTL is how long a refused token is remembered.
+	refusalTTL = 10 * time.Second
+	// failFast is how long after token-info failed new tokens get
+	// ErrUnavailable at once, rather than each wait for a timeout.
+	failFast = 5 * time.Second
 )
 
-// TokenOption configures a [TokenChecker].
-type TokenOption func(*tokenOptions)
+// tokenKey is the SHA-256 of an access token: answers and requests in
+// flight are keyed by it, so no token is kept.
+type tokenKey [sha256.Size]byte
 
-type tokenOptions struct {
-	timeout     time.Duration
-	cacheSize   int
-	maxTTL      time.Duration
-	negativeTTL time.Duration
-	failFast    time.Duration
-	now         func() time.Time
-	log         *slog.Logger
+// tokenChecker checks access tokens with token-info. Answers are cached,
+// accepted and refused apart so that bad tokens cannot push good ones out;
+// concurrent checks of one new token share one request.
+type tokenChecker struct {
+	client   TokenInfoClient
+	appID    string
+	anyShape bool
+	clients  ratelimit.Clients
+	budget   *ratelimit.Limiter
+	now      func() time.Time
+	log      *slog.Logger
+	accepted *cache.Cache[tokenKey, TokenInfo]
+	refused  *cache.Cache[tokenKey, error]
+	flights  singleflight.Group
+
+	mu        sync.Mutex
+	downUntil time.Time // token-info failed: new tokens get ErrUnavailable until then
+	down      bool      // since the last failure, token-info has not answered
 }
 
-// WithTokenTimeout bounds each token-info request (DefaultTokenTimeout).
-func WithTokenTimeout(d time.Duration) TokenOption {
-	return func(o *tokenOptions) { o.timeout = d }
-}
-
-// WithTokenCache remembers up to size accepted tokens, each until its exp
-// but never longer than maxTTL (DefaultTokenCacheSize, DefaultTokenMaxTTL).
-// Refused tokens are remembered apart, in a quarter of the room, for
-// negativeTTL (DefaultTokenNegativeTTL), so that a flood of bad tokens
-// never pushes good ones out.
-func WithTokenCache(size int, maxTTL, negativeTTL time.Duration) TokenOption {
-	return func(o *tokenOptions) {
-		o.cacheSize, o.maxTTL, o.negativeTTL = size, maxTTL, negativeTTL
+func newTokenChecker(cfg Config) (*tokenChecker, error) {
+	if cfg.TokenInfo == nil || cfg.AppID == "" {
+		return nil, errors.New("wixauth: Config.TokenInfo and Config.AppID are required to check access tokens")
 	}
-}
-
-// WithTokenFailFast sets how long new tokens are refused without asking
-// Wix after a token-info request failed (DefaultTokenFailFast).
-func WithTokenFailFast(d time.Duration) TokenOption {
-	return func(o *tokenOptions) { o.failFast = d }
-}
-
-// WithTokenClock sets the clock used for exp and for the cache (time.Now by
-// default); tests use it to move time forward.
-func WithTokenClock(now func() time.Time) TokenOption {
-	return func(o *tokenOptions) { o.now = now }
-}
-
-// WithTokenLogger receives a Warn when token-info starts failing and an
-// Info when it answers again (default: discarded). Tokens are never logged.
-func WithTokenLogger(log *slog.Logger) TokenOption {
-	return func(o *tokenOptions) { o.log = log }
-}
-
-// TokenChecker checks Wix access tokens with Wix's token-info endpoint. It
-// accepts a token only when Wix says it is active, was issued by this app
-// (clientId), names an app instance and has an exp in the future.
-//
-// Answers are cached by the SHA-256 of the token, never the token itself:
-// accepted tokens until exp (at most the cache's max TTL), refused ones
-// briefly, both in bounded caches. Concurrent checks of the same new token
-// share one token-info request. When token-info fails (unreachable,
-// timeout, 429, 5xx, an unreadable answer) the check fails closed with
-// [ErrUnavailable], and for the fail-fast window that follows new tokens
-// are refused at once instead of each waiting for a timeout; after the
-// window one request at a time probes Wix, and the first answer closes the
-// window. Tokens already cached keep working while Wix is down.
-//
-// A TokenChecker is safe for concurrent use. Create it with
-// [NewTokenChecker].
-type TokenChecker struct {
-	client      TokenInfoClient
-	appID       string
-	timeout     time.Duration
-	maxTTL      time.Duration
-	negativeTTL time.Duration
-	now         func() time.Time
-	log         *slog.Logger
-
-	accepted *tokenCache
-	refused  *tokenCache
-	flights  singleflight.Group // token-info requests in flight, by token hash
-	breaker  breaker
-}
-
-// NewTokenChecker returns a TokenChecker that asks client about tokens and
-// accepts those issued by the app appID, which must not be empty.
-func NewTokenChecker(client TokenInfoClient, appID string, opts ...TokenOption) (*TokenChecker, error) {
-	if client == nil {
-		return nil, errors.New("wixauth: nil TokenInfoClient")
+	budget := cfg.NewTokens
+	if budget.Rate == 0 && budget.Burst == 0 {
+		budget = DefaultNewTokens
 	}
-	if appID == "" {
-		return nil, errors.New("wixauth: empty app ID: access tokens are accepted only when their clientId is this app's ID")
+	budget.Now = cfg.Now
+	limiter, err := ratelimit.New(budget)
+	if err != nil {
+		return nil, fmt.Errorf("wixauth: Config.NewTokens: %w", err)
 	}
-	o := tokenOptions{
-		timeout:     DefaultTokenTimeout,
-		cacheSize:   DefaultTokenCacheSize,
-		maxTTL:      DefaultTokenMaxTTL,
-		negativeTTL: DefaultTokenNegativeTTL,
-		failFast:    DefaultTokenFailFast,
-		now:         time.Now,
-	}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	switch {
-	case o.timeout <= 0:
-		return nil, fmt.Errorf("wixauth: invalid token-info timeout %v", o.timeout)
-	case o.cacheSize < 4 || o.maxTTL <= 0 || o.negativeTTL < 0:
-		return nil, fmt.Errorf("wixauth: invalid token cache size %d (at least 4), max TTL %v or negative TTL %v",
-			o.cacheSize, o.maxTTL, o.negativeTTL)
-	case o.failFast < 0:
-		return nil, fmt.Errorf("wixauth: invalid fail-fast window %v", o.failFast)
-	case o.now == nil:
-		return nil, errors.New("wixauth: nil clock")
-	}
-	if o.log == nil {
-		o.log = slog.New(slog.DiscardHandler)
-	}
-	return &TokenChecker{
-		client:      client,
-		appID:       appID,
-		timeout:     o.timeout,
-		maxTTL:      o.maxTTL,
-		negativeTTL: o.negativeTTL,
-		now:         o.now,
-		log:         o.log,
-		accepted:    newTokenCache(o.cacheSize),
-		refused:     newTokenCache(o.cacheSize / 4),
-		breaker:     breaker{window: o.failFast},
+	caches := cache.Config{Size: cacheSize, Now: cfg.Now}
+	return &tokenChecker{
+		client:   cfg.TokenInfo,
+		appID:    cfg.AppID,
+		anyShape: cfg.AnyTokenShape,
+		clients:  cfg.Clients,
+		budget:   limiter,
+		now:      cfg.Now,
+		log:      cfg.Logger,
+		accepted: cache.New[tokenKey, TokenInfo](caches),
+		refused:  cache.New[tokenKey, error](cache.Config{Size: cacheSize / 4, Now: cfg.Now}),
 	}, nil
 }
 
-// Check returns what Wix says about token if the token is acceptable.
-// Errors wrap [ErrMissing], [ErrTooLarge], [ErrInactive], [ErrExpired],
-// [ErrWrongApp], [ErrNoInstance] or [ErrUnavailable]. When ctx ends before
-// the answer, Check returns at once with ErrUnavailable; the shared request
-// goes on for the other callers and the cache.
-func (c *TokenChecker) Check(ctx context.Context, token string) (TokenInfo, error) {
-	switch {
-	case token == "":
-		return TokenInfo{}, fmt.Errorf("%w: empty access token", ErrMissing)
-	case len(token) > maxCredentialLen:
-		return TokenInfo{}, fmt.Errorf("%w: longer than %d bytes", ErrTooLarge, maxCredentialLen)
+// identity authenticates raw, sent with r, as an access token. Tokens of
+// site visitors and members are refused: the API serves the dashboard.
+func (c *tokenChecker) identity(r *http.Request, raw string) (Identity, error) {
+	info, err := c.check(r, raw)
+	if err != nil {
+		return Identity{}, err
 	}
-	key := hashToken(token)
-	if r, ok := c.lookup(key, c.now()); ok {
-		return r.info, r.err
+	switch subject := strings.ToUpper(info.SubjectType); subject {
+	case "VISITOR", "MEMBER":
+		return Identity{}, fmt.Errorf("%w: token issued to a site %s", ErrAnonymous, strings.ToLower(subject))
+	case "USER":
+		return Identity{InstanceID: info.InstanceID, UserID: info.SubjectID, IssuedAt: info.IssuedAt, Token: &info}, nil
 	}
-	return c.ask(ctx, key, token)
+	return Identity{InstanceID: info.InstanceID, IssuedAt: info.IssuedAt, Token: &info}, nil
 }
 
-// ask gets the answer about token, whose hash is key, from a flight: the
-// one in progress for key, or a new one.
-func (c *TokenChecker) ask(ctx context.Context, key tokenKey, token string) (TokenInfo, error) {
-	// The flight runs on a context of its own: it serves every caller
-	// waiting for this token, so no single caller may cancel it.
-	flightCtx := context.WithoutCancel(ctx)
+// check returns what Wix says about token, asking only when nobody has
+// lately.
+func (c *tokenChecker) check(r *http.Request, token string) (TokenInfo, error) {
+	if !c.anyShape && !looksLikeToken(token) {
+		return TokenInfo{}, fmt.Errorf("%w: not shaped like a Wix access token", ErrMalformed)
+	}
+	key := tokenKey(sha256.Sum256([]byte(token)))
+	if info, ok := c.accepted.Get(key); ok {
+		return info, nil
+	}
+	if err, ok := c.refused.Get(key); ok {
+		return TokenInfo{}, err
+	}
+	// The request serves every caller of this token, so none may cancel it;
+	// the client that starts it pays for it.
+	ctx, client := r.Context(), c.clients.Key(r)
 	ch := c.flights.DoChan(string(key[:]), func() (any, error) {
-		return c.fetch(flightCtx, key, token), nil
+		return c.ask(context.WithoutCancel(ctx), key, token, client)
 	})
 	select {
 	case res := <-ch:
-		r := res.Val.(tokenResult)
-		return r.info, r.err
+		if res.Err != nil {
+			return TokenInfo{}, res.Err
+		}
+		return res.Val.(TokenInfo), nil
 	case <-ctx.Done():
 		return TokenInfo{}, fmt.Errorf("%w: %w", ErrUnavailable, context.Cause(ctx))
 	}
 }
 
-// lookup returns the remembered answer for key, if any.
-func (c *TokenChecker) lookup(key tokenKey, now time.Time) (tokenResult, bool) {
-	if r, ok := c.accepted.get(key, now); ok {
-		return r, true
+// ask asks token-info about token, whose hash is key, on behalf of client,
+// and remembers the answer. A client over its budget gets ErrRateLimited
+// without Wix being asked, also while the fail-fast window is open, so that
+// an outage does not let one client have any number of 503s served and
+// logged. Only Wix failing to answer (unreachable, too
+// slow, 429, 5xx, not a token-info object) opens the fail-fast window; a
+// refused token is an answer.
+func (c *tokenChecker) ask(ctx context.Context, key tokenKey, token, client string) (any, error) {
+	if info, ok := c.accepted.Get(key); ok { // a request that just ended
+		return info, nil
 	}
-	return c.refused.get(key, now)
-}
-
-// fetch asks token-info about token, whose hash is key, and remembers the
-// answer. It runs once per flight.
-func (c *TokenChecker) fetch(ctx context.Context, key tokenKey, token string) tokenResult {
-	now := c.now()
-	// Another flight may have finished between the caller's lookup and now.
-	if r, ok := c.lookup(key, now); ok {
-		return r
+	if ok, wait := c.budget.Allow(client); !ok {
+		return nil, &limitedError{retryAfter: wait}
 	}
-	if !c.breaker.admit(now) {
-		return tokenResult{err: fmt.Errorf("%w: token-info failed moments ago and is not asked again yet", ErrUnavailable)}
+	c.mu.Lock()
+	down := c.now().Before(c.downUntil)
+	c.mu.Unlock()
+	if down {
+		return nil, fmt.Errorf("%w: token-info failed moments ago", ErrUnavailable)
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	ctx, cancel := context.WithTimeout(ctx, tokenTimeout)
 	defer cancel()
-	info, err := c.tokenInfo(ctx, token)
-	now = c.now()
-	if err != nil {
-		var apiErr *wix.APIError
-		if errors.As(err, &apiErr) && refusal(apiErr.Status) {
-			c.answered(ctx)
-			r := tokenResult{err: fmt.Errorf("%w: token-info answered status %d", ErrInactive, apiErr.Status)}
-			c.refused.put(key, r, now.Add(c.negativeTTL))
-			return r
-		}
-		if c.breaker.failed(now) {
-			c.log.LogAttrs(ctx, slog.LevelWarn, "wix token-info is failing; new access tokens are refused with 503 for a while",
-				slog.Duration("fail_fast", c.breaker.window), slog.String("err", err.Error()))
-		}
-		return tokenResult{err: fmt.Errorf("%w: %w", ErrUnavailable, err)}
+	info, err := c.client.TokenInfo(ctx, token)
+	apiErr, isAPIErr := errors.AsType[*wix.APIError](err)
+	switch {
+	case err == nil:
+		err = c.validate(info)
+	case isAPIErr && slices.Contains([]int{400, 401, 403, 404}, apiErr.Status):
+		err = fmt.Errorf("%w: token-info answered %d", ErrInactive, apiErr.Status)
+	default:
+		c.failed(ctx, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	c.answered(ctx)
-	if err := c.validate(info, now); err != nil {
-		r := tokenResult{err: err}
-		c.refused.put(key, r, now.Add(c.negativeTTL))
-		return r
+	if err != nil {
+		c.refused.Put(key, err, refusalTTL)
+		return nil, err
 	}
-	r := tokenResult{info: info}
-	c.accepted.put(key, r, minTime(info.ExpiresAt, now.Add(c.maxTTL)))
-	return r
+	c.accepted.Put(key, info, min(info.ExpiresAt.Sub(c.now()), tokenMaxTTL))
+	return info, nil
 }
 
-// tokenInfo asks the client about token, and returns when ctx ends even if
-// the client has not: a client that ignores ctx must not hold the flight,
-// and with it every caller of this token and the breaker's probe, for ever.
-// A panic in the client becomes an error: in a flight it could not be
-// recovered by any caller and would end the process.
-func (c *TokenChecker) tokenInfo(ctx context.Context, token string) (TokenInfo, error) {
-	type answer struct {
-		info TokenInfo
-		err  error
-	}
-	ch := make(chan answer, 1) // the client's goroutine never blocks on it
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				// The panic value could quote the token.
-				msg := strings.ReplaceAll(fmt.Sprint(p), token, "<token>")
-				ch <- answer{err: fmt.Errorf("token-info client panicked: %s", msg)}
-			}
-		}()
-		info, err := c.client.TokenInfo(ctx, token)
-		ch <- answer{info: info, err: err}
-	}()
-	select {
-	case a := <-ch:
-		return a.info, a.err
-	case <-ctx.Done():
-		return TokenInfo{}, fmt.Errorf("token-info: %w", context.Cause(ctx))
-	}
-}
-
-// answered records that token-info answered, logging the recovery.
-func (c *TokenChecker) answered(ctx context.Context) {
-	if c.breaker.succeeded() {
-		c.log.LogAttrs(ctx, slog.LevelInfo, "wix token-info answers again")
-	}
-}
-
-// refusal reports whether a token-info status means "this token is no
-// good" rather than "Wix could not answer".
-func refusal(status int) bool {
-	switch status {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
-		return true
-	}
-	return false
-}
-
-// validate checks Wix's answer about a token at now.
-func (c *TokenChecker) validate(info TokenInfo, now time.Time) error {
+// validate checks Wix's answer about a token.
+func (c *tokenChecker) validate(info TokenInfo) error {
 	switch {
 	case !info.Active:
 		return ErrInactive
 	case !strings.EqualFold(info.ClientID, c.appID):
 		return fmt.Errorf("%w: token clientId is not WIX_APP_ID", ErrWrongApp)
-	case info.InstanceID == "":
+	case !validInstanceID(info.InstanceID):
 		return ErrNoInstance
 	case info.ExpiresAt.IsZero():
 		return fmt.Errorf("%w: token-info gave no exp", ErrExpired)
-	case !now.Before(info.ExpiresAt):
+	case !c.now().Before(info.ExpiresAt):
 		return ErrExpired
 	}
 	return nil
 }
 
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
-// TokenAuthenticator reads a Wix access token from the Authorization
-// header (raw, or with a "Bearer " prefix) and checks it with a
-// [TokenChecker]. Tokens issued to a site visitor or member (subjectType
-// VISITOR or MEMBER) are refused with [ErrAnonymous]: the API serves the
-// app's dashboard, which only Wix users see.
-type TokenAuthenticator struct {
-	c *TokenChecker
-}
-
-// NewTokenAuthenticator returns a TokenAuthenticator that checks tokens
-// with c. It panics if c is nil.
-func NewTokenAuthenticator(c *TokenChecker) *TokenAuthenticator {
-	if c == nil {
-		panic("wixauth: nil TokenChecker")
-	}
-	return &TokenAuthenticator{c: c}
-}
-
-// Authenticate implements [Authenticator]. Errors are those of
-// [TokenChecker.Check], or wrap [ErrMalformed] or [ErrAnonymous].
-func (a *TokenAuthenticator) Authenticate(r *http.Request) (Identity, error) {
-	raw, err := readCredential(r)
-	if err != nil {
-		return Identity{}, err
-	}
-	return a.identity(r.Context(), raw)
-}
-
-// identity checks raw, an access token, and returns its Identity.
-func (a *TokenAuthenticator) identity(ctx context.Context, raw string) (Identity, error) {
-	info, err := a.c.Check(ctx, raw)
-	if err != nil {
-		return Identity{}, err
-	}
-	if strings.EqualFold(info.SubjectType, "VISITOR") || strings.EqualFold(info.SubjectType, "MEMBER") {
-		return Identity{}, fmt.Errorf("%w: token issued to a site %s", ErrAnonymous, strings.ToLower(info.SubjectType))
-	}
-	id := Identity{InstanceID: info.InstanceID, Token: &info}
-	if strings.EqualFold(info.SubjectType, "USER") {
-		id.UserID = info.SubjectID
-	}
-	return id, nil
-}
-
-// tokenKey is the SHA-256 of an access token: the cache and the in-flight
-// requests are keyed by it, so the tokens themselves are never kept.
-type tokenKey [sha256.Size]byte
-
-// hashToken returns the SHA-256 of token, which is at most
-// maxCredentialLen bytes. The copy into a fixed array stays on the stack,
-// where converting the string to a slice would allocate on every request.
-func hashToken(token string) tokenKey {
-	var buf [maxCredentialLen]byte
-	n := copy(buf[:], token)
-	return sha256.Sum256(buf[:n])
-}
-
-// tokenResult is a remembered answer: the token's info, or why it was
-// refused.
-type tokenResult struct {
-	info TokenInfo
-	err  error
-}
-
-// tokenCache remembers answers by token hash, each until its own expiry.
-//
-// It holds at most len(order) entries and evicts in insertion order: every
-// key in entries occupies exactly one slot of order, and a new key takes the
-// slot of the oldest one. Expired entries stay until their slot is reused or
-// their key is stored again.
-type tokenCache struct {
-	mu      sync.Mutex
-	entries map[tokenKey]tokenEntry
-	order   []tokenKey // ring of keys, oldest at next once full
-	next    int
-	full    bool
-}
-
-type tokenEntry struct {
-	result  tokenResult
-	expires time.Time
-}
-
-func newTokenCache(size int) *tokenCache {
-	return &tokenCache{
-		entries: make(map[tokenKey]tokenEntry, size),
-		order:   make([]tokenKey, size),
-	}
-}
-
-// get returns the answer stored for key if it has not expired at now.
-func (c *tokenCache) get(key tokenKey, now time.Time) (tokenResult, bool) {
+// failed opens the fail-fast window, warning when token-info was answering.
+func (c *tokenChecker) failed(ctx context.Context, err error) {
 	c.mu.Lock()
-	e, ok := c.entries[key]
+	wasDown := c.down
+	c.down, c.downUntil = true, c.now().Add(failFast)
 	c.mu.Unlock()
-	if !ok || !now.Before(e.expires) {
-		return tokenResult{}, false
+	if !wasDown {
+		c.log.LogAttrs(ctx, slog.LevelWarn, "wix token-info is failing; new access tokens get 503 for a while",
+			slog.Duration("fail_fast", failFast), slog.String("err", err.Error()))
 	}
-	return e.result, true
 }
 
-// put stores r for key until expires.
-func (c *tokenCache) put(key tokenKey, r tokenResult, expires time.Time) {
-	e := tokenEntry{result: r, expires: expires}
+// answered notes that token-info answered, saying so after a failure.
+func (c *tokenChecker) answered(ctx context.Context) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.entries[key]; ok {
-		c.entries[key] = e
-		return
+	wasDown := c.down
+	c.down = false
+	c.mu.Unlock()
+	if wasDown {
+		c.log.LogAttrs(ctx, slog.LevelInfo, "wix token-info answers again")
 	}
-	if c.full {
-		delete(c.entries, c.order[c.next])
-	}
-	c.order[c.next] = key
-	c.next++
-	if c.next == len(c.order) {
-		c.next, c.full = 0, true
-	}
-	c.entries[key] = e
 }
 
-// len returns the number of entries, expired or not.
-func (c *tokenCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.entries)
+// limitedError is ErrRateLimited with the time until the client may try
+// again, for the Retry-After header.
+type limitedError struct{ retryAfter time.Duration }
+
+func (e *limitedError) Error() string { return ErrRateLimited.Error() }
+func (e *limitedError) Unwrap() error { return ErrRateLimited }
+
+// looksLikeToken reports whether raw can be a Wix access token:
+// "OauthNG.JWS." and base64url text with dots. Wix's SDK treats tokens as
+// opaque, so the rule is this narrow and WIX_TOKEN_ANY_SHAPE turns it off;
+// it keeps garbage, from anyone, away from token-info and the budgets.
+func looksLikeToken(raw string) bool {
+	rest, ok := strings.CutPrefix(raw, "OauthNG.JWS.")
+	return ok && rest != "" && !strings.ContainsFunc(rest, func(r rune) bool { return r != '.' && !base64URL(r) })
 }
 
-// breaker keeps a failing token-info endpoint from being asked once per new
-// token. Closed, every request goes through. After a failure it opens for
-// window: requests are refused at once. Once the window has passed, one
-// request at a time (the probe) goes through; an answer closes the breaker,
-// a failure opens it for another window.
-type breaker struct {
-	window time.Duration
-
-	mu        sync.Mutex
-	openUntil time.Time // zero when closed
-	probing   bool
-}
-
-// admit reports whether a request may go to token-info at now.
-func (b *breaker) admit(now time.Time) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	switch {
-	case b.openUntil.IsZero():
-		return true
-	case now.Before(b.openUntil), b.probing:
-		return false
-	}
-	b.probing = true
-	return true
-}
-
-// failed records a failed request at now and reports whether the breaker
-// was closed before.
-func (b *breaker) failed(now time.Time) (opened bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.probing = false
-	if b.window == 0 {
-		// No window: stay closed, every request goes through, and every
-		// failure is news.
-		return true
-	}
-	opened = b.openUntil.IsZero()
-	b.openUntil = now.Add(b.window)
-	return opened
-}
-
-// succeeded records an answer and reports whether the breaker was open.
-func (b *breaker) succeeded() (closed bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	closed = !b.openUntil.IsZero()
-	b.openUntil, b.probing = time.Time{}, false
-	return closed
+// base64URL reports whether r is in the base64url alphabet.
+func base64URL(r rune) bool {
+	return 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_'
 }

@@ -4,23 +4,18 @@
 package wixauth_test
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
-
-	"example.com/shop/internal/wixauth"
 )
 
 // BenchmarkTokenCached measures authenticating a request whose access token
 // was checked before: every request of a page after its first. It is the
 // SHA-256 of the token and a map lookup; token-info is not asked.
 func BenchmarkTokenCached(b *testing.B) {
-	clock := newTokenClock()
-	f := newFakeTokenInfo(b, always(infoReply{status: 200, body: infoBody(true, "USER", tokenAppID, tokenInstance, clock.Now().Add(time.Hour), false)}))
-	a := wixauth.NewTokenAuthenticator(newTokenChecker(b, f, wixauth.WithTokenClock(clock.Now)))
-	r := httptest.NewRequest(http.MethodGet, "/api/me", nil)
-	r.Header.Set("Authorization", "Bearer "+accessToken)
+	clock := newTestClock()
+	f := newFakeTokenInfo(b, always(infoReply{status: 200, body: infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false)}))
+	a := newAuth(b, tokenConfig(b, f, clock))
+	r := request("Bearer " + accessToken)
 	if _, err := a.Authenticate(r); err != nil {
 		b.Fatal(err)
 	}

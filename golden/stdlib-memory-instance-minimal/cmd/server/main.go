@@ -107,10 +107,6 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer, ln n
 // newHandler builds the API from the configuration. The returned function
 // closes the store.
 func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handler, func(), error) {
-	verifier, err := wixauth.NewVerifier(cfg.AppSecret, cfg.AppID, wixauth.WithCache(4096, 5*time.Minute))
-	if err != nil {
-		return nil, nil, err
-	}
 	wixClient, err := wix.New(wix.Config{
 		BaseURL:   cfg.APIBase,
 		AppID:     cfg.AppID,
@@ -127,18 +123,28 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
 	}
-	handler := api.New(api.Deps{
-		Logger: log,
-		Auth:   wixauth.NewInstanceAuthenticator(verifier),
-		CORS:   cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
-		Store:  st,
-		Wix:    wixClient,
-	})
 	closeStore := func() {
 		if err := st.Close(); err != nil {
 			log.Error("close store", "err", err)
 		}
 	}
+	auth, err := wixauth.New(wixauth.Config{
+		AppID:          cfg.AppID,
+		Secret:         cfg.AppSecret,
+		MaxInstanceAge: cfg.InstanceMaxAge,
+		Logger:         log,
+	})
+	if err != nil {
+		closeStore()
+		return nil, nil, err
+	}
+	handler := api.New(api.Deps{
+		Logger: log,
+		Auth:   auth,
+		CORS:   cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
+		Store:  st,
+		Wix:    wixClient,
+	})
 	return handler, closeStore, nil
 }
 

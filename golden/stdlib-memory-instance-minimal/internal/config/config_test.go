@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -76,20 +77,22 @@ func TestLoadAllSet(t *testing.T) {
 		"WIX_SITE_ID":          "site-1",
 		"CORS_ALLOWED_ORIGINS": "https://example.com, http://localhost:5173",
 		"LOG_LEVEL":            "debug",
+		"WIX_INSTANCE_MAX_AGE": "12h",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:       "1b2c3d4e-0000-4000-8000-00000000abcd",
-		AppSecret:   testSecret,
-		Port:        9090,
-		Dev:         true,
-		APIBase:     "http://127.0.0.1:4010",
-		APIKey:      testAPIKey,
-		SiteID:      "site-1",
-		CORSOrigins: []string{"https://example.com", "http://localhost:5173"},
-		LogLevel:    slog.LevelDebug,
+		AppID:          "1b2c3d4e-0000-4000-8000-00000000abcd",
+		AppSecret:      testSecret,
+		Port:           9090,
+		Dev:            true,
+		APIBase:        "http://127.0.0.1:4010",
+		APIKey:         testAPIKey,
+		SiteID:         "site-1",
+		CORSOrigins:    []string{"https://example.com", "http://localhost:5173"},
+		LogLevel:       slog.LevelDebug,
+		InstanceMaxAge: 12 * time.Hour,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
@@ -193,14 +196,14 @@ func TestLoadRejects(t *testing.T) {
 		wantVar  string
 		wantText string // part of the message
 	}{
-		{"app ID not a UUID", map[string]string{"WIX_APP_ID": "my-app"}, "WIX_APP_ID", `"my-app", which is not an app ID`},
+		{"app ID not a UUID", map[string]string{"WIX_APP_ID": "my-app"}, "WIX_APP_ID", `"my-app": not an app ID`},
 		{"app ID with braces", map[string]string{"WIX_APP_ID": "1b2c3d4e-0000-4000-8000-00000000abc}"}, "WIX_APP_ID", "OAuth page"},
 		{"app ID with a non-hex digit", map[string]string{"WIX_APP_ID": "1b2c3d4e-0000-4000-8000-00000000abcg"}, "WIX_APP_ID", "not an app ID"},
 		{"app ID too long", map[string]string{"WIX_APP_ID": "1b2c3d4e-0000-4000-8000-00000000abcd0"}, "WIX_APP_ID", "not an app ID"},
 		{"app ID dashes misplaced", map[string]string{"WIX_APP_ID": "1b2c3d4e0-000-4000-8000-00000000abcd"}, "WIX_APP_ID", "not an app ID"},
 		{"secret unset", map[string]string{"WIX_APP_SECRET": ""}, "WIX_APP_SECRET", "is not set: copy the App Secret Key from your app's OAuth page in the Wix app dashboard"},
 		{"secret blank", map[string]string{"WIX_APP_SECRET": "   "}, "WIX_APP_SECRET", "is not set"},
-		{"port not a number", map[string]string{"PORT": "http"}, "PORT", `"http": use a TCP port number from 1 to 65535`},
+		{"port not a number", map[string]string{"PORT": "http"}, "PORT", `"http": use a TCP port number from 1 to 65535, or leave it unset for 8080`},
 		{"port zero", map[string]string{"PORT": "0"}, "PORT", "from 1 to 65535"},
 		{"port too high", map[string]string{"PORT": "65536"}, "PORT", "from 1 to 65535"},
 		{"port negative", map[string]string{"PORT": "-1"}, "PORT", "from 1 to 65535"},
@@ -238,6 +241,9 @@ func TestLoadRejects(t *testing.T) {
 		{"CORS non-ASCII host", map[string]string{"CORS_ALLOWED_ORIGINS": "https://bücher.example"}, "CORS_ALLOWED_ORIGINS", "xn--"},
 		{"LOG_LEVEL unknown", map[string]string{"LOG_LEVEL": "verbose"}, "LOG_LEVEL", `"verbose": use debug, info, warn or error`},
 		{"LOG_LEVEL warning", map[string]string{"LOG_LEVEL": "warning"}, "LOG_LEVEL", "use debug, info, warn or error"},
+		{"LOG_LEVEL with an offset", map[string]string{"LOG_LEVEL": "info+2"}, "LOG_LEVEL", "use debug, info, warn or error"},
+		{"instance max age not a duration", map[string]string{"WIX_INSTANCE_MAX_AGE": "a day"}, "WIX_INSTANCE_MAX_AGE", `"a day": use a duration such as 12h`},
+		{"instance max age negative", map[string]string{"WIX_INSTANCE_MAX_AGE": "-1h"}, "WIX_INSTANCE_MAX_AGE", "or 0 for no limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -284,8 +290,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		"PORT",
 		"DEV",
 		"WIX_API_BASE",
-		"CORS_ALLOWED_ORIGINS",
-		"CORS_ALLOWED_ORIGINS",
+		"CORS_ALLOWED_ORIGINS", // one problem naming both bad origins
 		"LOG_LEVEL",
 		"WIX_SITE_ID",
 	}
@@ -298,6 +303,9 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	}
 	if n := strings.Count(msg, "\n  - "); n != len(want) {
 		t.Errorf("error has %d problem lines, want %d:\n%s", n, len(want), msg)
+	}
+	if !strings.Contains(msg, `"https://bad.example.com/": origins are matched exactly`) || !strings.Contains(msg, `"*": wildcards are not supported`) {
+		t.Errorf("error does not name both bad origins:\n%s", msg)
 	}
 }
 
@@ -366,6 +374,7 @@ func TestLogValue(t *testing.T) {
 				"cfg.site_id=site-1",
 				"cfg.cors_origins=[https://example.com]",
 				"cfg.log_level=DEBUG",
+				"cfg.instance_max_age=0s",
 			},
 			wantNone: []string{testSecret, testAPIKey},
 		},

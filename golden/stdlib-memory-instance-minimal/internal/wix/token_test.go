@@ -87,9 +87,8 @@ func TestTokenRefreshedNearExpiry(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFakeWix(t, fakeOptions{expiresIn: tt.expiresIn})
-			c, _ := newTestClient(t, f.srv.URL, nil)
 			clock := newFakeClock()
-			c.now = clock.Now
+			c, _ := newTestClient(t, f.srv.URL, func(cfg *Config) { cfg.Now = clock.Now })
 
 			first, err := callWhoami(t.Context(), c, "inst-1")
 			if err != nil {
@@ -420,42 +419,20 @@ func TestTokenEndpointErrors(t *testing.T) {
 	}
 }
 
-func TestTokenCacheDropsExpiredEntries(t *testing.T) {
+// TestTokenForgottenOnlyIfStillCached checks that a caller who saw a
+// token revoked does not drop the fresh one another caller has cached
+// since.
+func TestTokenForgottenOnlyIfStillCached(t *testing.T) {
 	t.Parallel()
-	f := newFakeWix(t, fakeOptions{expiresIn: "600"})
-	c, _ := newTestClient(t, f.srv.URL, nil)
-	clock := newFakeClock()
-	c.now = clock.Now
-
-	for i := range 3 {
-		if _, err := callWhoami(t.Context(), c, fmt.Sprintf("old-%d", i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if n := c.tokens.len(); n != 3 {
-		t.Fatalf("cache holds %d tokens, want 3", n)
-	}
-	clock.Advance(time.Hour)
-	if _, err := callWhoami(t.Context(), c, "new"); err != nil {
-		t.Fatal(err)
-	}
-	if n := c.tokens.len(); n != 1 {
-		t.Errorf("cache holds %d tokens after the old ones expired, want 1", n)
-	}
-}
-
-func TestTokenCacheDropOnlyRemovesTheSameToken(t *testing.T) {
-	t.Parallel()
-	now := time.Now()
-	var tc tokenCache
-	tc.put("inst", cachedToken{value: "new", refreshAt: now.Add(time.Hour)}, now)
-	tc.drop("inst", "old") // a caller that saw the old token must not drop the new one
-	if got, ok := tc.get("inst", now); !ok || got != "new" {
+	c, _ := newTestClient(t, "https://www.wixapis.com", nil)
+	c.tokens.Put("inst", "new", time.Hour)
+	c.forgetToken("inst", "old")
+	if got, ok := c.tokens.Get("inst"); !ok || got != "new" {
 		t.Fatalf("get = %q, %v; want the new token", got, ok)
 	}
-	tc.drop("inst", "new")
-	if _, ok := tc.get("inst", now); ok {
-		t.Fatal("token still cached after drop")
+	c.forgetToken("inst", "new")
+	if _, ok := c.tokens.Get("inst"); ok {
+		t.Fatal("token still cached after forgetToken")
 	}
 }
 

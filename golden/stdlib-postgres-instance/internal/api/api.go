@@ -22,7 +22,7 @@ type Deps struct {
 	// Logger receives every failure, and one line per request at Debug.
 	Logger *slog.Logger
 	// Auth authenticates every /api request.
-	Auth wixauth.Authenticator
+	Auth *wixauth.Authenticator
 	// CORS says which browser origins may call the API.
 	CORS cors.Policy
 	// Store keeps each instance's data.

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"example.com/shop/internal/cors"
-	"example.com/shop/internal/wixauth"
 )
 
 // New returns the API's handler, routed by net/http's ServeMux:
@@ -23,7 +22,7 @@ import (
 // /api/./me, is unknown (404) rather than redirected.
 func New(d Deps) http.Handler {
 	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
-	authed := wixauth.Middleware(d.Auth, d.Logger)
+	authed := d.Auth.Middleware
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)

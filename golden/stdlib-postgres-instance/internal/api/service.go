@@ -11,6 +11,7 @@ import (
 	"example.com/shop/internal/httpjson"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/wix"
+	"example.com/shop/internal/wixauth"
 )
 
 // This file holds what the endpoints do, independent of the router: the
@@ -30,6 +31,15 @@ func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.
 
 // StatusCode is the HTTP status of the answer.
 func (e *apiError) StatusCode() int { return e.Status }
+
+// write sends e as the JSON error answer. A 401 carries the challenge
+// every 401 of this API carries (RFC 9110).
+func (e *apiError) write(w http.ResponseWriter) {
+	if e.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", wixauth.Challenge)
+	}
+	httpjson.Error(w, e.Status, e.Code, e.Message)
+}
 
 // errInternal is the answer to every failure the client cannot act on; the
 // cause is logged, never sent.
@@ -114,7 +124,7 @@ func (s *service) settings(ctx context.Context, instanceID string) (settingsBody
 // putSettings replaces an instance's settings with body, when ifMatch (the
 // If-Match header) names the current version or is empty, and returns the
 // saved settings and their ETag.
-func (s *service) putSettings(ctx context.Context, instanceID, ifMatch string, body []byte) (settingsBody, string, error) {
+func (s *service) putSettings(ctx context.Context, id wixauth.Identity, ifMatch string, body []byte) (settingsBody, string, error) {
 	ifVersion, err := parseIfMatch(ifMatch)
 	if err != nil {
 		return settingsBody{}, "", &apiError{Status: http.StatusBadRequest, Code: httpjson.CodeBadRequest, Message: err.Error()}
@@ -123,15 +133,25 @@ func (s *service) putSettings(ctx context.Context, instanceID, ifMatch string, b
 	if err != nil {
 		return settingsBody{}, "", &apiError{Status: http.StatusBadRequest, Code: httpjson.CodeBadRequest, Message: err.Error()}
 	}
-	st, err := s.store.PutSettings(ctx, instanceID, doc, ifVersion, time.Time{})
+	// The store refuses, in the same statement as the write, a credential
+	// issued before the site removed the app: the authenticator checked
+	// that too, but a removal may land between its check and this write.
+	st, err := s.store.PutSettings(ctx, id.InstanceID, doc, ifVersion, id.IssuedAt)
 	switch {
+	case errors.Is(err, store.ErrRemoved):
+		return settingsBody{}, "", &apiError{Status: http.StatusUnauthorized, Code: httpjson.CodeInstanceRemoved,
+			Message: "the app was removed from this site after this credential was issued"}
 	case errors.Is(err, store.ErrConflict):
 		return settingsBody{}, "", &apiError{Status: http.StatusPreconditionFailed, Code: httpjson.CodeConflict,
 			Message: "the settings changed since they were read; read them again and retry"}
+	case errors.Is(err, store.ErrInvalid):
+		// The store's rules are the last word on what it keeps: what it
+		// refuses is the client's to fix, not our fault.
+		return settingsBody{}, "", &apiError{Status: http.StatusBadRequest, Code: httpjson.CodeBadRequest, Message: "the store refused these settings"}
 	case err != nil:
 		return settingsBody{}, "", s.internal(ctx, "write settings", err)
 	}
-	s.log.InfoContext(ctx, "settings saved", "instance_id", instanceID, "version", st.Version)
+	s.log.InfoContext(ctx, "settings saved", "instance_id", id.InstanceID, "version", st.Version)
 	return newSettingsBody(st), etag(st.Version), nil
 }
 

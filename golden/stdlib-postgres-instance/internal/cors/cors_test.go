@@ -305,8 +305,10 @@ func TestMiddlewareRequests(t *testing.T) {
 			if acao != tt.origin {
 				t.Errorf("Access-Control-Allow-Origin = %q, want %q", acao, tt.origin)
 			}
-			if !hasToken(res.Header, "Access-Control-Expose-Headers", "ETag") {
-				t.Errorf("Access-Control-Expose-Headers = %q, want it to include ETag", expose)
+			for _, h := range []string{"ETag", "Retry-After"} {
+				if !hasToken(res.Header, "Access-Control-Expose-Headers", h) {
+					t.Errorf("Access-Control-Expose-Headers = %q, want it to include %s", expose, h)
+				}
 			}
 			if got := res.Header.Get("Access-Control-Allow-Credentials"); got != "" {
 				t.Errorf("Access-Control-Allow-Credentials = %q, want none", got)

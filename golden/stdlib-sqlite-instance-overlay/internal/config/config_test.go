@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,11 +10,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"example.com/shop/internal/webhooks"
 )
 
 const (
 	testSecret = "s3cr3t-app-secret-value"
-	testKey    = "-----BEGIN PUBLIC KEY-----\\nMIIBIjAN\\n-----END PUBLIC KEY-----"
+	// testKey is a 2048-bit RSA public key, on one line as .env holds it.
+	testKey    = "-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ0iT9wCS0DRTXu269V264Vf/3jvredZiKRkgwlL9xNAwxXFg0x/XFw005UWVRIkdgcKWTjpBP2dPwVZ4WWC+9aGVd+Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbcmwIDAQAB\\n-----END PUBLIC KEY-----"
 	testAPIKey = "IST.api-key-secret-value"
 )
 
@@ -29,6 +34,16 @@ func getenv(overrides map[string]string) func(string) string {
 		env[k] = v
 	}
 	return func(name string) string { return env[name] }
+}
+
+// publicKey is testKey parsed.
+func publicKey(t *testing.T) *rsa.PublicKey {
+	t.Helper()
+	key, err := webhooks.ParsePublicKey(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }
 
 func problemVars(t *testing.T, err error) []string {
@@ -57,13 +72,13 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:        DefaultAppID,
-		AppSecret:    testSecret,
-		PublicKeyPEM: testKey,
-		Port:         8080,
-		DatabaseURL:  "data/shop.db",
-		APIBase:      "https://www.wixapis.com",
-		LogLevel:     slog.LevelInfo,
+		AppID:       DefaultAppID,
+		AppSecret:   testSecret,
+		PublicKey:   publicKey(t),
+		Port:        8080,
+		DatabaseURL: "data/shop.db",
+		APIBase:     "https://www.wixapis.com",
+		LogLevel:    slog.LevelInfo,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
@@ -81,22 +96,24 @@ func TestLoadAllSet(t *testing.T) {
 		"WIX_SITE_ID":          "site-1",
 		"CORS_ALLOWED_ORIGINS": "https://example.com, http://localhost:5173",
 		"LOG_LEVEL":            "debug",
+		"WIX_INSTANCE_MAX_AGE": "12h",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:        "1b2c3d4e-0000-4000-8000-00000000abcd",
-		AppSecret:    testSecret,
-		PublicKeyPEM: testKey,
-		Port:         9090,
-		DatabaseURL:  "/data/shop.db",
-		Dev:          true,
-		APIBase:      "http://127.0.0.1:4010",
-		APIKey:       testAPIKey,
-		SiteID:       "site-1",
-		CORSOrigins:  []string{"https://example.com", "http://localhost:5173"},
-		LogLevel:     slog.LevelDebug,
+		AppID:          "1b2c3d4e-0000-4000-8000-00000000abcd",
+		AppSecret:      testSecret,
+		PublicKey:      publicKey(t),
+		Port:           9090,
+		DatabaseURL:    "/data/shop.db",
+		Dev:            true,
+		APIBase:        "http://127.0.0.1:4010",
+		APIKey:         testAPIKey,
+		SiteID:         "site-1",
+		CORSOrigins:    []string{"https://example.com", "http://localhost:5173"},
+		LogLevel:       slog.LevelDebug,
+		InstanceMaxAge: 12 * time.Hour,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
@@ -205,7 +222,7 @@ func TestLoadRejects(t *testing.T) {
 		wantVar  string
 		wantText string // part of the message
 	}{
-		{"app ID not a UUID", map[string]string{"WIX_APP_ID": "my-app"}, "WIX_APP_ID", `"my-app", which is not an app ID`},
+		{"app ID not a UUID", map[string]string{"WIX_APP_ID": "my-app"}, "WIX_APP_ID", `"my-app": not an app ID`},
 		{"app ID with braces", map[string]string{"WIX_APP_ID": "1b2c3d4e-0000-4000-8000-00000000abc}"}, "WIX_APP_ID", "OAuth page"},
 		{"app ID with a non-hex digit", map[string]string{"WIX_APP_ID": "1b2c3d4e-0000-4000-8000-00000000abcg"}, "WIX_APP_ID", "not an app ID"},
 		{"app ID too long", map[string]string{"WIX_APP_ID": "1b2c3d4e-0000-4000-8000-00000000abcd0"}, "WIX_APP_ID", "not an app ID"},
@@ -213,8 +230,8 @@ func TestLoadRejects(t *testing.T) {
 		{"secret unset", map[string]string{"WIX_APP_SECRET": ""}, "WIX_APP_SECRET", "is not set: copy the App Secret Key from your app's OAuth page in the Wix app dashboard"},
 		{"secret blank", map[string]string{"WIX_APP_SECRET": "   "}, "WIX_APP_SECRET", "is not set"},
 		{"public key unset", map[string]string{"WIX_PUBLIC_KEY": ""}, "WIX_PUBLIC_KEY", "Webhooks page"},
-		{"database URL of a server", map[string]string{"DATABASE_URL": "postgres://app:" + testSecret + "@db/shop"}, "DATABASE_URL", "is a postgres:// URL, but this project keeps its data in a SQLite file"},
-		{"port not a number", map[string]string{"PORT": "http"}, "PORT", `"http": use a TCP port number from 1 to 65535`},
+		{"public key unusable", map[string]string{"WIX_PUBLIC_KEY": "-----BEGIN PUBLIC KEY-----\\nbm90IGEga2V5\\n-----END PUBLIC KEY-----"}, "WIX_PUBLIC_KEY", "is set but unusable"},
+		{"port not a number", map[string]string{"PORT": "http"}, "PORT", `"http": use a TCP port number from 1 to 65535, or leave it unset for 8080`},
 		{"port zero", map[string]string{"PORT": "0"}, "PORT", "from 1 to 65535"},
 		{"port too high", map[string]string{"PORT": "65536"}, "PORT", "from 1 to 65535"},
 		{"port negative", map[string]string{"PORT": "-1"}, "PORT", "from 1 to 65535"},
@@ -252,6 +269,9 @@ func TestLoadRejects(t *testing.T) {
 		{"CORS non-ASCII host", map[string]string{"CORS_ALLOWED_ORIGINS": "https://bücher.example"}, "CORS_ALLOWED_ORIGINS", "xn--"},
 		{"LOG_LEVEL unknown", map[string]string{"LOG_LEVEL": "verbose"}, "LOG_LEVEL", `"verbose": use debug, info, warn or error`},
 		{"LOG_LEVEL warning", map[string]string{"LOG_LEVEL": "warning"}, "LOG_LEVEL", "use debug, info, warn or error"},
+		{"LOG_LEVEL with an offset", map[string]string{"LOG_LEVEL": "info+2"}, "LOG_LEVEL", "use debug, info, warn or error"},
+		{"instance max age not a duration", map[string]string{"WIX_INSTANCE_MAX_AGE": "a day"}, "WIX_INSTANCE_MAX_AGE", `"a day": use a duration such as 12h`},
+		{"instance max age negative", map[string]string{"WIX_INSTANCE_MAX_AGE": "-1h"}, "WIX_INSTANCE_MAX_AGE", "or 0 for no limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -299,8 +319,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		"PORT",
 		"DEV",
 		"WIX_API_BASE",
-		"CORS_ALLOWED_ORIGINS",
-		"CORS_ALLOWED_ORIGINS",
+		"CORS_ALLOWED_ORIGINS", // one problem naming both bad origins
 		"LOG_LEVEL",
 		"WIX_SITE_ID",
 	}
@@ -313,6 +332,9 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	}
 	if n := strings.Count(msg, "\n  - "); n != len(want) {
 		t.Errorf("error has %d problem lines, want %d:\n%s", n, len(want), msg)
+	}
+	if !strings.Contains(msg, `"https://bad.example.com/": origins are matched exactly`) || !strings.Contains(msg, `"*": wildcards are not supported`) {
+		t.Errorf("error does not name both bad origins:\n%s", msg)
 	}
 }
 
@@ -362,16 +384,16 @@ func TestLogValue(t *testing.T) {
 		{
 			name: "secrets set",
 			cfg: Config{
-				AppID:        "app-1",
-				AppSecret:    testSecret,
-				PublicKeyPEM: testKey,
-				Port:         8080,
-				DatabaseURL:  "/var/lib/shop/shop.db",
-				APIBase:      "https://www.wixapis.com",
-				APIKey:       testAPIKey,
-				SiteID:       "site-1",
-				CORSOrigins:  []string{"https://example.com"},
-				LogLevel:     slog.LevelDebug,
+				AppID:       "app-1",
+				AppSecret:   testSecret,
+				PublicKey:   publicKey(t),
+				Port:        8080,
+				DatabaseURL: "/var/lib/shop/shop.db",
+				APIBase:     "https://www.wixapis.com",
+				APIKey:      testAPIKey,
+				SiteID:      "site-1",
+				CORSOrigins: []string{"https://example.com"},
+				LogLevel:    slog.LevelDebug,
 			},
 			want: []string{
 				"cfg.app_id=app-1",
@@ -385,8 +407,9 @@ func TestLogValue(t *testing.T) {
 				"cfg.site_id=site-1",
 				"cfg.cors_origins=[https://example.com]",
 				"cfg.log_level=DEBUG",
+				"cfg.instance_max_age=0s",
 			},
-			wantNone: []string{testSecret, testAPIKey, "MIIBIjAN"},
+			wantNone: []string{testSecret, testAPIKey, "MIIBIjAN", "-----BEGIN"},
 		},
 		{
 			name: "secrets unset",

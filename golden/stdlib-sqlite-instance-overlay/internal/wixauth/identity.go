@@ -3,7 +3,10 @@
 
 package wixauth
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Identity is who made a request, whatever the credential.
 type Identity struct {
@@ -14,6 +17,9 @@ type Identity struct {
 	// Permissions is the user's role on the site, e.g. "OWNER", when known
 	// (a signed instance tells it; an access token does not).
 	Permissions string
+	// IssuedAt is when Wix issued the credential: a signed instance's
+	// signDate, an access token's iat; zero when Wix did not say.
+	IssuedAt time.Time
 	// Instance is set when the caller sent a signed instance.
 	Instance *Instance
 }

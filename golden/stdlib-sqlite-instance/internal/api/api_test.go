@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,36 +45,75 @@ type testAPI struct {
 	url   string
 	store store.Store
 	// logs holds what the API logged, as JSON lines, from Debug up.
-	logs       *lockedBuffer
-	webhookKey *rsa.PrivateKey
+	logs *lockedBuffer
+	// removals is when the app was removed from each instance's site, as
+	// the authenticator sees it.
+	removals *removalBook
+	// tokenInfoCalls counts the fake Wix's token-info requests.
+	tokenInfoCalls *atomic.Int64
+	webhookKey     *rsa.PrivateKey
 }
 
 // newTestAPI serves the API over HTTP with a real store, a fake Wix and a
-// webhook key made for the test.
-func newTestAPI(t *testing.T, dev bool) *testAPI {
+// webhook key made for the test. edits change the
+// authenticator's Config.
+func newTestAPI(t *testing.T, dev bool, edits ...func(*wixauth.Config)) *testAPI {
 	t.Helper()
-	key := webhookKey(t)
-	wixClient, err := wix.New(wix.Config{BaseURL: fakeWix(t).URL, AppID: testAppID, AppSecret: testSecret, MaxRetries: -1})
+	wixURL, calls := fakeWix(t)
+	wixClient, err := wix.New(wix.Config{BaseURL: wixURL, AppID: testAppID, AppSecret: testSecret, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := storetest.Open(t)
 	logs := new(lockedBuffer)
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	hooks, err := webhooks.New(webhooks.Config{PublicKey: &key.PublicKey, Store: st, Logger: log})
+	removals := &removalBook{at: map[string]time.Time{}}
+	cfg := wixauth.Config{
+		AppID:    testAppID,
+		Secret:   testSecret,
+		Removals: removals,
+		Logger:   log,
+	}
+	for _, edit := range edits {
+		edit(&cfg)
+	}
+	auth, err := wixauth.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(api.Deps{
-		Logger:   log,
-		Auth:     newAuthenticator(t, wixClient),
-		CORS:     cors.Policy{AppID: testAppID, Dev: dev},
-		Store:    st,
-		Wix:      wixClient,
-		Webhooks: hooks,
-	}))
+	a := &testAPI{store: st, logs: logs, removals: removals, tokenInfoCalls: calls}
+	deps := api.Deps{Logger: log, Auth: auth, CORS: cors.Policy{AppID: testAppID, Dev: dev}, Store: st, Wix: wixClient}
+	a.webhookKey = webhookKey(t)
+	hooks, err := webhooks.New(webhooks.Config{PublicKey: &a.webhookKey.PublicKey, Store: st, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps.Webhooks = hooks
+	srv := httptest.NewServer(api.New(deps))
 	t.Cleanup(srv.Close)
-	return &testAPI{url: srv.URL, store: st, logs: logs, webhookKey: key}
+	a.url = srv.URL
+	return a
+}
+
+// removalBook is the authenticator's view of removals: a map.
+type removalBook struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+func (b *removalBook) RemovedAt(_ context.Context, id string) (time.Time, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.at[id], nil
+}
+
+// remove records that the app was removed from instance id's site at at.
+// The authenticator remembers what it looked up for a few seconds, so
+// record a removal before the instance's first request.
+func (b *removalBook) remove(id string, at time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.at[id] = at
 }
 
 // webhookKeys holds the webhook signing key, made once: RSA key generation
@@ -91,27 +131,25 @@ func webhookKey(t *testing.T) *rsa.PrivateKey {
 	return key
 }
 
-// newAuthenticator returns the Authenticator of this project's auth mode
-// (instance).
-func newAuthenticator(t *testing.T, wixClient *wix.Client) wixauth.Authenticator {
-	t.Helper()
-	verifier, err := wixauth.NewVerifier(testSecret, testAppID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return wixauth.NewInstanceAuthenticator(verifier)
-}
-
 // credential is what the frontend sends for the site owner of instance id
 // in this auth mode: a signed instance.
 func credential(id string) string {
 	return signedInstance(id)
 }
 
+// credentialIssuedAt is credential(id) as Wix issued it at at.
+func credentialIssuedAt(id string, at time.Time) string {
+	p := instancePayload(id)
+	p["signDate"] = at.UTC().Format(time.RFC3339Nano)
+	return wixauthtest.SignInstance(testSecret, p)
+}
+
 // fakeWix answers Wix's token and Get App Instance endpoints as
-// Wix documents them; instance B's site is unknown to it.
-func fakeWix(t *testing.T) *httptest.Server {
+// Wix documents them; instance B's site is unknown to it. It returns its
+// URL and the number of token-info requests so far.
+func fakeWix(t *testing.T) (string, *atomic.Int64) {
 	t.Helper()
+	var tokenInfoCalls atomic.Int64
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
@@ -130,7 +168,7 @@ func fakeWix(t *testing.T) *httptest.Server {
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return srv
+	return srv.URL, &tokenInfoCalls
 }
 
 // signedInstance is a valid signed instance of a site owner of id.
@@ -196,6 +234,15 @@ func wantJSONContentType(t *testing.T, resp *http.Response) {
 	}
 }
 
+// wantNoErrorLogged checks that the API logged nothing at ERROR: a bad
+// request is the client's fault, not the server's.
+func wantNoErrorLogged(t *testing.T, a *testAPI) {
+	t.Helper()
+	if strings.Contains(a.logs.String(), `"level":"ERROR"`) {
+		t.Errorf("bad input logged as a server error:\n%s", a.logs.String())
+	}
+}
+
 func TestMe(t *testing.T) {
 	a := newTestAPI(t, false)
 	resp, body := a.call(t, "GET", "/api/me", auth(credential(instanceA)), "")
@@ -249,15 +296,24 @@ func TestInvalidInstances(t *testing.T) {
 		{"no instance ID", withPayload(func(p map[string]any) { delete(p, "instanceId") })},
 		{"oversized", valid + strings.Repeat("A", 5000)},
 		{"plain instance ID", instanceA},
+		// Correctly signed, but no store could key a site's rows by it.
+		{"instance ID with a NUL", withPayload(func(p map[string]any) { p["instanceId"] = "6a5f\x00" })},
+		{"instance ID of 300 characters", withPayload(func(p map[string]any) { p["instanceId"] = strings.Repeat("6", 300) })},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, path := range []string{"/api/me", "/api/settings"} {
-				resp, body := a.call(t, "GET", path, auth(tt.header), "")
-				wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+			for _, method := range []string{"GET", "PUT"} {
+				for _, path := range []string{"/api/me", "/api/settings"} {
+					if method == "PUT" && path == "/api/me" {
+						continue
+					}
+					resp, body := a.call(t, method, path, auth(tt.header), `{"a":1}`)
+					wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+				}
 			}
 		})
 	}
+	wantNoErrorLogged(t, a)
 }
 
 func TestBearerPrefixIsAccepted(t *testing.T) {
@@ -393,6 +449,9 @@ func TestSettingsRejectsBadInput(t *testing.T) {
 		{"a string", "", `"x"`, 400, "bad_request"},
 		{"empty", "", "", 400, "bad_request"},
 		{"bad If-Match", "W/abc", "{}", 400, "bad_request"},
+		// json.Valid does not look inside strings; a store would refuse them.
+		{"invalid UTF-8 in a string", "", "{\"a\":\"\xff\xfe\"}", 400, "bad_request"},
+		{"a UTF-16 surrogate in UTF-8", "", "{\"a\":\"\xed\xa0\x80\"}", 400, "bad_request"},
 		{"too large", "", `{"x":"` + strings.Repeat("a", api.MaxBodyBytes) + `"}`, 413, "request_too_large"},
 	}
 	for _, tt := range tests {
@@ -407,6 +466,61 @@ func TestSettingsRejectsBadInput(t *testing.T) {
 	}
 	if _, err := a.store.Settings(t.Context(), instanceA); err == nil {
 		t.Error("a rejected PUT stored settings")
+	}
+	wantNoErrorLogged(t, a)
+}
+
+// TestRemovedInstance checks that once the app's removal from a site is
+// recorded, a credential issued before it gets 401 instance_removed, reads
+// and writes alike, and the write creates nothing; a credential issued
+// after it (a reinstall) works (issue: after AppRemoved deleted a site's
+// settings, a PUT with an instance signed before the removal got 200 and
+// recreated them).
+func TestRemovedInstance(t *testing.T) {
+	a := newTestAPI(t, false)
+	removedAt := time.Now().Add(-time.Hour)
+	a.removals.remove(instanceA, removedAt)
+	before := auth(credentialIssuedAt(instanceA, removedAt.Add(-time.Minute)))
+	for _, method := range []string{"GET", "PUT"} {
+		resp, body := a.call(t, method, "/api/settings", before, `{"recreated":true}`)
+		wantJSONError(t, resp, body, http.StatusUnauthorized, "instance_removed")
+	}
+	if _, err := a.store.Settings(t.Context(), instanceA); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a refused PUT stored settings: %v", err)
+	}
+	after := auth(credentialIssuedAt(instanceA, removedAt.Add(time.Minute)))
+	if resp, body := a.call(t, "PUT", "/api/settings", after, `{"reinstalled":true}`); resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT with a credential issued after the removal: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestSettingsByteForByte checks that settings come back exactly as they
+// were sent, neither compacted nor HTML-escaped (issue: { "a" :  1 } came
+// back as {"a":1}, and a 1 MiB document of < as 6.3 MB).
+func TestSettingsByteForByte(t *testing.T) {
+	a := newTestAPI(t, false)
+	h := auth(credential(instanceA))
+	for _, doc := range []string{
+		`{ "a" :  1 ,"b":[ 1,2 ] }`,
+		`{"html":"<script>&amp;</script>","unicode":"\u00e9 é"}`,
+		`{"x":"` + strings.Repeat("<", api.MaxBodyBytes-16) + `"}`,
+	} {
+		resp, put := a.call(t, "PUT", "/api/settings", h, doc)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("PUT: %d %.200s", resp.StatusCode, put)
+		}
+		resp, got := a.call(t, "GET", "/api/settings", h, "")
+		for name, body := range map[string]string{"PUT": put, "GET": got} {
+			if !strings.HasPrefix(body, `{"doc":`+doc+`,"version":`) {
+				t.Errorf("%s answered %.200s; want the document as sent", name, body)
+			}
+			if len(body) > len(doc)+100 {
+				t.Errorf("%s answered %d bytes for a document of %d", name, len(body), len(doc))
+			}
+		}
+		if s := decodeSettings(t, got); resp.StatusCode != http.StatusOK || s.Version < 1 {
+			t.Errorf("GET: %d, version %d", resp.StatusCode, s.Version)
+		}
 	}
 }
 
@@ -514,7 +628,17 @@ func TestWebhooks(t *testing.T) {
 	// A reinstall, then the old AppRemoved delivered again, late: the new
 	// installation and its settings stay.
 	post("AppInstalled again", reinstalled)
-	a.call(t, "PUT", "/api/settings", auth(credential(instanceA)), `{"a":2}`)
+	// A credential issued before the removal writes nothing, even where the
+	// authenticator has not heard of the removal: the store refuses it in
+	// the write itself. One issued after it works.
+	resp, body = a.call(t, "PUT", "/api/settings", auth(credential(instanceA)), `{"stale":true}`)
+	wantJSONError(t, resp, body, http.StatusUnauthorized, "instance_removed")
+	if got := resp.Header.Get("WWW-Authenticate"); got != wixauth.Challenge {
+		t.Errorf("401 instance_removed: WWW-Authenticate = %q, want %q", got, wixauth.Challenge)
+	}
+	if resp, body := a.call(t, "PUT", "/api/settings", auth(credentialIssuedAt(instanceA, now)), `{"a":2}`); resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT with a credential issued after the reinstall: %d %s", resp.StatusCode, body)
+	}
 	post("late AppRemoved", removed)
 	if _, err := a.store.Instance(ctx, instanceA); err != nil {
 		t.Errorf("a late AppRemoved removed the new installation: %v", err)
@@ -721,8 +845,8 @@ func TestAnswersAreNotCached(t *testing.T) {
 		})
 	}
 	resp, _ := a.call(t, "GET", "/api/settings", h, "")
-	if e := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(e, "Etag") && !strings.Contains(e, "ETag") {
-		t.Errorf("Access-Control-Expose-Headers %q, want ETag", e)
+	if e := strings.ToLower(resp.Header.Get("Access-Control-Expose-Headers")); !strings.Contains(e, "etag") || !strings.Contains(e, "retry-after") {
+		t.Errorf("Access-Control-Expose-Headers %q, want ETag and Retry-After", e)
 	}
 }
 
@@ -730,13 +854,6 @@ func TestAnswersAreNotCached(t *testing.T) {
 type panicOnPing struct{ store.Store }
 
 func (panicOnPing) Ping(context.Context) error { panic("ping exploded") }
-
-// refuseAll is an Authenticator that refuses every request.
-type refuseAll struct{}
-
-func (refuseAll) Authenticate(*http.Request) (wixauth.Identity, error) {
-	return wixauth.Identity{}, wixauth.ErrMissing
-}
 
 // lockedBuffer is a log destination that handlers may write to while the
 // test reads it.
@@ -762,11 +879,21 @@ func (l *lockedBuffer) String() string {
 // goes on serving.
 func TestPanicIsJSON500(t *testing.T) {
 	var logs lockedBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	wixClient, err := wix.New(wix.Config{AppID: testAppID, AppSecret: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, err := wixauth.New(wixauth.Config{AppID: testAppID, Secret: testSecret, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(api.New(api.Deps{
-		Logger:   slog.New(slog.NewJSONHandler(&logs, nil)),
-		Auth:     refuseAll{},
+		Logger:   log,
+		Auth:     auth,
 		CORS:     cors.Policy{AppID: testAppID},
 		Store:    panicOnPing{Store: storetest.Open(t)},
+		Wix:      wixClient,
 		Webhooks: http.NotFoundHandler(),
 	}))
 	t.Cleanup(srv.Close)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/wixauth"
@@ -36,29 +37,40 @@ func newMeBody(id wixauth.Identity) meBody {
 // settingsBody is the answer of GET and PUT /api/settings. Version 0 means
 // nothing has been saved yet.
 type settingsBody struct {
-	Doc       json.RawMessage `json:"doc"`
-	Version   int64           `json:"version"`
-	UpdatedAt *time.Time      `json:"updatedAt,omitempty"`
+	Doc       json.RawMessage
+	Version   int64
+	UpdatedAt time.Time
 }
 
 func newSettingsBody(s store.Settings) settingsBody {
-	b := settingsBody{Doc: s.Doc, Version: s.Version}
-	if !s.UpdatedAt.IsZero() {
-		b.UpdatedAt = &s.UpdatedAt
-	}
-	return b
+	return settingsBody{Doc: s.Doc, Version: s.Version, UpdatedAt: s.UpdatedAt}
 }
 
 // emptySettings is what GET /api/settings answers before the first save.
 func emptySettings() settingsBody { return settingsBody{Doc: json.RawMessage(`{}`)} }
 
-// errNotObject rejects settings that are not a JSON object.
-var errNotObject = errors.New("the settings document must be a JSON object")
+// encode returns {"doc": ..., "version": n, "updatedAt": "..."} with the
+// document exactly as stored: encoding/json would compact it, and escape
+// every <, > and & into six bytes.
+func (b settingsBody) encode() []byte {
+	out := append(append([]byte(`{"doc":`), b.Doc...), `,"version":`...)
+	out = strconv.AppendInt(out, b.Version, 10)
+	if !b.UpdatedAt.IsZero() {
+		out = b.UpdatedAt.AppendFormat(append(out, `,"updatedAt":"`...), time.RFC3339Nano)
+		out = append(out, '"')
+	}
+	return append(out, "}\n"...)
+}
 
-// parseSettings checks that body is one JSON object and returns it.
+// errNotObject rejects settings that are not a JSON object.
+var errNotObject = errors.New("the settings document must be a JSON object in UTF-8")
+
+// parseSettings checks that body is one JSON object, in valid UTF-8
+// (json.Valid does not check strings), and returns it without the
+// whitespace around it.
 func parseSettings(body []byte) (json.RawMessage, error) {
 	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
+	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) || !utf8.Valid(trimmed) {
 		return nil, errNotObject
 	}
 	return json.RawMessage(trimmed), nil

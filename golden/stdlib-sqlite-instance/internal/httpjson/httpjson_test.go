@@ -11,23 +11,40 @@ import (
 	"example.com/shop/internal/httpjson"
 )
 
-func TestError(t *testing.T) {
-	w := httptest.NewRecorder()
-	httpjson.Error(w, http.StatusTeapot, "teapot", "short and stout")
-
-	if w.Code != http.StatusTeapot {
-		t.Errorf("status %d, want %d", w.Code, http.StatusTeapot)
+func TestWriters(t *testing.T) {
+	tests := []struct {
+		name   string
+		write  func(w http.ResponseWriter)
+		status int
+		body   string
+	}{
+		{"Error", func(w http.ResponseWriter) { httpjson.Error(w, http.StatusTeapot, "teapot", "short and stout") },
+			http.StatusTeapot, `{"error":"teapot","message":"short and stout"}` + "\n"},
+		// Escaping <, > and & would send six bytes for each.
+		{"Write without HTML escaping", func(w http.ResponseWriter) { httpjson.Write(w, http.StatusOK, map[string]string{"a": "<b>&</b>"}) },
+			http.StatusOK, `{"a":"<b>&</b>"}` + "\n"},
+		{"WriteRaw as given", func(w http.ResponseWriter) { httpjson.WriteRaw(w, http.StatusCreated, []byte(`{ "a" :  1 }`)) },
+			http.StatusCreated, `{ "a" :  1 }`},
 	}
-	for header, want := range map[string]string{
-		"Content-Type":           "application/json",
-		"X-Content-Type-Options": "nosniff",
-		"Cache-Control":          "no-store",
-	} {
-		if got := w.Header().Get(header); got != want {
-			t.Errorf("%s %q, want %q", header, got, want)
-		}
-	}
-	if got, want := w.Body.String(), `{"error":"teapot","message":"short and stout"}`+"\n"; got != want {
-		t.Errorf("body %q, want %q", got, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			tt.write(w)
+			if w.Code != tt.status {
+				t.Errorf("status %d, want %d", w.Code, tt.status)
+			}
+			for header, want := range map[string]string{
+				"Content-Type":           "application/json",
+				"X-Content-Type-Options": "nosniff",
+				"Cache-Control":          "no-store",
+			} {
+				if got := w.Header().Get(header); got != want {
+					t.Errorf("%s %q, want %q", header, got, want)
+				}
+			}
+			if got := w.Body.String(); got != tt.body {
+				t.Errorf("body %q, want %q", got, tt.body)
+			}
+		})
 	}
 }

@@ -162,7 +162,12 @@ func (f *fakeWix) serveToken(w http.ResponseWriter, r *http.Request) {
 		wixError(http.StatusBadRequest, "bad request", "BAD_REQUEST", "POST JSON expected").write(w)
 		return
 	}
-	var req tokenRequest
+	var req struct {
+		GrantType    string `json:"grant_type"`
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+		InstanceID   string `json:"instance_id"`
+	}
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.GrantType != "client_credentials" || req.InstanceID == "" {
 		wixError(http.StatusBadRequest, "bad request", "BAD_REQUEST", "malformed token request").write(w)
 		return

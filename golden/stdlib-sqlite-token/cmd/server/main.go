@@ -22,6 +22,7 @@ import (
 	"example.com/shop/internal/api"
 	"example.com/shop/internal/config"
 	"example.com/shop/internal/cors"
+	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/webhooks"
 	"example.com/shop/internal/wix"
@@ -108,10 +109,6 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer, ln n
 // newHandler builds the API from the configuration. The returned function
 // closes the store.
 func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handler, func(), error) {
-	publicKey, err := webhooks.ParsePublicKey(cfg.PublicKeyPEM)
-	if err != nil {
-		return nil, nil, fmt.Errorf("WIX_PUBLIC_KEY: %w", err)
-	}
 	wixClient, err := wix.New(wix.Config{
 		BaseURL:   cfg.APIBase,
 		AppID:     cfg.AppID,
@@ -124,35 +121,43 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	if err != nil {
 		return nil, nil, err
 	}
-	// Access tokens from the frontend are checked with Wix's token-info
-	// endpoint through the same client: one request, no retries, a short
-	// timeout, answers cached until the token expires.
-	tokens, err := wixauth.NewTokenChecker(wixClient, cfg.AppID, wixauth.WithTokenLogger(log))
-	if err != nil {
-		return nil, nil, err
-	}
 	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
 	}
-	hooks, err := webhooks.New(webhooks.Config{PublicKey: publicKey, Store: st, Logger: log})
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	handler := api.New(api.Deps{
-		Logger:   log,
-		Auth:     wixauth.NewTokenAuthenticator(tokens),
-		CORS:     cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
-		Store:    st,
-		Wix:      wixClient,
-		Webhooks: hooks,
-	})
 	closeStore := func() {
 		if err := st.Close(); err != nil {
 			log.Error("close store", "err", err)
 		}
 	}
+	auth, err := wixauth.New(wixauth.Config{
+		AppID: cfg.AppID,
+		// Access tokens are checked with Wix's token-info endpoint through
+		// the same client: one request, no retries.
+		TokenInfo:     wixClient,
+		AnyTokenShape: cfg.AnyTokenShape,
+		Clients:       ratelimit.Clients{TrustedProxies: cfg.TrustedProxies},
+		// Credentials issued before a site removed the app are refused.
+		Removals: st,
+		Logger:   log,
+	})
+	if err != nil {
+		closeStore()
+		return nil, nil, err
+	}
+	hooks, err := webhooks.New(webhooks.Config{PublicKey: cfg.PublicKey, Store: st, Logger: log})
+	if err != nil {
+		closeStore()
+		return nil, nil, err
+	}
+	handler := api.New(api.Deps{
+		Logger:   log,
+		Auth:     auth,
+		CORS:     cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
+		Store:    st,
+		Wix:      wixClient,
+		Webhooks: hooks,
+	})
 	return handler, closeStore, nil
 }
 

@@ -4,131 +4,42 @@
 package wixauth
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"strconv"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
 	"example.com/shop/internal/wix"
 )
 
-// staticInfo is a TokenInfoClient that accepts every token.
-type staticInfo struct{ exp time.Time }
+// acceptAll is a TokenInfoClient that accepts every token.
+type acceptAll struct{ exp time.Time }
 
-func (s staticInfo) TokenInfo(context.Context, string) (wix.TokenInfo, error) {
-	return wix.TokenInfo{Active: true, ClientID: "app", InstanceID: "i1", ExpiresAt: s.exp}, nil
+func (a acceptAll) TokenInfo(context.Context, string) (wix.TokenInfo, error) {
+	return wix.TokenInfo{Active: true, ClientID: "app", InstanceID: "i1", ExpiresAt: a.exp}, nil
 }
 
-func TestTokenCacheBound(t *testing.T) {
+// TestTokensKeptByHash checks that answers are keyed by the token's
+// SHA-256, so the token itself is kept nowhere.
+func TestTokensKeptByHash(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	const size = 3
-	c := newTokenCache(size)
-	key := func(i int) tokenKey { return tokenKey(sha256.Sum256([]byte(strconv.Itoa(i)))) }
-	for i := range 10 {
-		c.put(key(i), tokenResult{info: TokenInfo{InstanceID: strconv.Itoa(i)}}, t0.Add(time.Hour))
-		if n := c.len(); n > size {
-			t.Fatalf("after %d puts: %d entries; want at most %d", i+1, n, size)
-		}
-		if r, ok := c.get(key(i), t0); !ok || r.info.InstanceID != strconv.Itoa(i) {
-			t.Fatalf("get(%d) right after put = %+v, %v", i, r, ok)
-		}
-	}
-	for i := range 10 {
-		_, ok := c.get(key(i), t0)
-		if want := i >= 10-size; ok != want {
-			t.Errorf("get(%d): ok = %v; want %v (oldest evicted first)", i, ok, want)
-		}
-	}
-	// Storing a key again does not take a second slot.
-	c.put(key(9), tokenResult{}, t0.Add(time.Hour))
-	c.put(key(10), tokenResult{}, t0.Add(time.Hour))
-	if n := c.len(); n != size {
-		t.Errorf("%d entries; want %d", n, size)
-	}
-	// Each entry expires at its own time.
-	c.put(key(20), tokenResult{}, t0.Add(time.Minute))
-	if _, ok := c.get(key(20), t0.Add(time.Minute-time.Nanosecond)); !ok {
-		t.Error("entry missing before its expiry")
-	}
-	if _, ok := c.get(key(20), t0.Add(time.Minute)); ok {
-		t.Error("entry returned at its expiry")
-	}
-}
-
-// TestTokenCheckerKeepsNoToken checks that the cache and the flights are
-// keyed by the token's SHA-256, so the token itself is nowhere in them.
-func TestTokenCheckerKeepsNoToken(t *testing.T) {
-	t.Parallel()
-	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	c, err := NewTokenChecker(staticInfo{exp: t0.Add(time.Hour)}, "app", WithTokenClock(func() time.Time { return t0 }))
+	a, err := New(Config{AppID: "app", TokenInfo: acceptAll{exp: t0.Add(time.Hour)}, Now: func() time.Time { return t0 }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	const token = "OauthNG.JWS.secret-token-value"
-	if _, err := c.Check(t.Context(), token); err != nil {
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Authorization", token)
+	if _, err := a.Authenticate(r); err != nil {
 		t.Fatal(err)
 	}
-	c.accepted.mu.Lock()
-	defer c.accepted.mu.Unlock()
-	if len(c.accepted.entries) != 1 {
-		t.Fatalf("%d cache entries; want 1", len(c.accepted.entries))
+	if n := a.tokens.accepted.Len(); n != 1 {
+		t.Fatalf("%d answers remembered; want 1", n)
 	}
-	want := sha256.Sum256([]byte(token))
-	for k := range c.accepted.entries {
-		if k != want {
-			t.Errorf("cache key %x; want the SHA-256 of the token", k)
-		}
-		if bytes.Contains(k[:], []byte("secret-token")) {
-			t.Error("cache key holds the token")
-		}
-	}
-}
-
-func TestBreaker(t *testing.T) {
-	t.Parallel()
-	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	b := breaker{window: 5 * time.Second}
-	if !b.admit(t0) || !b.admit(t0) {
-		t.Fatal("a closed breaker refused a request")
-	}
-	if !b.failed(t0) {
-		t.Error("first failure did not report opening")
-	}
-	if b.failed(t0) {
-		t.Error("second failure reported opening again")
-	}
-	if b.admit(t0.Add(5*time.Second - time.Nanosecond)) {
-		t.Fatal("admitted during the window")
-	}
-	if !b.admit(t0.Add(5 * time.Second)) {
-		t.Fatal("refused the probe after the window")
-	}
-	if b.admit(t0.Add(6 * time.Second)) {
-		t.Fatal("admitted a second request while the probe is out")
-	}
-	b.failed(t0.Add(6 * time.Second)) // the probe failed: a new window
-	if b.admit(t0.Add(10 * time.Second)) {
-		t.Fatal("admitted during the second window")
-	}
-	if !b.admit(t0.Add(11 * time.Second)) {
-		t.Fatal("refused the second probe")
-	}
-	if !b.succeeded() {
-		t.Error("success after failures did not report closing")
-	}
-	if !b.admit(t0.Add(11*time.Second)) || !b.admit(t0.Add(11*time.Second)) {
-		t.Fatal("a breaker closed again refused requests")
-	}
-	if b.succeeded() {
-		t.Error("success on a closed breaker reported closing")
-	}
-
-	open := breaker{} // no window: never refuses
-	open.failed(t0)
-	if !open.admit(t0) {
-		t.Error("a breaker without a window refused a request")
+	if _, ok := a.tokens.accepted.Get(sha256.Sum256([]byte(token))); !ok {
+		t.Error("the answer is not kept under the token's SHA-256")
 	}
 }

@@ -51,21 +51,17 @@ func TestSignRaw(t *testing.T) {
 
 func TestSignInstanceVerifies(t *testing.T) {
 	t.Parallel()
-	v, err := wixauth.NewVerifier(secret, "app")
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := wixauth.Instance{InstanceID: "i1", AppDefID: "app", UID: "u1", Permissions: "OWNER"}
 	for _, payload := range []any{
 		want,
 		map[string]any{"instanceId": "i1", "appDefId": "app", "uid": "u1", "permissions": "OWNER"},
 	} {
-		got, err := v.Verify(wixauthtest.SignInstance(secret, payload))
+		got, err := wixauth.VerifyInstance(wixauthtest.SignInstance(secret, payload), secret, "app")
 		if err != nil {
-			t.Fatalf("Verify(SignInstance(%+v)): %v", payload, err)
+			t.Fatalf("VerifyInstance(SignInstance(%+v)): %v", payload, err)
 		}
 		if got != want {
-			t.Errorf("Verify(SignInstance(%+v)) = %+v; want %+v", payload, got, want)
+			t.Errorf("VerifyInstance(SignInstance(%+v)) = %+v; want %+v", payload, got, want)
 		}
 	}
 }
