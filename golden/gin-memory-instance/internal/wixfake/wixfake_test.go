@@ -302,7 +302,8 @@ func TestFaults(t *testing.T) {
 	}{
 		{"429 with Retry-After", wixfake.AppInstance, wixfake.Fault{Status: 429, RetryAfter: 7 * time.Second}, 429, "7", `"code":"RESOURCE_EXHAUSTED"`},
 		{"429 without a delay asks for none", wixfake.Token, wixfake.Fault{Status: 429}, 429, "0", `"code":"RESOURCE_EXHAUSTED"`},
-		{"5xx", wixfake.TokenInfo, wixfake.Fault{Status: 503}, 503, "", `"message"`},
+		{"5xx", wixfake.TokenInfo, wixfake.Fault{Status: 503}, 503, "", `"code":"INTERNAL"`},
+		{"401", wixfake.Token, wixfake.Fault{Status: 401}, 401, "", `"code":"UNAUTHENTICATED"`},
 		{"5xx with Retry-After", wixfake.AppInstance, wixfake.Fault{Status: 502, RetryAfter: 1500 * time.Millisecond}, 502, "2", `"details"`},
 		{"malformed body", wixfake.TokenInfo, wixfake.Fault{Body: `{"active": tru`}, 200, "", `{"active": tru`},
 		{"malformed error", wixfake.Token, wixfake.Fault{Status: 500, Body: `<html>`}, 500, "", `<html>`},

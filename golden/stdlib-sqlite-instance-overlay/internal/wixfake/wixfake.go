@@ -10,6 +10,7 @@
 package wixfake
 
 import (
+	"cmp"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -193,7 +194,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("x-wix-request-id", randomHex(8))
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	f.mux.ServeHTTP(rec, r)
-	f.cfg.Logger.Info("wixfake", "method", r.Method, "path", r.URL.Path, "status", rec.status)
+	f.cfg.Logger.Info("wixfake: answered", "method", r.Method, "path", r.URL.Path, "status", rec.status)
 }
 
 // Requests returns how many requests e has answered, faults included.
@@ -205,8 +206,9 @@ func (f *Fake) Requests(e Endpoint) int {
 
 // Fault is a failure an endpoint answers with instead of its answer.
 type Fault struct {
-	// Status answers with this status and Wix's error body (code
-	// RESOURCE_EXHAUSTED for 429); with Body set and Status 0, 200.
+	// Status answers with this status and Wix's error body, such as
+	// RESOURCE_EXHAUSTED for 429 or UNAUTHENTICATED for 401 (an expired
+	// token, to this endpoint alone); with Body set and Status 0, 200.
 	Status int
 	// RetryAfter is sent as Retry-After, in whole seconds, with every 429
 	// (0 when unset) and with any other status when positive.
@@ -269,14 +271,22 @@ func (f *Fake) endpoint(e Endpoint, serve http.HandlerFunc) http.HandlerFunc {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(max(fault.Status, http.StatusOK))
 			w.Write([]byte(fault.Body))
-		case fault.Status == http.StatusTooManyRequests:
-			wixError(w, fault.Status, "RESOURCE_EXHAUSTED", "too many requests")
 		case fault.Status != 0:
-			wixError(w, fault.Status, "INTERNAL", "the fake Wix failed on request")
+			wixError(w, fault.Status, cmp.Or(faultCodes[fault.Status], "INTERNAL"), "the fake Wix fails on request: "+http.StatusText(fault.Status))
 		default:
 			serve(w, r)
 		}
 	}
+}
+
+// faultCodes are Wix's applicationError codes for the statuses a Fault may
+// answer; 5xx and others are INTERNAL.
+var faultCodes = map[int]string{
+	http.StatusBadRequest:      "INVALID_ARGUMENT",
+	http.StatusUnauthorized:    "UNAUTHENTICATED",
+	http.StatusForbidden:       "PERMISSION_DENIED",
+	http.StatusNotFound:        "NOT_FOUND",
+	http.StatusTooManyRequests: "RESOURCE_EXHAUSTED",
 }
 
 // writeJSON answers v as JSON.
