@@ -90,7 +90,7 @@ func TestGetAppInstance(t *testing.T) {
 			}
 		})
 	}
-	if n := f.Requests(wixfake.Token); n != len(tests) {
+	if n := f.Requests(wixfake.TokenEndpoint); n != len(tests) {
 		t.Errorf("%d token requests for %d instances; the client should keep each token", n, len(tests))
 	}
 }
@@ -108,8 +108,8 @@ func TestClientCredentials(t *testing.T) {
 		f := wixfake.Start(t, wixfake.Config{})
 		f.SetInstance(wixfake.Instance{ID: "removed", SiteID: "site", OwnerID: "owner", Removed: true})
 		_, err := newClient(t, f, nil).GetAppInstance(t.Context(), "removed")
-		if apiErr, ok := errors.AsType[*wix.APIError](err); !ok || apiErr.Status != http.StatusNotFound || f.Requests(wixfake.AppInstance) != 0 {
-			t.Fatalf("err = %v after %d calls of Get App Instance, want a 404 APIError from the token endpoint", err, f.Requests(wixfake.AppInstance))
+		if apiErr, ok := errors.AsType[*wix.APIError](err); !ok || apiErr.Status != http.StatusNotFound || f.Requests(wixfake.AppInstanceEndpoint) != 0 {
+			t.Fatalf("err = %v after %d calls of Get App Instance, want a 404 APIError from the token endpoint", err, f.Requests(wixfake.AppInstanceEndpoint))
 		}
 	})
 	// The body as @wix/sdk sends it, and the spellings Wix's OAuth endpoint
@@ -298,19 +298,19 @@ func TestFaults(t *testing.T) {
 		retryAfter string
 		body       string // a substring of the answer
 	}{
-		{"429 with Retry-After", wixfake.AppInstance, wixfake.Fault{Status: 429, RetryAfter: 7 * time.Second}, 429, "7", `"code":"RESOURCE_EXHAUSTED"`},
-		{"429 without a delay asks for none", wixfake.Token, wixfake.Fault{Status: 429}, 429, "0", `"code":"RESOURCE_EXHAUSTED"`},
-		{"5xx", wixfake.TokenInfo, wixfake.Fault{Status: 503}, 503, "", `"code":"INTERNAL"`},
-		{"401", wixfake.Token, wixfake.Fault{Status: 401}, 401, "", `"code":"UNAUTHENTICATED"`},
-		{"5xx with Retry-After", wixfake.AppInstance, wixfake.Fault{Status: 502, RetryAfter: 1500 * time.Millisecond}, 502, "2", `"details"`},
-		{"malformed body", wixfake.TokenInfo, wixfake.Fault{Body: `{"active": tru`}, 200, "", `{"active": tru`},
-		{"malformed error", wixfake.Token, wixfake.Fault{Status: 500, Body: `<html>`}, 500, "", `<html>`},
+		{"429 with Retry-After", wixfake.AppInstanceEndpoint, wixfake.Fault{Status: 429, RetryAfter: 7 * time.Second}, 429, "7", `"code":"RESOURCE_EXHAUSTED"`},
+		{"429 without a delay asks for none", wixfake.TokenEndpoint, wixfake.Fault{Status: 429}, 429, "0", `"code":"RESOURCE_EXHAUSTED"`},
+		{"5xx", wixfake.TokenInfoEndpoint, wixfake.Fault{Status: 503}, 503, "", `"code":"INTERNAL"`},
+		{"401", wixfake.TokenEndpoint, wixfake.Fault{Status: 401}, 401, "", `"code":"UNAUTHENTICATED"`},
+		{"5xx with Retry-After", wixfake.AppInstanceEndpoint, wixfake.Fault{Status: 502, RetryAfter: 1500 * time.Millisecond}, 502, "2", `"details"`},
+		{"malformed body", wixfake.TokenInfoEndpoint, wixfake.Fault{Body: `{"active": tru`}, 200, "", `{"active": tru`},
+		{"malformed error", wixfake.TokenEndpoint, wixfake.Fault{Status: 500, Body: `<html>`}, 500, "", `<html>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := wixfake.Start(t, wixfake.Config{})
 			f.Fail(tt.endpoint, tt.fault)
-			for _, e := range []wixfake.Endpoint{wixfake.Token, wixfake.TokenInfo, wixfake.AppInstance} {
+			for _, e := range []wixfake.Endpoint{wixfake.TokenEndpoint, wixfake.TokenInfoEndpoint, wixfake.AppInstanceEndpoint} {
 				resp := call(t, f, e)
 				if e != tt.endpoint {
 					if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusUnauthorized {
@@ -331,27 +331,27 @@ func TestFaults(t *testing.T) {
 
 	t.Run("Times, then the real answer", func(t *testing.T) {
 		f := wixfake.Start(t, wixfake.Config{})
-		f.Fail(wixfake.TokenInfo, wixfake.Fault{Status: 500, Times: 2}, wixfake.Fault{Status: 429, Times: 1})
+		f.Fail(wixfake.TokenInfoEndpoint, wixfake.Fault{Status: 500, Times: 2}, wixfake.Fault{Status: 429, Times: 1})
 		var got []int
 		for range 4 {
-			got = append(got, call(t, f, wixfake.TokenInfo).StatusCode)
+			got = append(got, call(t, f, wixfake.TokenInfoEndpoint).StatusCode)
 		}
 		if want := []int{500, 500, 429, 200}; !slices.Equal(got, want) {
 			t.Errorf("statuses %v, want %v", got, want)
 		}
-		if n := f.Requests(wixfake.TokenInfo); n != 4 {
+		if n := f.Requests(wixfake.TokenInfoEndpoint); n != 4 {
 			t.Errorf("Requests = %d, want 4", n)
 		}
 	})
 	t.Run("without Times, until ClearFaults", func(t *testing.T) {
 		f := wixfake.Start(t, wixfake.Config{})
-		f.Fail(wixfake.TokenInfo, wixfake.Fault{Status: 500})
+		f.Fail(wixfake.TokenInfoEndpoint, wixfake.Fault{Status: 500})
 		var got []int
 		for i := range 4 {
 			if i == 3 {
 				f.ClearFaults()
 			}
-			got = append(got, call(t, f, wixfake.TokenInfo).StatusCode)
+			got = append(got, call(t, f, wixfake.TokenInfoEndpoint).StatusCode)
 		}
 		if want := []int{500, 500, 500, 200}; !slices.Equal(got, want) {
 			t.Errorf("statuses %v, want %v", got, want)
@@ -359,7 +359,7 @@ func TestFaults(t *testing.T) {
 	})
 	t.Run("a slow answer outlasts the caller", func(t *testing.T) {
 		f := wixfake.Start(t, wixfake.Config{})
-		f.Fail(wixfake.AppInstance, wixfake.Fault{Delay: time.Hour})
+		f.Fail(wixfake.AppInstanceEndpoint, wixfake.Fault{Delay: time.Hour})
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
 		_, err := newClient(t, f, nil).GetAppInstance(ctx, "slow")
@@ -375,8 +375,8 @@ func call(t *testing.T, f *wixfake.Fake, e wixfake.Endpoint) *http.Response {
 	t.Helper()
 	method, path, _ := strings.Cut(string(e), " ")
 	body := map[wixfake.Endpoint]string{
-		wixfake.Token:     `{"grant_type":"client_credentials","client_id":"` + f.AppID() + `","client_secret":"` + f.AppSecret() + `","instance_id":"i"}`,
-		wixfake.TokenInfo: `{"token":"x"}`,
+		wixfake.TokenEndpoint:     `{"grant_type":"client_credentials","client_id":"` + f.AppID() + `","client_secret":"` + f.AppSecret() + `","instance_id":"i"}`,
+		wixfake.TokenInfoEndpoint: `{"token":"x"}`,
 	}[e]
 	req, _ := http.NewRequestWithContext(t.Context(), method, f.URL+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -393,11 +393,11 @@ func call(t *testing.T, f *wixfake.Fake, e wixfake.Endpoint) *http.Response {
 func TestClientRidesOutFaults(t *testing.T) {
 	t.Run("429 twice, then the answer", func(t *testing.T) {
 		f := wixfake.Start(t, wixfake.Config{})
-		f.Fail(wixfake.AppInstance, wixfake.Fault{Status: 429, Times: 2})
+		f.Fail(wixfake.AppInstanceEndpoint, wixfake.Fault{Status: 429, Times: 2})
 		if _, err := newClient(t, f, nil).GetAppInstance(t.Context(), "busy"); err != nil {
 			t.Fatal(err)
 		}
-		if n := f.Requests(wixfake.AppInstance); n != 3 {
+		if n := f.Requests(wixfake.AppInstanceEndpoint); n != 3 {
 			t.Errorf("%d requests, want 3", n)
 		}
 	})
@@ -410,7 +410,7 @@ func TestClientRidesOutFaults(t *testing.T) {
 			}
 			f.ExpireTokens()
 		}
-		if n := f.Requests(wixfake.Token); n != 2 {
+		if n := f.Requests(wixfake.TokenEndpoint); n != 2 {
 			t.Errorf("%d token requests, want 2", n)
 		}
 	})
@@ -420,10 +420,10 @@ func TestClientRidesOutFaults(t *testing.T) {
 		fault    wixfake.Fault
 		want     string
 	}{
-		{"5xx, without retries", wixfake.AppInstance, wixfake.Fault{Status: 503}, "status 503"},
-		{"a token endpoint failing", wixfake.Token, wixfake.Fault{Status: 500}, "status 500"},
-		{"a token answer without a token", wixfake.Token, wixfake.Fault{Body: `{}`}, "no access_token"},
-		{"a malformed answer", wixfake.AppInstance, wixfake.Fault{Body: `{"instance": [`}, "decoding answer"},
+		{"5xx, without retries", wixfake.AppInstanceEndpoint, wixfake.Fault{Status: 503}, "status 503"},
+		{"a token endpoint failing", wixfake.TokenEndpoint, wixfake.Fault{Status: 500}, "status 500"},
+		{"a token answer without a token", wixfake.TokenEndpoint, wixfake.Fault{Body: `{}`}, "no access_token"},
+		{"a malformed answer", wixfake.AppInstanceEndpoint, wixfake.Fault{Body: `{"instance": [`}, "decoding answer"},
 	}
 	for _, tt := range failures {
 		t.Run(tt.name, func(t *testing.T) {

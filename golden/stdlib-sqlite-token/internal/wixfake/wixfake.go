@@ -43,9 +43,9 @@ type Endpoint string
 
 // The endpoints of Wix the fake serves.
 const (
-	Token       Endpoint = "POST /oauth2/token"      // client credentials
-	TokenInfo   Endpoint = "POST /oauth2/token-info" // what a token or signed instance says
-	AppInstance Endpoint = "GET /apps/v1/instance"   // Get App Instance
+	TokenEndpoint       Endpoint = "POST /oauth2/token"      // client credentials
+	TokenInfoEndpoint   Endpoint = "POST /oauth2/token-info" // what a token or signed instance says
+	AppInstanceEndpoint Endpoint = "GET /apps/v1/instance"   // Get App Instance
 )
 
 // Config configures a Fake. Every field is optional.
@@ -133,9 +133,9 @@ func New(cfg Config) (*Fake, error) {
 		faults:    make(map[Endpoint][]Fault),
 		requests:  make(map[Endpoint]int),
 	}
-	f.mux.HandleFunc(string(Token), f.endpoint(Token, f.serveToken))
-	f.mux.HandleFunc(string(TokenInfo), f.endpoint(TokenInfo, f.serveTokenInfo))
-	f.mux.HandleFunc(string(AppInstance), f.endpoint(AppInstance, f.serveAppInstance))
+	f.mux.HandleFunc(string(TokenEndpoint), f.endpoint(TokenEndpoint, f.serveToken))
+	f.mux.HandleFunc(string(TokenInfoEndpoint), f.endpoint(TokenInfoEndpoint, f.serveTokenInfo))
+	f.mux.HandleFunc(string(AppInstanceEndpoint), f.endpoint(AppInstanceEndpoint, f.serveAppInstance))
 	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		wixError(w, http.StatusNotFound, "NOT_FOUND", "the fake Wix has no "+r.Method+" "+r.URL.Path)
 	})
