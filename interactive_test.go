@@ -167,6 +167,8 @@ func TestInteractiveNew(t *testing.T) {
 	term.expect("Wix access token, checked with Wix's token-info endpoint")
 	term.expect("either: a signed instance is checked locally")
 	term.typeKeys(arrowDown + enter) // token
+	term.expect("Serve a site widget?")
+	term.typeKeys(enter) // default yes
 	term.expect("Receive Wix webhooks?")
 	term.typeKeys("n" + enter)
 	term.expect("Add a Dockerfile?")
@@ -175,7 +177,7 @@ func TestInteractiveNew(t *testing.T) {
 	term.typeKeys("n" + enter)
 	term.expect("To generate the same project without questions:")
 	term.expect("wixgen new proj --name proj --module github.com/acme/proj --app-id 1b2c3d4e-0000-4000-8000-000000000001 " +
-		"--router chi --store memory --auth token --webhooks=false --docker=true --ci=false --no-tidy --yes")
+		"--router chi --store memory --auth token --widget=true --webhooks=false --docker=true --ci=false --no-tidy --yes")
 	term.expect("Created proj in proj.")
 
 	if err := cmd.Wait(); err != nil {
@@ -190,7 +192,7 @@ func TestInteractiveNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := generator.Answers{Name: "proj", Module: "github.com/acme/proj", AppID: "1b2c3d4e-0000-4000-8000-000000000001",
-		Router: "chi", Store: "memory", Auth: "token", Webhooks: false, Docker: true, CI: false}
+		Router: "chi", Store: "memory", Auth: "token", Widget: true, Webhooks: false, Docker: true, CI: false}
 	if m.Answers != want {
 		t.Errorf("recorded answers %+v, want %+v", m.Answers, want)
 	}

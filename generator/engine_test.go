@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -100,6 +101,36 @@ func TestRenderFollowsTable(t *testing.T) {
 	}
 }
 
+// TestRenderTraitConditions: a row may name a trait, such as token_info,
+// which follows from auth and widget together, beside option keys.
+func TestRenderTraitConditions(t *testing.T) {
+	m := miniTree()
+	m["project/either.txt.tmpl"] = &fstest.MapFile{Data: []byte("signed instances, and access tokens for widgets\n")}
+	appendRow(m, "  - {template: either.txt.tmpl, class: scaffolded, when: {auth: instance, token_info: true}}\n")
+	g := mustNew(t, m)
+	tests := []struct {
+		auth   string
+		widget bool
+		want   bool
+	}{
+		{"instance", true, true},
+		{"instance", false, false},
+		{"both", true, false},
+		{"token", false, false},
+	}
+	for _, tt := range tests {
+		a := testAnswers()
+		a.Auth, a.Widget = tt.auth, tt.widget
+		p, err := g.Render(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(paths(p), "either.txt"); got != tt.want {
+			t.Errorf("auth %s, widget %v: either.txt rendered %v, want %v", tt.auth, tt.widget, got, tt.want)
+		}
+	}
+}
+
 func fileData(t *testing.T, p *Project, path string) string {
 	t.Helper()
 	for _, f := range p.Files {
@@ -169,6 +200,10 @@ func TestNewRejectsBadTables(t *testing.T) {
 			m["project/x.tmpl"] = &fstest.MapFile{Data: []byte("x")}
 			appendRow(m, "  - {template: x.tmpl, class: managed, when: {router: gorilla}}\n")
 		}, "condition router=gorilla: valid values are stdlib, chi, gin, echo"},
+		{"bad trait value", func(m fstest.MapFS) {
+			m["project/x.tmpl"] = &fstest.MapFile{Data: []byte("x")}
+			appendRow(m, "  - {template: x.tmpl, class: managed, when: {token_info: maybe}}\n")
+		}, "condition token_info=maybe: valid values are true, false"},
 		{"path outside the project", func(m fstest.MapFS) {
 			m["project/x.tmpl"] = &fstest.MapFile{Data: []byte("x")}
 			appendRow(m, "  - {template: x.tmpl, class: managed, path: ../x}\n")

@@ -9,6 +9,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -48,7 +49,8 @@ type fileRule struct {
 	// Class says who owns the file after generation.
 	Class Class `json:"class"`
 	// When lists option values the file needs; every key must match one
-	// of its values. An empty When means every project has the file.
+	// of its values. A key may also name a trait (see [Answers.traits]),
+	// true or false. An empty When means every project has the file.
 	When map[string]whenValues `json:"when,omitempty"`
 	// Remove, in an overlay's table only, removes the file wixgen writes
 	// to Path (see [Overlay]).
@@ -84,8 +86,13 @@ func (w *whenValues) UnmarshalJSON(b []byte) error {
 // matches reports whether a project with answers a has this file.
 func (r *fileRule) matches(a *Answers) bool {
 	for key, vals := range r.When {
-		o, _ := LookupOption(key) // checked when the table is loaded
-		if !slices.Contains(vals, o.Get(a)) {
+		var v string
+		if o, ok := LookupOption(key); ok {
+			v = o.Get(a)
+		} else {
+			v = strconv.FormatBool(a.traits()[key]) // a trait, checked when the table is loaded
+		}
+		if !slices.Contains(vals, v) {
 			return false
 		}
 	}
@@ -171,8 +178,10 @@ func checkRule(r *fileRule, seen map[string]bool, templates []string) error {
 	}
 	for key, vals := range r.When {
 		o, ok := LookupOption(key)
-		if !ok || (o.Kind != KindChoice && o.Kind != KindBool) {
-			return fmt.Errorf("condition on %q: conditions may name %s", key, strings.Join(conditionKeys(), ", "))
+		if _, trait := (&Answers{}).traits()[key]; !ok && trait {
+			o = Option{Kind: KindBool}
+		} else if !ok || (o.Kind != KindChoice && o.Kind != KindBool) {
+			return fmt.Errorf("condition on %q: conditions may name %s, or a trait", key, strings.Join(conditionKeys(), ", "))
 		}
 		for _, v := range vals {
 			if !slices.Contains(o.Values(), v) {

@@ -38,6 +38,15 @@ var goldenCases = []struct {
 	{"stdlib-memory-both-minimal", allOff("stdlib", "memory", "both"), false},
 	{"chi-postgres-both", allOn("chi", "postgres", "both"), false},
 	{"stdlib-sqlite-instance-overlay", allOn("stdlib", "sqlite", "instance"), true},
+	// The default project as an upgrade renders one made before --widget:
+	// what issue 16's line budget is measured on.
+	{"stdlib-sqlite-instance-widget-off", without(allOn("stdlib", "sqlite", "instance"), func(a *generator.Answers) { a.Widget = false }), false},
+}
+
+// without returns a with the change applied.
+func without(a generator.Answers, change func(*generator.Answers)) generator.Answers {
+	change(&a)
+	return a
 }
 
 // allOn is a project with every feature, named shop, with an app ID.
@@ -53,7 +62,7 @@ func allOn(router, store, auth string) generator.Answers {
 func allOff(router, store, auth string) generator.Answers {
 	a := generator.DefaultAnswers("shop")
 	a.Router, a.Store, a.Auth = router, store, auth
-	a.Webhooks, a.Docker, a.CI = false, false, false
+	a.Webhooks, a.Docker, a.CI, a.Widget = false, false, false, false
 	return a
 }
 
@@ -278,13 +287,17 @@ func TestEveryTemplateIsUsed(t *testing.T) {
 }
 
 // TestGoldenCaseNames keeps each golden case's name true to its answers:
-// router-store-auth, and -minimal when every feature is off.
+// router-store-auth, -minimal when every feature is off, and
+// -widget-off when only the widget is.
 func TestGoldenCaseNames(t *testing.T) {
 	for _, c := range goldenCases {
 		a := c.answers
 		want := a.Router + "-" + a.Store + "-" + a.Auth
-		if !a.Webhooks && !a.Docker && !a.CI {
+		switch {
+		case !a.Webhooks && !a.Docker && !a.CI && !a.Widget:
 			want += "-minimal"
+		case !a.Widget:
+			want += "-widget-off"
 		}
 		if c.overlay {
 			want += "-overlay"

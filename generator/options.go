@@ -20,6 +20,7 @@ type Answers struct {
 	Router   string `json:"router"`
 	Store    string `json:"store"`
 	Auth     string `json:"auth"`
+	Widget   bool   `json:"widget"`
 	Webhooks bool   `json:"webhooks"`
 	Docker   bool   `json:"docker"`
 	CI       bool   `json:"ci"`
@@ -158,6 +159,8 @@ var options = []Option{
 		get: func(a *Answers) string { return a.Auth },
 		set: func(a *Answers, v string) { a.Auth = v },
 	},
+	addedLater(boolOption("widget", "serve site widgets: GET /api/widget/settings, the public part of the settings, to site visitors and members with a Wix access token",
+		"Serve a site widget?", func(a *Answers) *bool { return &a.Widget }), "false"),
 	boolOption("webhooks", "receive Wix webhooks (AppInstalled, AppRemoved, paid plan events) at POST /webhooks",
 		"Receive Wix webhooks?", func(a *Answers) *bool { return &a.Webhooks }),
 	boolOption("docker", "add a Dockerfile and .dockerignore",
@@ -194,10 +197,15 @@ const (
 	// TraitAccessToken: the backend accepts Wix access tokens, checked with
 	// Wix's token-info endpoint.
 	TraitAccessToken = "access_token"
+	// TraitTokenInfo: the backend asks Wix's token-info endpoint, for
+	// access tokens on every route (TraitAccessToken) or for site widgets
+	// only. It is the one trait that follows from more than one option.
+	TraitTokenInfo = "token_info"
 )
 
 // traits returns every trait of every choice, true for those the answers
-// chose. Templates index it, so every known trait must be present.
+// chose, and TraitTokenInfo. Templates index it, so every known trait must
+// be present; rows of the files table may name traits too.
 func (a *Answers) traits() map[string]bool {
 	t := make(map[string]bool)
 	for _, o := range options {
@@ -208,6 +216,7 @@ func (a *Answers) traits() map[string]bool {
 			}
 		}
 	}
+	t[TraitTokenInfo] = t[TraitAccessToken] || a.Widget
 	return t
 }
 

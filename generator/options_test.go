@@ -82,7 +82,7 @@ func TestOptionSet(t *testing.T) {
 }
 
 func TestDefaultAnswers(t *testing.T) {
-	want := Answers{Name: "shop", Module: "example.com/shop", Router: "stdlib", Store: "sqlite", Auth: "instance", Webhooks: true, Docker: true, CI: true}
+	want := Answers{Name: "shop", Module: "example.com/shop", Router: "stdlib", Store: "sqlite", Auth: "instance", Widget: true, Webhooks: true, Docker: true, CI: true}
 	if got := DefaultAnswers("shop"); got != want {
 		t.Errorf("DefaultAnswers(shop) = %+v, want %+v", got, want)
 	}
@@ -103,7 +103,7 @@ func TestParseAnswersFile(t *testing.T) {
 		{"yaml", "name: shop\nstore: memory\ndocker: no\n", map[string]string{"name": "shop", "store": "memory", "docker": "false"}, ""},
 		{"yaml booleans", "name: shop\nstore: memory\ndocker: false\n", map[string]string{"name": "shop", "store": "memory", "docker": "false"}, ""},
 		{"yaml key without a value", "name: shop\napp-id:\n", map[string]string{"name": "shop"}, ""},
-		{"unknown key", "name: shop\ncolour: red\n", nil, `unknown key "colour"; valid keys are name, module, app-id, router, store, auth, webhooks, docker, ci, templates`},
+		{"unknown key", "name: shop\ncolour: red\n", nil, `unknown key "colour"; valid keys are name, module, app-id, router, store, auth, widget, webhooks, docker, ci, templates`},
 		{"number for a string", "name: 42\n", nil, "name: want a string, got 42"},
 		{"bool for a string", "router: true\n", nil, "router: want a string, got true"},
 		{"not an object", "- name\n", nil, "want an object of option keys"},
@@ -129,16 +129,17 @@ func TestParseAnswersFile(t *testing.T) {
 func TestTraits(t *testing.T) {
 	tests := []struct {
 		store, auth string
+		widget      bool
 		want        map[string]bool
 	}{
-		{"sqlite", "instance", map[string]bool{TraitDatabaseURL: true, TraitDataFile: true, TraitSignedInstance: true, TraitAccessToken: false}},
-		{"memory", "instance", map[string]bool{TraitDatabaseURL: false, TraitDataFile: false, TraitSignedInstance: true, TraitAccessToken: false}},
-		{"sqlite", "token", map[string]bool{TraitDatabaseURL: true, TraitDataFile: true, TraitSignedInstance: false, TraitAccessToken: true}},
-		{"memory", "both", map[string]bool{TraitDatabaseURL: false, TraitDataFile: false, TraitSignedInstance: true, TraitAccessToken: true}},
+		{"sqlite", "instance", true, map[string]bool{TraitDatabaseURL: true, TraitDataFile: true, TraitSignedInstance: true, TraitAccessToken: false, TraitTokenInfo: true}},
+		{"memory", "instance", false, map[string]bool{TraitDatabaseURL: false, TraitDataFile: false, TraitSignedInstance: true, TraitAccessToken: false, TraitTokenInfo: false}},
+		{"sqlite", "token", false, map[string]bool{TraitDatabaseURL: true, TraitDataFile: true, TraitSignedInstance: false, TraitAccessToken: true, TraitTokenInfo: true}},
+		{"memory", "both", true, map[string]bool{TraitDatabaseURL: false, TraitDataFile: false, TraitSignedInstance: true, TraitAccessToken: true, TraitTokenInfo: true}},
 	}
 	for _, tt := range tests {
 		a := DefaultAnswers("shop")
-		a.Store, a.Auth = tt.store, tt.auth
+		a.Store, a.Auth, a.Widget = tt.store, tt.auth, tt.widget
 		if got := a.traits(); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("store %s, auth %s: traits %v, want %v (every known trait, so templates can index any)", tt.store, tt.auth, got, tt.want)
 		}
@@ -180,7 +181,7 @@ func TestManifestWithoutALaterOption(t *testing.T) {
 	manifest := func(answers string) []byte {
 		return []byte(`{"generator": "wixgen", "version": "v0.1.0", "answers": {` + answers + `}, "files": []}`)
 	}
-	const common = `"name": "shop", "module": "example.com/shop", "app-id": "", "router": "stdlib", "store": "sqlite", "auth": "instance", "webhooks": true, "ci": true`
+	const common = `"name": "shop", "module": "example.com/shop", "app-id": "", "router": "stdlib", "store": "sqlite", "auth": "instance", "widget": false, "webhooks": true, "ci": true`
 	tests := []struct {
 		name       string
 		answers    string

@@ -126,7 +126,9 @@ export class ApiError extends Error {
   readonly status: number;
   /**
    * Machine-readable code from the `error` field, e.g. `"unauthorized"`;
-   * `"instance_removed"` when the app was removed from the site after the
+   * `"forbidden"` (403) when the caller may not use the route, such as a
+   * site visitor on a dashboard route; `"instance_removed"` when the app was
+   * removed from the site after the
    * credential was issued (open the app again from the site's dashboard),
    * `"rate_limited"` (429) or `"auth_unavailable"` (503) when it is worth
    * trying again later.

@@ -2,7 +2,7 @@
 // `wixgen upgrade` replaces this file; keep your changes in other files.
 
 /**
- * Browser helpers for the app's dashboard pages.
+ * Browser helpers for the app's dashboard pages and site widgets.
  *
  * Wix shows a self-hosted dashboard page in an iframe and adds
  * `?instance=<signed instance>` to its URL. The backend verifies that signed
@@ -126,7 +126,9 @@ export class ApiError extends Error {
   readonly status: number;
   /**
    * Machine-readable code from the `error` field, e.g. `"unauthorized"`;
-   * `"instance_removed"` when the app was removed from the site after the
+   * `"forbidden"` (403) when the caller may not use the route, such as a
+   * site visitor on a dashboard route; `"instance_removed"` when the app was
+   * removed from the site after the
    * credential was issued (open the app again from the site's dashboard),
    * `"rate_limited"` (429) or `"auth_unavailable"` (503) when it is worth
    * trying again later.
@@ -205,6 +207,47 @@ export function getMe(): Promise<Me> {
  */
 export function getSite(): Promise<Site> {
   return requestJSON<Site>("/api/site");
+}
+
+/**
+ * Returns the `public` member of this site's settings, for a site widget.
+ * It is all of the settings a widget can read, since anyone who opens the
+ * site can call its route: save what widgets show under `public`, with
+ * {@link putSettings} from the dashboard, and everything else beside it.
+ *
+ * A site widget has no signed instance. The Wix SDK (npm packages
+ * `@wix/sdk` and `@wix/site`) gives it an access token for the site's
+ * visitor or member; create the client when the widget's script loads, as
+ * `site.auth()` must run then:
+ *
+ * ```ts
+ * import { createClient } from "@wix/sdk";
+ * import { site } from "@wix/site";
+ *
+ * const wix = createClient({ host: site.host({ applicationId: "<app-id>" }), auth: site.auth() });
+ * setBackendUrl("https://api.example.com"); // the widget runs on the site's domain
+ * const settings = await getWidgetSettings<{ color?: string }>(async () => {
+ *   const { headers } = await wix.auth.getAuthHeaders();
+ *   return headers.Authorization;
+ * });
+ * ```
+ *
+ * The token goes, raw, in the `Authorization` header, as
+ * `httpClient.fetchWithAuth()` of `@wix/essentials` sends it.
+ *
+ * @typeParam T - Shape of the `public` member.
+ * @param getAccessToken - Returns a current Wix access token.
+ * @returns The `public` member, or `{}` when the settings have none.
+ * @throws {@link ApiError} when the backend answers with an error.
+ */
+export async function getWidgetSettings<T>(getAccessToken: () => Promise<string>): Promise<T> {
+  const res = await fetch(backendUrl + "/api/widget/settings", {
+    headers: { Authorization: await getAccessToken() },
+  });
+  if (!res.ok) {
+    throw await apiError(res);
+  }
+  return (await res.json()) as T;
 }
 
 /**

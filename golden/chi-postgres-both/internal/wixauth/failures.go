@@ -37,8 +37,8 @@ var failures = [...]struct {
 	{ErrRateLimited, http.StatusTooManyRequests, httpjson.CodeRateLimited, "too many new access tokens from this client; try again later"},
 	{ErrRemoved, http.StatusUnauthorized, httpjson.CodeInstanceRemoved, "the app was removed from this site after this credential was issued"},
 	{ErrMissing, http.StatusUnauthorized, httpjson.CodeUnauthorized, "missing credential"},
-	{ErrAnonymous, http.StatusUnauthorized, httpjson.CodeUnauthorized, "a signed-in Wix user is required"},
-	{ErrInactive, http.StatusUnauthorized, httpjson.CodeUnauthorized, "invalid or expired access token"},
+	{ErrInactive, http.StatusUnauthorized, httpjson.CodeUnauthorized, "invalid or expired credential"},
+	{ErrUnknownRole, http.StatusUnauthorized, httpjson.CodeUnauthorized, "access token of an unknown kind of caller"},
 	{ErrExpired, http.StatusUnauthorized, httpjson.CodeUnauthorized, "expired credential"},
 	{ErrMalformed, http.StatusUnauthorized, httpjson.CodeUnauthorized, "invalid credential"},
 	{ErrTooLarge, http.StatusUnauthorized, httpjson.CodeUnauthorized, "invalid credential"},
@@ -58,14 +58,24 @@ func failureOf(err error) int {
 	return len(failures) - 1
 }
 
-// Middleware authenticates every request: it calls next with the caller's
-// Identity in the request context (see [FromContext]), or answers with
-// WriteFailure. Put CORS outside it, so that preflight requests, which
-// carry no credential, and failures, which the page must be able to read,
-// get CORS headers.
+// Middleware authenticates every request with Authenticate: it calls next
+// with the caller's Identity in the request context (see [FromContext]), or
+// answers with WriteFailure. Put CORS outside it, so that preflight
+// requests, which carry no credential, and failures, which the page must be
+// able to read, get CORS headers.
 func (a *Authenticator) Middleware(next http.Handler) http.Handler {
+	return a.middleware(a.Authenticate, next)
+}
+
+// WidgetMiddleware is Middleware with AuthenticateWidget, for site widget
+// routes.
+func (a *Authenticator) WidgetMiddleware(next http.Handler) http.Handler {
+	return a.middleware(a.AuthenticateWidget, next)
+}
+
+func (a *Authenticator) middleware(authenticate func(*http.Request) (Identity, error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := a.Authenticate(r)
+		id, err := authenticate(r)
 		if err != nil {
 			a.WriteFailure(w, r, err)
 			return
@@ -76,8 +86,7 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 
 // WriteFailure answers r, which failed authentication with err: a JSON
 // error, with WWW-Authenticate on a 401 and Retry-After on a 429. It logs
-// why, never the credential, as failureLog says. The adapters of routers
-// whose middleware is not net/http's call it too.
+// why, never the credential, as failureLog says.
 func (a *Authenticator) WriteFailure(w http.ResponseWriter, r *http.Request, err error) {
 	kind := failureOf(err)
 	f := failures[kind]

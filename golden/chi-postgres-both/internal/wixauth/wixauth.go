@@ -2,10 +2,11 @@
 // `wixgen upgrade` replaces this file; keep your changes in other files.
 
 // Package wixauth authenticates the requests of a Wix app's pages: it turns
-// the credential in the Authorization header, a signed app instance checked with the
-// app secret or a Wix access token checked with Wix's token-info endpoint, into an [Identity]. The
-// README's Authentication section says what Wix sends and why each check is
-// there.
+// the credential in the Authorization header into an [Identity].
+// The credential is a signed app instance, checked with the app secret, or
+// a Wix access token, checked with Wix's token-info endpoint.
+// The README's Authentication section says what Wix sends and why each
+// check is there.
 package wixauth
 
 import (
@@ -14,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,16 +23,14 @@ import (
 	"example.com/shop/internal/ratelimit"
 )
 
-// Errors of Authenticate. Each returned error wraps one of them, [ErrSignature], [ErrInactive], [ErrNoInstance] or [ErrRateLimited]
-// with a short reason that never holds the credential.
+// Errors of Authenticate. Each returned error wraps one of them, or another
+// of this package's Err values, with a short reason that never holds the
+// credential.
 var (
 	ErrMissing   = errors.New("wixauth: missing credential")
 	ErrMalformed = errors.New("wixauth: malformed credential") // or the header that carries it
 	ErrTooLarge  = errors.New("wixauth: credential too large") // over 4096 bytes
 	ErrWrongApp  = errors.New("wixauth: credential issued for another app")
-	// ErrAnonymous means the credential names no Wix user: a site visitor
-	// or member, not the site's owner or a collaborator in the dashboard.
-	ErrAnonymous = errors.New("wixauth: no Wix user in the credential")
 	ErrExpired   = errors.New("wixauth: credential has expired")
 	ErrRemoved   = errors.New("wixauth: app removed from the site since the credential was issued")
 	// ErrUnavailable means the credential could not be checked just now
@@ -50,11 +50,17 @@ type Config struct {
 	// only when Wix says this app issued it. A signed instance of another
 	// app is refused.
 	AppID string
-	// Secret is the app secret (WIX_APP_SECRET) that signs instances.
-	Secret string
+	// Secret is the app secret (WIX_APP_SECRET) that signs instances, and
+	// PreviousSecret the one it replaced (WIX_APP_SECRET_PREVIOUS), still
+	// accepted while a rotation lasts.
+	Secret, PreviousSecret string
 	// MaxInstanceAge, when positive, refuses instances signed longer ago
 	// (WIX_INSTANCE_MAX_AGE): a page left open longer must be reloaded.
 	MaxInstanceAge time.Duration
+	// CheckInstancesWithWix also asks token-info about each new signed
+	// instance (WIX_INSTANCE_CHECK=wix), so that one Wix revokes stops
+	// working; it is remembered as a token is.
+	CheckInstancesWithWix bool
 	// TokenInfo asks Wix about access tokens; *wix.Client is one.
 	TokenInfo TokenInfoClient
 	// AnyTokenShape sends every value to token-info, also those that
@@ -87,6 +93,7 @@ const (
 type Authenticator struct {
 	cfg       Config // with the defaults filled in
 	log       *failureLog
+	secrets   []string                       // Secret, then PreviousSecret when set
 	instances *cache.Cache[string, Instance] // verified, by their exact text
 	tokens    *tokenChecker
 	removedAt *cache.Cache[string, time.Time] // by instance ID
@@ -107,6 +114,7 @@ func New(cfg Config) (*Authenticator, error) {
 	a := &Authenticator{
 		cfg:       cfg,
 		log:       newFailureLog(cfg.Logger, cfg.Now),
+		secrets:   slices.DeleteFunc([]string{cfg.Secret, cfg.PreviousSecret}, func(s string) bool { return s == "" }),
 		instances: cache.New[string, Instance](caches),
 		removedAt: cache.New[string, time.Time](caches),
 	}
@@ -126,7 +134,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (Identity, error) {
 	}
 	var id Identity
 	if LooksLikeSignedInstance(raw) {
-		id, err = a.instance(raw)
+		id, err = a.instance(r, raw)
 	} else {
 		id, err = a.tokens.identity(r, raw)
 	}
@@ -137,6 +145,11 @@ func (a *Authenticator) Authenticate(r *http.Request) (Identity, error) {
 		return Identity{}, err
 	}
 	return id, nil
+}
+
+// AuthenticateWidget is Authenticate, for site widget routes.
+func (a *Authenticator) AuthenticateWidget(r *http.Request) (Identity, error) {
+	return a.Authenticate(r)
 }
 
 // checkRemoved refuses a credential issued at or before the app's latest
@@ -175,10 +188,8 @@ func readCredential(r *http.Request) (string, error) {
 	if len(values) == 1 {
 		raw = strings.TrimSpace(values[0])
 	}
-	const bearer = "Bearer"
-	if len(raw) >= len(bearer) && strings.EqualFold(raw[:len(bearer)], bearer) &&
-		(len(raw) == len(bearer) || raw[len(bearer)] == ' ') {
-		raw = strings.TrimLeft(raw[len(bearer):], " ")
+	if scheme, rest, _ := strings.Cut(raw, " "); strings.EqualFold(scheme, "Bearer") {
+		raw = strings.TrimLeft(rest, " ")
 	}
 	switch {
 	case raw == "":

@@ -24,14 +24,16 @@ const MaxBodyBytes = 1 << 20
 
 // meBody is the answer of GET /api/me: who is calling.
 type meBody struct {
-	InstanceID  string            `json:"instanceId"`
-	UserID      string            `json:"userId,omitempty"`
-	Permissions string            `json:"permissions,omitempty"`
-	Instance    *wixauth.Instance `json:"instance,omitempty"`
+	InstanceID  string `json:"instanceId"`
+	UserID      string `json:"userId,omitempty"`
+	Permissions string `json:"permissions,omitempty"`
+	// Instance is the signed instance's payload, every member as Wix sent it.
+	Instance json.RawMessage `json:"instance,omitempty"`
 }
 
 func newMeBody(id wixauth.Identity) meBody {
-	return meBody{InstanceID: id.InstanceID, UserID: id.UserID, Permissions: id.Permissions, Instance: id.Instance}
+	// The dashboard's routes take signed instances only.
+	return meBody{InstanceID: id.InstanceID, UserID: id.UserID, Permissions: id.Permissions, Instance: id.Instance.Payload}
 }
 
 // settingsBody is the answer of GET and PUT /api/settings. Version 0 means
@@ -74,6 +76,22 @@ func parseSettings(body []byte) (json.RawMessage, error) {
 		return nil, errNotObject
 	}
 	return json.RawMessage(trimmed), nil
+}
+
+// publicSettings returns the member "public" of a settings document, as it
+// was stored, or {} when there is none. It is all a site widget sees of the
+// settings: anyone who opens the site can call a widget route, so the
+// rest of the document never leaves through one.
+func publicSettings(doc json.RawMessage) ([]byte, error) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &members); err != nil {
+		return nil, err
+	}
+	public, ok := members["public"]
+	if !ok {
+		public = json.RawMessage("{}")
+	}
+	return append(public, '\n'), nil
 }
 
 // etag is the ETag of a settings version.

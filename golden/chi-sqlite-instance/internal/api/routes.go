@@ -7,6 +7,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"example.com/shop/internal/cors"
+	"example.com/shop/internal/wixauth"
 )
 
 // New returns the API's handler, routed by chi:
@@ -16,15 +17,19 @@ import (
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
+//	GET  /api/widget/settings  the public member of the settings, for site widgets
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
 // Every request goes through request logging, panic recovery, CORS and a
-// body size limit, in that order, before chi routes it; the /api routes
-// also need an authenticated caller. Every error is JSON {"error": code,
-// "message": text}, including 404 and 405; a body over MaxBodyBytes gets
-// 413.
+// body size limit, in that order, before chi routes it; an /api route then
+// authenticates the caller and checks their role: a Wix user of the site
+// for the dashboard's routes, anyone on the site for a widget's.
+//
+// Every error is JSON {"error": code, "message": text}, including 404 and
+// 405; a body over MaxBodyBytes gets 413.
 func New(d Deps) http.Handler {
 	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	d.CORS.AnyOrigin = widgetPaths
 
 	r := chi.NewRouter()
 	r.Use(logRequests(d.Logger))
@@ -42,11 +47,15 @@ func New(d Deps) http.Handler {
 		// wrong methods a 405 without being asked for credentials, as
 		// everywhere else.
 		r.Group(func(r chi.Router) {
-			r.Use(d.Auth.Middleware)
+			r.Use(d.Auth.Middleware, wixauth.RequireRole(wixauth.RoleUser))
 			r.Get("/me", h.me)
 			r.Get("/settings", h.getSettings)
 			r.Put("/settings", h.putSettings)
 			r.Get("/site", h.site)
+		})
+		r.Group(func(r chi.Router) {
+			r.Use(d.Auth.WidgetMiddleware, wixauth.RequireRole(widgetRoles...))
+			r.Get("/widget/settings", h.widgetSettings)
 		})
 	})
 	r.Method(http.MethodPost, "/webhooks", d.Webhooks)

@@ -33,15 +33,3 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	})
 }
-
-// BenchmarkVerifyNaive measures the straightforward implementation, with
-// encoding/json, for comparison with BenchmarkVerify.
-func BenchmarkVerifyNaive(b *testing.B) {
-	raw := wixauthtest.SignRaw(testSecret, testPayload)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := naiveVerify(testSecret, testAppID, raw); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

@@ -6,6 +6,7 @@ package wixauth_test
 import (
 	"encoding/base64"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -94,7 +95,6 @@ func TestVerify(t *testing.T) {
 		want    *wixauth.Instance
 	}{
 		{name: "valid", raw: valid},
-		{name: "valid made by SignInstance", raw: wixauthtest.SignInstance(testSecret, testInstance())},
 		{name: "padded signature", raw: sig + "=." + payload},
 		{name: "payload with one pad", raw: signEncoded(testSecret, paddedPayload(t, testPayload, 1))},
 		{name: "payload with two pads", raw: signEncoded(testSecret, paddedPayload(t, testPayload, 2))},
@@ -123,6 +123,9 @@ func TestVerify(t *testing.T) {
 			inst.AppDefID = otherAppID
 			return &inst
 		}()},
+		// The secret is the app's own: an instance without appDefId, as
+		// Wix signed them in 2014, is this app's.
+		{name: "no appDefId", raw: wixauthtest.SignRaw(testSecret, `{"instanceId":"6a5f1d2e"}`), want: &wixauth.Instance{InstanceID: "6a5f1d2e"}},
 
 		{name: "empty", raw: "", wantErr: wixauth.ErrMalformed},
 		{name: "no dot", raw: sig + payload, wantErr: wixauth.ErrMalformed},
@@ -156,7 +159,6 @@ func TestVerify(t *testing.T) {
 		{name: "text appended after signing", raw: valid + ".x", wantErr: wixauth.ErrSignature},
 		{name: "bad base64 in unsigned payload", raw: sig + ".eyJ!", wantErr: wixauth.ErrSignature},
 		{name: "wrong appDefId", raw: wixauthtest.SignRaw(testSecret, withApp(otherAppID)), wantErr: wixauth.ErrWrongApp},
-		{name: "no appDefId", raw: wixauthtest.SignRaw(testSecret, `{"instanceId":"6a5f1d2e"}`), wantErr: wixauth.ErrWrongApp},
 		{name: "4097 bytes", raw: strings.Repeat("a", 4097), wantErr: wixauth.ErrTooLarge},
 		{name: "validly signed but oversized", raw: signedOfLength(t, 4100), wantErr: wixauth.ErrTooLarge},
 		// The store keys a site's rows by the ID: one it could not keep is
@@ -177,7 +179,7 @@ func TestVerify(t *testing.T) {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("Verify error = %v; want %v", err, tc.wantErr)
 				}
-				if got != (wixauth.Instance{}) {
+				if !reflect.ValueOf(got).IsZero() {
 					t.Errorf("Verify returned %+v with the error; want a zero Instance", got)
 				}
 				if len(tc.raw) > 8 && strings.Contains(err.Error(), tc.raw[len(tc.raw)-8:]) {
@@ -192,6 +194,7 @@ func TestVerify(t *testing.T) {
 			if tc.want != nil {
 				want = *tc.want
 			}
+			want.Payload = nil // TestVerifyPayload compares payloads
 			if d := diffInstance(got, want); d != "" {
 				t.Error(d)
 			}
@@ -199,7 +202,8 @@ func TestVerify(t *testing.T) {
 	}
 }
 
-// TestVerifyPayload covers the JSON decoding of signed payloads.
+// TestVerifyPayload covers the JSON decoding of signed payloads: strict
+// about the object, lenient about the members Wix varies.
 func TestVerifyPayload(t *testing.T) {
 	t.Parallel()
 	const id = `"instanceId":"6a5f1d2e"`
@@ -211,8 +215,8 @@ func TestVerifyPayload(t *testing.T) {
 	}{
 		{
 			name: "whitespace everywhere",
-			json: " \t\r\n{ \"instanceId\" :\n\"6a5f1d2e\" , \"demoMode\" : true } \n",
-			want: wixauth.Instance{InstanceID: "6a5f1d2e", DemoMode: true},
+			json: " \t\r\n{ \"instanceId\" :\n\"6a5f1d2e\" , \"uid\" : \"u\" } \n",
+			want: wixauth.Instance{InstanceID: "6a5f1d2e", UID: "u"},
 		},
 		{
 			name: "unknown members of every kind are ignored",
@@ -221,28 +225,43 @@ func TestVerifyPayload(t *testing.T) {
 		},
 		{
 			name: "null members leave fields zero",
-			json: `{` + id + `,"vendorProductId":null,"uid":null,"demoMode":null,"signDate":null,"expirationDate":null}`,
+			json: `{` + id + `,"vendorProductId":null,"uid":null,"permissions":null,"signDate":null,"expirationDate":null}`,
 			want: wixauth.Instance{InstanceID: "6a5f1d2e"},
 		},
 		{
-			name: "all fields",
+			name: "every field read",
 			json: `{` + id + `,"appDefId":"app","signDate":"2024-05-01T10:20:30+02:00","uid":"u","permissions":"OWNER",` +
-				`"demoMode":true,"siteOwnerId":"o","siteMemberId":"m","expirationDate":"2025-01-02T03:04:05.5Z",` +
-				`"vendorProductId":"premium","aid":"a","originInstanceId":"orig"}`,
+				`"siteMemberId":"m","expirationDate":"2025-01-02T03:04:05.5Z","vendorProductId":"premium","aid":"a"}`,
 			want: wixauth.Instance{
-				InstanceID:       "6a5f1d2e",
-				AppDefID:         "app",
-				SignDate:         time.Date(2024, 5, 1, 8, 20, 30, 0, time.UTC),
-				UID:              "u",
-				Permissions:      "OWNER",
-				DemoMode:         true,
-				SiteOwnerID:      "o",
-				SiteMemberID:     "m",
-				ExpirationDate:   time.Date(2025, 1, 2, 3, 4, 5, 5e8, time.UTC),
-				VendorProductID:  "premium",
-				AID:              "a",
-				OriginInstanceID: "orig",
+				InstanceID:      "6a5f1d2e",
+				AppDefID:        "app",
+				SignDate:        time.Date(2024, 5, 1, 8, 20, 30, 0, time.UTC),
+				UID:             "u",
+				Permissions:     "OWNER",
+				SiteMemberID:    "m",
+				ExpirationDate:  time.Date(2025, 1, 2, 3, 4, 5, 5e8, time.UTC),
+				VendorProductID: "premium",
+				AID:             "a",
 			},
+		},
+		// Wix has changed these members' types and layouts before; none of
+		// them makes a correctly signed instance malformed.
+		{
+			name: "dates with +0000 offsets and no fraction",
+			json: `{` + id + `,"signDate":"2024-05-01T10:20:30+0000","expirationDate":"2024-05-01T14:20:30.250-0500"}`,
+			want: wixauth.Instance{InstanceID: "6a5f1d2e", SignDate: time.Date(2024, 5, 1, 10, 20, 30, 0, time.UTC),
+				ExpirationDate: time.Date(2024, 5, 1, 19, 20, 30, 25e7, time.UTC)},
+		},
+		{
+			name: "dates in unknown layouts are zero",
+			json: `{` + id + `,"signDate":"2024-05-01","expirationDate":1714558830}`,
+			want: wixauth.Instance{InstanceID: "6a5f1d2e"},
+		},
+		{
+			name: "members of other types kept as JSON text",
+			json: `{` + id + `,"permissions":["OWNER","ADMIN"],"uid":42,"aid":{"id":"a"},"appDefId":true,"vendorProductId":1.5e3}`,
+			want: wixauth.Instance{InstanceID: "6a5f1d2e", Permissions: `["OWNER","ADMIN"]`, UID: "42", AID: `{"id":"a"}`,
+				AppDefID: "true", VendorProductID: "1.5e3"},
 		},
 		{
 			name: "escapes in strings",
@@ -262,15 +281,14 @@ func TestVerifyPayload(t *testing.T) {
 		{name: "member names match exactly", json: `{"InstanceId":"6a5f1d2e"}`, wantErr: true},
 		{name: "empty object", json: `{}`, wantErr: true},
 		{name: "repeated member", json: `{` + id + `,` + id + `}`, wantErr: true},
+		{name: "repeated unknown member", json: `{` + id + `,"x":1,"x":2}`, wantErr: true},
 		{name: "invalid UTF-8", json: "{\"instanceId\":\"a\xffb\"}", wantErr: true},
+		{name: "invalid UTF-8 in another member", json: "{" + id + ",\"uid\":\"a\xffb\"}", wantErr: true},
 		{name: "instanceId with a NUL", json: `{"instanceId":"a\u0000b"}`, wantErr: true},
 		{name: "instanceId not ASCII", json: `{"instanceId":"é"}`, wantErr: true},
 		{name: "instanceId too long", json: `{"instanceId":"` + strings.Repeat("a", 129) + `"}`, wantErr: true},
-		{name: "number for a string", json: `{"instanceId":42}`, wantErr: true},
-		{name: "object for a string", json: `{"instanceId":{}}`, wantErr: true},
-		{name: "string for a boolean", json: `{` + id + `,"demoMode":"true"}`, wantErr: true},
-		{name: "date not RFC 3339", json: `{` + id + `,"signDate":"2024-05-01"}`, wantErr: true},
-		{name: "date as a number", json: `{` + id + `,"signDate":1714558830}`, wantErr: true},
+		{name: "instanceId a number", json: `{"instanceId":42}`, wantErr: true},
+		{name: "instanceId an object", json: `{"instanceId":{}}`, wantErr: true},
 		{name: "trailing comma", json: `{` + id + `,}`, wantErr: true},
 		{name: "missing colon", json: `{"instanceId" "6a5f1d2e"}`, wantErr: true},
 		{name: "unquoted name", json: `{instanceId:"6a5f1d2e"}`, wantErr: true},
@@ -293,6 +311,7 @@ func TestVerifyPayload(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
+			tc.want.Payload = []byte(tc.json)
 			if d := diffInstance(got, tc.want); d != "" {
 				t.Error(d)
 			}
@@ -300,22 +319,76 @@ func TestVerifyPayload(t *testing.T) {
 	}
 }
 
-func TestInstanceAnonymous(t *testing.T) {
+// Instances Wix signed, as found in public sources (the README's
+// Authentication section says where): a site owner and a visitor of a test
+// app in 2014, with that app's secret.
+const (
+	secret2014  = "69ce77e6-2ac1-42ee-bf80-736ef3218c9d"
+	owner2014   = "ZqQSCUe4Kk6z2EhAbakUNAifGtSTnrogcxySPwz9EM0.eyJpbnN0YW5jZUlkIjoiMTM4ZGVmZDgtNWU0Ni1hNDgyLTk0OGItMTJiMzdjNjZiYmFmIiwic2lnbkRhdGUiOiIyMDE0LTA4LTI2VDA0OjM5OjMxLjAxMC0wNTowMCIsInVpZCI6IjU0NjgzNWU1LWYyMzQtNDg3NC05NGQxLTcyMmJhZDI2YzY4OSIsInBlcm1pc3Npb25zIjoiT1dORVIiLCJpcEFuZFBvcnQiOiIxMDguMjI1LjE4OS4xNy82MzM0NiIsInZlbmRvclByb2R1Y3RJZCI6bnVsbCwiZGVtb01vZGUiOmZhbHNlfQ"
+	visitor2014 = "dF6lBbHgD6AH8BGJLuJ2Pb4jgAOlBG7xC7EP-kPzqMA.eyJpbnN0YW5jZUlkIjoiMTM4ZGVmZDgtNWU0Ni1hNDgyLTk0OGItMTJiMzdjNjZiYmFmIiwic2lnbkRhdGUiOiIyMDE0LTA4LTI2VDA0OjQ4OjE1Ljc2Ni0wNTowMCIsInVpZCI6bnVsbCwicGVybWlzc2lvbnMiOm51bGwsImlwQW5kUG9ydCI6IjEwOC4yMjUuMTg5LjE3LzY0MDU3IiwidmVuZG9yUHJvZHVjdElkIjpudWxsLCJkZW1vTW9kZSI6ZmFsc2V9"
+	// dashboard2026 and member2024 are payloads of real instances, signed
+	// here with testSecret: a site owner's in the dashboard, and the one
+	// inside a site member's access token (uid is the member's ID).
+	dashboard2026 = `{"instanceId":"921c6868-d476-43b5-9604-01a473a0ff7a","appDefId":"5d6eef19-7185-44f6-a45d-ab1f4ae30e82","signDate":"2026-01-16T10:14:39.400Z","uid":"60b1a5ea-2e3e-4697-b280-f0c44b63f29d","permissions":"OWNER","demoMode":false,"siteOwnerId":"f1899499-75ab-4863-bed3-d353f7b29dff","siteMemberId":"dc7f2c7a-d816-4feb-aef8-3b8aa29edcaf","expirationDate":"2026-01-16T14:14:39.400Z","loginAccountId":"60b1a5ea-2e3e-4697-b280-f0c44b63f29d","lpai":null,"aor":true,"scd":"2026-01-12T11:20:40.488Z","acd":"2022-02-07T16:27:44Z"}`
+	member2024    = `{"instanceId":"22be93c3-0000-4000-8000-000000000000","appDefId":"b23e4aca-0000-4000-8000-000000000000","signDate":"2024-08-08T14:03:26.754Z","uid":"9c9fe339-8aa8-4c86-84a8-207031e83958","permissions":"","demoMode":false,"siteOwnerId":"626075c8-0000-4000-8000-000000000000","aid":"3e50dadf-0000-4000-8000-000000000000","siteMemberId":"9c9fe339-8aa8-4c86-84a8-207031e83958","metaSiteId":"79d86157-0000-4000-8000-000000000000","expirationDate":"2024-08-08T18:03:26.754Z","hasUserRole":false,"aor":false}`
+)
+
+// TestRealInstances checks instances as Wix signed them, in every layout
+// seen: who each says is calling, and when it was signed.
+func TestRealInstances(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		uid, aid string
-		want     bool
+		name, raw, secret, appID string
+		wantRole                 wixauth.Role
+		wantUser                 string
+		wantSigned               time.Time
 	}{
-		{uid: "", aid: "a", want: true},
-		{uid: "u", aid: "a", want: false},
-		{uid: "u", aid: "", want: false},
-		{uid: "", aid: "", want: true},
+		{"owner, 2014", owner2014, secret2014, testAppID, wixauth.RoleUser, "546835e5-f234-4874-94d1-722bad26c689",
+			time.Date(2014, 8, 26, 9, 39, 31, 10e6, time.UTC)},
+		{"visitor, 2014", visitor2014, secret2014, testAppID, wixauth.RoleVisitor, "",
+			time.Date(2014, 8, 26, 9, 48, 15, 766e6, time.UTC)},
+		{"owner in the dashboard, 2026", wixauthtest.SignRaw(testSecret, dashboard2026), testSecret, "5d6eef19-7185-44f6-a45d-ab1f4ae30e82",
+			wixauth.RoleUser, "60b1a5ea-2e3e-4697-b280-f0c44b63f29d", time.Date(2026, 1, 16, 10, 14, 39, 400e6, time.UTC)},
+		{"site member, 2024", wixauthtest.SignRaw(testSecret, member2024), testSecret, "b23e4aca-0000-4000-8000-000000000000",
+			wixauth.RoleMember, "9c9fe339-8aa8-4c86-84a8-207031e83958", time.Date(2024, 8, 8, 14, 3, 26, 754e6, time.UTC)},
 	}
 	for _, tc := range tests {
-		inst := wixauth.Instance{InstanceID: "i", UID: tc.uid, AID: tc.aid}
-		if got := inst.Anonymous(); got != tc.want {
-			t.Errorf("Instance{UID: %q, AID: %q}.Anonymous() = %v; want %v", tc.uid, tc.aid, got, tc.want)
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := instanceConfig(newTestClock())
+			cfg.AppID, cfg.Secret = tc.appID, tc.secret
+			id, err := newAuth(t, cfg).Authenticate(request(tc.raw))
+			if err != nil {
+				t.Fatalf("Authenticate: %v", err)
+			}
+			if id.Role != tc.wantRole || id.UserID != tc.wantUser || !id.IssuedAt.Equal(tc.wantSigned) {
+				t.Errorf("Identity = role %q, user %q, issued %v; want %q, %q, %v", id.Role, id.UserID, id.IssuedAt, tc.wantRole, tc.wantUser, tc.wantSigned)
+			}
+		})
+	}
+}
+
+// TestPreviousSecret checks a rotation of the app secret: instances signed
+// with the new secret or the previous one are accepted, others not, and
+// without a previous secret an instance signed with the empty key is not.
+func TestPreviousSecret(t *testing.T) {
+	t.Parallel()
+	cfg := instanceConfig(newTestClock())
+	cfg.Secret, cfg.PreviousSecret = "new-secret", testSecret
+	a := newAuth(t, cfg)
+	for name, secret := range map[string]string{"new": "new-secret", "previous": testSecret} {
+		if _, err := a.Authenticate(request(wixauthtest.SignRaw(secret, testPayload))); err != nil {
+			t.Errorf("signed with the %s secret: %v", name, err)
 		}
+	}
+	for _, secret := range []string{"another-secret", ""} {
+		if _, err := a.Authenticate(request(wixauthtest.SignRaw(secret, testPayload))); !errors.Is(err, wixauth.ErrSignature) {
+			t.Errorf("signed with %q: %v; want ErrSignature", secret, err)
+		}
+	}
+	cfg.PreviousSecret = ""
+	if _, err := newAuth(t, cfg).Authenticate(request(wixauthtest.SignRaw("", testPayload))); !errors.Is(err, wixauth.ErrSignature) {
+		t.Errorf("signed with the empty key, no previous secret: %v; want ErrSignature", err)
 	}
 }
 
@@ -324,15 +397,6 @@ func TestInstanceAnonymous(t *testing.T) {
 func TestAuthenticateInstances(t *testing.T) {
 	t.Parallel()
 	valid := wixauthtest.SignRaw(testSecret, strings.Replace(testPayload, "2024-05-01T10:20:30.123Z", "2026-03-01T11:30:00Z", 1))
-	anonymous := wixauthtest.SignInstance(testSecret, map[string]any{
-		"instanceId": "6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e",
-		"appDefId":   testAppID,
-		"aid":        "7c6b5a49-3827-4165-9e8d-7c6b5a493827",
-	})
-	noUser := wixauthtest.SignInstance(testSecret, map[string]any{
-		"instanceId": "6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e",
-		"appDefId":   testAppID,
-	})
 	// testPayload was signed in 2024; these are signed an hour and a bit
 	// before the test clock, and not dated.
 	old := wixauthtest.SignRaw(testSecret, strings.Replace(testPayload, "2024-05-01T10:20:30.123Z", "2026-03-01T10:59:59Z", 1))
@@ -356,8 +420,6 @@ func TestAuthenticateInstances(t *testing.T) {
 		{name: "plain instance ID", headers: []string{"6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e"}, wantErr: wixauth.ErrMalformed},
 		{name: "another secret", headers: []string{wixauthtest.SignRaw("another-secret", testPayload)}, wantErr: wixauth.ErrSignature},
 		{name: "another app", headers: []string{wixauthtest.SignRaw(testSecret, strings.Replace(testPayload, testAppID, otherAppID, 1))}, wantErr: wixauth.ErrWrongApp},
-		{name: "anonymous visitor", headers: []string{anonymous}, wantErr: wixauth.ErrAnonymous},
-		{name: "no user at all", headers: []string{noUser}, wantErr: wixauth.ErrAnonymous},
 		{name: "oversized", headers: []string{"Bearer " + strings.Repeat("a", 5000)}, wantErr: wixauth.ErrTooLarge},
 		{name: "signed longer ago than the maximum age", headers: []string{old}, wantErr: wixauth.ErrExpired},
 		{name: "no signDate with a maximum age", headers: []string{undated}, wantErr: wixauth.ErrExpired},
@@ -388,17 +450,46 @@ func TestAuthenticateInstances(t *testing.T) {
 			}
 			want := testInstance()
 			want.SignDate = time.Date(2026, 3, 1, 11, 30, 0, 0, time.UTC)
-			if id.InstanceID != want.InstanceID || id.UserID != want.UID || id.Permissions != want.Permissions || !id.IssuedAt.Equal(want.SignDate) {
-				t.Errorf("Identity = %+v; want instance %q, user %q, permissions %q, issued at %v",
+			if id.InstanceID != want.InstanceID || id.Role != wixauth.RoleUser || id.UserID != want.UID || id.Permissions != want.Permissions || !id.IssuedAt.Equal(want.SignDate) {
+				t.Errorf("Identity = %+v; want instance %q, role user, user %q, permissions %q, issued at %v",
 					id, want.InstanceID, want.UID, want.Permissions, want.SignDate)
 			}
 			if id.Instance == nil {
 				t.Fatal("Identity.Instance is nil")
 			}
+			want.Payload = nil
 			if d := diffInstance(*id.Instance, want); d != "" {
 				t.Error(d)
 			}
 		})
+	}
+}
+
+// TestAuthenticateRoles checks who signed instances say is calling: the
+// site's owner, a site member (uid is the member's ID) or a visitor (no
+// uid). Which routes each may call is the API's concern.
+func TestAuthenticateRoles(t *testing.T) {
+	t.Parallel()
+	const member = "9c9fe339-8aa8-4c86-84a8-207031e83958"
+	tests := []struct {
+		name     string
+		payload  map[string]any
+		wantRole wixauth.Role
+		wantUser string
+	}{
+		{"owner", map[string]any{"uid": testUserID, "permissions": "OWNER", "siteMemberId": member}, wixauth.RoleUser, testUserID},
+		{"user, no member ID", map[string]any{"uid": testUserID}, wixauth.RoleUser, testUserID},
+		{"member", map[string]any{"uid": member, "permissions": "", "siteMemberId": member, "aid": "v1"}, wixauth.RoleMember, member},
+		{"visitor", map[string]any{"aid": "v1", "permissions": ""}, wixauth.RoleVisitor, "v1"},
+		{"visitor without aid", map[string]any{"uid": nil, "permissions": nil}, wixauth.RoleVisitor, ""},
+	}
+	a := newAuth(t, instanceConfig(newTestClock()))
+	for _, tc := range tests {
+		tc.payload["instanceId"], tc.payload["appDefId"] = testInstanceID, testAppID
+		id, err := a.Authenticate(request(wixauthtest.SignInstance(testSecret, tc.payload)))
+		if err != nil || id.Role != tc.wantRole || id.UserID != tc.wantUser || id.InstanceID != testInstanceID {
+			t.Errorf("%s: Authenticate = %+v, %v; want role %q, user %q", tc.name, id, err, tc.wantRole, tc.wantUser)
+		}
 	}
 }
 

@@ -2,10 +2,12 @@
 // `wixgen upgrade` replaces this file; keep your changes in other files.
 
 // Package wixauth authenticates the requests of a Wix app's pages: it turns
-// the credential in the Authorization header, a signed app instance
-// checked with the app secret, into an [Identity]. The
-// README's Authentication section says what Wix sends and why each check is
-// there.
+// the credential in the Authorization header into an [Identity].
+// The credential is a signed app instance, checked with the app secret;
+// site widget routes also take a Wix access token, checked with Wix's
+// token-info endpoint.
+// The README's Authentication section says what Wix sends and why each
+// check is there.
 package wixauth
 
 import (
@@ -14,26 +16,26 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"example.com/shop/internal/cache"
+	"example.com/shop/internal/ratelimit"
 )
 
-// Errors of Authenticate. Each returned error wraps one of them, [ErrSignature]
-// with a short reason that never holds the credential.
+// Errors of Authenticate. Each returned error wraps one of them, or another
+// of this package's Err values, with a short reason that never holds the
+// credential.
 var (
 	ErrMissing   = errors.New("wixauth: missing credential")
 	ErrMalformed = errors.New("wixauth: malformed credential") // or the header that carries it
 	ErrTooLarge  = errors.New("wixauth: credential too large") // over 4096 bytes
 	ErrWrongApp  = errors.New("wixauth: credential issued for another app")
-	// ErrAnonymous means the credential names no Wix user: a site visitor
-	// or member, not the site's owner or a collaborator in the dashboard.
-	ErrAnonymous = errors.New("wixauth: no Wix user in the credential")
 	ErrExpired   = errors.New("wixauth: credential has expired")
 	ErrRemoved   = errors.New("wixauth: app removed from the site since the credential was issued")
 	// ErrUnavailable means the credential could not be checked just now
-	// (the removal lookup failing): 503, not 401, as it may be good.
+	// (token-info or the removal lookup failing): 503, not 401, as it may be good.
 	ErrUnavailable = errors.New("wixauth: credential could not be checked")
 )
 
@@ -45,18 +47,36 @@ type Removals interface {
 
 // Config configures an Authenticator.
 type Config struct {
-	// AppID is the app's ID (WIX_APP_ID). When set, a signed instance of
-	// another app is refused.
+	// AppID is the app's ID (WIX_APP_ID); required: an access token counts
+	// only when Wix says this app issued it. A signed instance of another
+	// app is refused.
 	AppID string
-	// Secret is the app secret (WIX_APP_SECRET) that signs instances.
-	Secret string
+	// Secret is the app secret (WIX_APP_SECRET) that signs instances, and
+	// PreviousSecret the one it replaced (WIX_APP_SECRET_PREVIOUS), still
+	// accepted while a rotation lasts.
+	Secret, PreviousSecret string
 	// MaxInstanceAge, when positive, refuses instances signed longer ago
 	// (WIX_INSTANCE_MAX_AGE): a page left open longer must be reloaded.
 	MaxInstanceAge time.Duration
+	// CheckInstancesWithWix also asks token-info about each new signed
+	// instance (WIX_INSTANCE_CHECK=wix), so that one Wix revokes stops
+	// working; it is remembered as a token is.
+	CheckInstancesWithWix bool
+	// TokenInfo asks Wix about access tokens; *wix.Client is one.
+	TokenInfo TokenInfoClient
+	// AnyTokenShape sends every value to token-info, also those that
+	// cannot be Wix access tokens (WIX_TOKEN_ANY_SHAPE; see looksLikeToken).
+	AnyTokenShape bool
+	// Clients says which client sent a request (TRUSTED_PROXIES), and
+	// NewTokens how many tokens unknown here each may have checked with Wix
+	// (default DefaultNewTokens).
+	Clients   ratelimit.Clients
+	NewTokens ratelimit.Config
 	// Removals, when set, refuses with ErrRemoved a credential issued at or
 	// before the app's latest removal from the site.
 	Removals Removals
-	// Logger receives failures (a few lines a second at most); default: discarded.
+	// Logger receives failures (a few lines a second at most) and
+	// token-info outages; default: discarded.
 	Logger *slog.Logger
 	// Now is the clock; default time.Now. Tests set it.
 	Now func() time.Time
@@ -74,7 +94,9 @@ const (
 type Authenticator struct {
 	cfg       Config // with the defaults filled in
 	log       *failureLog
-	instances *cache.Cache[string, Instance]  // verified, by their exact text
+	secrets   []string                       // Secret, then PreviousSecret when set
+	instances *cache.Cache[string, Instance] // verified, by their exact text
+	tokens    *tokenChecker
 	removedAt *cache.Cache[string, time.Time] // by instance ID
 }
 
@@ -93,20 +115,42 @@ func New(cfg Config) (*Authenticator, error) {
 	a := &Authenticator{
 		cfg:       cfg,
 		log:       newFailureLog(cfg.Logger, cfg.Now),
+		secrets:   slices.DeleteFunc([]string{cfg.Secret, cfg.PreviousSecret}, func(s string) bool { return s == "" }),
 		instances: cache.New[string, Instance](caches),
 		removedAt: cache.New[string, time.Time](caches),
+	}
+	var err error
+	if a.tokens, err = newTokenChecker(cfg); err != nil {
+		return nil, err
 	}
 	return a, nil
 }
 
-// Authenticate returns who sent r, or an error wrapping one of this
-// package's errors.
+// Authenticate returns who sent r to a dashboard route, which takes signed
+// instances, or an error wrapping one of this package's errors.
 func (a *Authenticator) Authenticate(r *http.Request) (Identity, error) {
+	return a.authenticate(r, false)
+}
+
+// AuthenticateWidget is Authenticate for site widget routes, which take
+// Wix access tokens too: a site widget has no signed instance, only a
+// token for its visitor or member.
+func (a *Authenticator) AuthenticateWidget(r *http.Request) (Identity, error) {
+	return a.authenticate(r, true)
+}
+
+// authenticate authenticates r, taking access tokens when tokens is set.
+func (a *Authenticator) authenticate(r *http.Request, tokens bool) (Identity, error) {
 	raw, err := readCredential(r)
 	if err != nil {
 		return Identity{}, err
 	}
-	id, err := a.instance(raw)
+	var id Identity
+	if tokens && !LooksLikeSignedInstance(raw) {
+		id, err = a.tokens.identity(r, raw)
+	} else {
+		id, err = a.instance(r, raw)
+	}
 	if err != nil {
 		return Identity{}, err
 	}
@@ -152,10 +196,8 @@ func readCredential(r *http.Request) (string, error) {
 	if len(values) == 1 {
 		raw = strings.TrimSpace(values[0])
 	}
-	const bearer = "Bearer"
-	if len(raw) >= len(bearer) && strings.EqualFold(raw[:len(bearer)], bearer) &&
-		(len(raw) == len(bearer) || raw[len(bearer)] == ' ') {
-		raw = strings.TrimLeft(raw[len(bearer):], " ")
+	if scheme, rest, _ := strings.Cut(raw, " "); strings.EqualFold(scheme, "Bearer") {
+		raw = strings.TrimLeft(rest, " ")
 	}
 	switch {
 	case raw == "":

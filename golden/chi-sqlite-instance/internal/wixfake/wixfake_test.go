@@ -440,16 +440,16 @@ func TestClientRidesOutFaults(t *testing.T) {
 }
 
 // TestAuthenticator checks that the project's authenticator understands the
-// fake's credentials: a site owner's is accepted as that Wix user; a
-// member's or a visitor's is verified, then refused as no Wix user or
-// accepted for its instance (callers other than Wix users are the routes'
-// business); one of another Wix is refused.
+// fake's credentials: each caller's is accepted for its instance, in its
+// role (which routes a role may use is the routes' business); one of
+// another Wix is refused.
 func TestAuthenticator(t *testing.T) {
 	f := wixfake.Start(t, wixfake.Config{})
 	other := wixfake.Start(t, wixfake.Config{})
 	auth, err := wixauth.New(wixauth.Config{
-		AppID:  f.AppID(),
-		Secret: f.AppSecret(),
+		AppID:     f.AppID(),
+		Secret:    f.AppSecret(),
+		TokenInfo: newClient(t, f, nil),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -477,10 +477,10 @@ func TestAuthenticator(t *testing.T) {
 				t.Fatalf("the site owner is refused: %v", err)
 			case c.role == wixfake.User && (got.UserID != f.Instance(id).OwnerID || !got.IssuedAt.Equal(signed.Truncate(time.Second)) && !got.IssuedAt.Equal(signed)):
 				t.Errorf("identity %+v, want user %s issued at %v", got, f.Instance(id).OwnerID, signed)
-			case err != nil && !errors.Is(err, wixauth.ErrAnonymous):
-				t.Errorf("not understood: %v", err)
-			case err == nil && got.InstanceID != id:
-				t.Errorf("instance %q, want %q", got.InstanceID, id)
+			case err != nil:
+				t.Fatalf("a %s is refused: %v", c.role, err)
+			case got.InstanceID != id || string(got.Role) != string(c.role):
+				t.Errorf("instance %q as %q, want %q as %q", got.InstanceID, got.Role, id, c.role)
 			}
 		})
 	}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ import (
 
 	"example.com/shop/internal/api"
 	"example.com/shop/internal/cors"
+	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/store/storetest"
 	"example.com/shop/internal/webhooks"
@@ -69,10 +71,11 @@ func newTestAPI(t *testing.T, dev bool, edits ...func(*wixauth.Config)) *testAPI
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	removals := &removalBook{at: map[string]time.Time{}}
 	cfg := wixauth.Config{
-		AppID:    testAppID,
-		Secret:   testSecret,
-		Removals: removals,
-		Logger:   log,
+		AppID:     testAppID,
+		Secret:    testSecret,
+		TokenInfo: wixClient,
+		Removals:  removals,
+		Logger:    log,
 	}
 	for _, edit := range edits {
 		edit(&cfg)
@@ -144,7 +147,7 @@ func credentialIssuedAt(id string, at time.Time) string {
 	return wixauthtest.SignInstance(testSecret, p)
 }
 
-// fakeWix answers Wix's token and Get App Instance endpoints as
+// fakeWix answers Wix's token, token-info and Get App Instance endpoints as
 // Wix documents them; instance B's site is unknown to it. It returns its
 // URL and the number of token-info requests so far.
 func fakeWix(t *testing.T) (string, *atomic.Int64) {
@@ -166,9 +169,73 @@ func fakeWix(t *testing.T) (string, *atomic.Int64) {
 		}
 		io.WriteString(w, `{"instance":{"instanceId":"`+instanceA+`","appName":"Shop","isFree":true},"site":{"siteDisplayName":"My Shop","locale":"en"}}`)
 	})
+	mux.HandleFunc("POST /oauth2/token-info", func(w http.ResponseWriter, r *http.Request) {
+		tokenInfoCalls.Add(1)
+		serveTokenInfo(w, r)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv.URL, &tokenInfoCalls
+}
+
+// accessToken returns an access token of the given kind for instance id,
+// shaped like Wix's. The fake token-info endpoint knows these kinds:
+// "valid" (the site owner's token, issued a minute ago), "iat<unix time>"
+// (the same, issued then), "inactive", "expired", "other-app" (issued by
+// another app), "member", "visitor" and "app" (a site member's, a site
+// visitor's and the app's own), "unknown" (subject type UNKNOWN) and "down"
+// (token-info fails with 503); it refuses any other token with 401.
+func accessToken(kind, id string) string {
+	return "OauthNG.JWS." + kind + "." + id + ".test-signature"
+}
+
+// serveTokenInfo answers POST /oauth2/token-info for tokens made by
+// accessToken, with values as strings, as Wix documents it.
+func serveTokenInfo(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Token string `json:"token"`
+	}
+	json.NewDecoder(r.Body).Decode(&req)
+	refuse := func() {
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"message":"invalid token"}`)
+	}
+	parts := strings.Split(req.Token, ".")
+	if len(parts) != 5 || parts[0] != "OauthNG" || parts[1] != "JWS" || parts[4] != "test-signature" {
+		refuse()
+		return
+	}
+	kind, id := parts[2], parts[3]
+	info := map[string]string{
+		"active":      "true",
+		"subjectType": "USER",
+		"subjectId":   "user-1",
+		"exp":         strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10),
+		"iat":         strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10),
+		"clientId":    testAppID,
+		"instanceId":  id,
+	}
+	if iat, ok := strings.CutPrefix(kind, "iat"); ok {
+		kind, info["iat"] = "valid", iat
+	}
+	switch kind {
+	case "valid":
+	case "inactive":
+		info["active"] = "false"
+	case "expired":
+		info["exp"] = strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10)
+	case "other-app":
+		info["clientId"] = "00000000-0000-4000-8000-000000000000"
+	case "member", "visitor", "app", "unknown":
+		info["subjectType"], info["subjectId"] = strings.ToUpper(kind), kind+"-1"
+	case "down":
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	default:
+		refuse()
+		return
+	}
+	json.NewEncoder(w).Encode(info)
 }
 
 // signedInstance is a valid signed instance of a site owner of id.
@@ -176,15 +243,31 @@ func signedInstance(id string) string {
 	return wixauthtest.SignInstance(testSecret, instancePayload(id))
 }
 
+// signedInstanceOf is a signed instance of id for a caller in role, shaped
+// as Wix signs them: a site member's uid is their member ID, and a
+// visitor has no uid, only an aid.
+func signedInstanceOf(role, id string) string {
+	p := instancePayload(id)
+	switch role {
+	case "member":
+		p["uid"], p["siteMemberId"], p["permissions"], p["aid"] = "member-1", "member-1", "", "visitor-1"
+	case "visitor":
+		delete(p, "uid")
+		p["permissions"], p["aid"] = "", "visitor-1"
+	}
+	return wixauthtest.SignInstance(testSecret, p)
+}
+
 func instancePayload(id string) map[string]any {
 	return map[string]any{
-		"instanceId":  id,
-		"appDefId":    testAppID,
-		"signDate":    "2024-05-01T10:00:00.000Z",
-		"uid":         "user-1",
-		"permissions": "OWNER",
-		"demoMode":    false,
-		"siteOwnerId": "user-1",
+		"instanceId":   id,
+		"appDefId":     testAppID,
+		"signDate":     "2024-05-01T10:00:00.000Z",
+		"uid":          "user-1",
+		"permissions":  "OWNER",
+		"demoMode":     false,
+		"siteOwnerId":  "user-1",
+		"siteMemberId": "member-0",
 	}
 }
 
@@ -292,7 +375,6 @@ func TestInvalidInstances(t *testing.T) {
 		{"payload changed after signing", sig + "." + strings.TrimSuffix(payload, "Q") + "R"},
 		{"instance ID swapped", sig + "." + strings.Split(signedInstance(instanceB), ".")[1]},
 		{"another app's instance", withPayload(func(p map[string]any) { p["appDefId"] = "00000000-0000-4000-8000-000000000000" })},
-		{"anonymous visitor", withPayload(func(p map[string]any) { delete(p, "uid"); p["aid"] = "visitor-1" })},
 		{"no instance ID", withPayload(func(p map[string]any) { delete(p, "instanceId") })},
 		{"oversized", valid + strings.Repeat("A", 5000)},
 		{"plain instance ID", instanceA},
@@ -316,11 +398,251 @@ func TestInvalidInstances(t *testing.T) {
 	wantNoErrorLogged(t, a)
 }
 
+// tokenRoute is a route that takes access tokens: in this project, site
+// widget routes do, and the dashboard's take signed instances only.
+const tokenRoute = "/api/widget/settings"
+
+// TestInvalidTokens checks that every kind of refused access token gets a
+// JSON 401 and never reaches a handler.
+func TestInvalidTokens(t *testing.T) {
+	a := newTestAPI(t, false)
+	tests := []struct {
+		name, header string
+	}{
+		{"missing", ""},
+		{"Bearer without a token", "Bearer "},
+		{"unknown to Wix", "OauthNG.JWS.forged.token.value"},
+		{"inactive", accessToken("inactive", instanceA)},
+		{"expired", accessToken("expired", instanceA)},
+		{"another app's token", accessToken("other-app", instanceA)},
+		{"oversized", accessToken("valid", instanceA) + strings.Repeat("A", 5000)},
+		{"plain instance ID", instanceA},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, path := range []string{tokenRoute} {
+				resp, body := a.call(t, "GET", path, auth(tt.header), "")
+				wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+			}
+		})
+	}
+}
+
+// TestTokenInfoDown checks that a token Wix cannot vouch for, because
+// token-info fails, gets a JSON 503, not a 401, and reaches no handler.
+func TestTokenInfoDown(t *testing.T) {
+	a := newTestAPI(t, false)
+	resp, body := a.call(t, "GET", tokenRoute, auth(accessToken("down", instanceA)), "")
+	wantJSONError(t, resp, body, http.StatusServiceUnavailable, "auth_unavailable")
+	if resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("503 Cache-Control %q, want no-store", resp.Header.Get("Cache-Control"))
+	}
+	if rec := findLog(t, a.logs, "request not authenticated", tokenRoute); rec["level"] != "WARN" {
+		t.Errorf("a credential that could not be checked is logged as %v, want level WARN", rec)
+	}
+}
+
+// TestGarbageNeverReachesWix checks that values that cannot be Wix access
+// tokens are refused here with 401, without a token-info request, even
+// when Wix cannot be reached (issue: every such value cost a call to Wix,
+// and with Wix failing, garbage got 503).
+func TestGarbageNeverReachesWix(t *testing.T) {
+	unreachable := httptest.NewServer(http.NotFoundHandler())
+	unreachable.Close()
+	wixClient, err := wix.New(wix.Config{BaseURL: unreachable.URL, AppID: testAppID, AppSecret: testSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newTestAPI(t, false, func(c *wixauth.Config) { c.TokenInfo = wixClient })
+	for _, garbage := range []string{"garbage", "bogus-12345", "OauthNG.JWS.", "OauthNG.JWS.a+b", "eyJhbGciOiJIUzI1NiJ9.e30.c2ln", strings.Repeat("x", 4096)} {
+		resp, body := a.call(t, "GET", tokenRoute, auth(garbage), "")
+		wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+	}
+	resp, body := a.call(t, "GET", tokenRoute, auth(accessToken("valid", instanceA)), "")
+	wantJSONError(t, resp, body, http.StatusServiceUnavailable, "auth_unavailable")
+}
+
+// TestNewTokensBudgeted checks that one client cannot make the server ask
+// Wix about any number of tokens (issue: 10,000 bogus values from one
+// client cost 10,290 token-info calls): over its budget it gets 429 with
+// Retry-After, which the app's page can read (CORS), and Wix is not asked.
+func TestNewTokensBudgeted(t *testing.T) {
+	a := newTestAPI(t, false, func(c *wixauth.Config) { c.NewTokens = ratelimit.Config{Rate: 0.01, Burst: 2} })
+	h := map[string]string{"Origin": appOrigin}
+	for i := range 2 {
+		h["Authorization"] = "OauthNG.JWS.forged." + strconv.Itoa(i) + ".value"
+		resp, body := a.call(t, "GET", tokenRoute, h, "")
+		wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+	}
+	h["Authorization"] = "OauthNG.JWS.forged.3.value"
+	resp, body := a.call(t, "GET", tokenRoute, h, "")
+	wantJSONError(t, resp, body, http.StatusTooManyRequests, "rate_limited")
+	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra < 1 || ra > 100 {
+		t.Errorf("Retry-After %q, want the seconds until the next token may be checked", resp.Header.Get("Retry-After"))
+	}
+	if got, want := resp.Header.Get("Access-Control-Allow-Origin"), "*"; got != want {
+		t.Errorf("429 Access-Control-Allow-Origin %q, want %q", got, want)
+	}
+	if e := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(e, "Retry-After") {
+		t.Errorf("429 Access-Control-Expose-Headers %q, want Retry-After", e)
+	}
+	if n := a.tokenInfoCalls.Load(); n != 2 {
+		t.Errorf("%d token-info requests, want 2: the third token was over the budget", n)
+	}
+}
+
 func TestBearerPrefixIsAccepted(t *testing.T) {
 	a := newTestAPI(t, false)
 	resp, body := a.call(t, "GET", "/api/me", auth("Bearer "+credential(instanceA)), "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, body %s", resp.StatusCode, body)
+	}
+}
+
+// TestRoles checks who may call which route, with every kind of credential
+// this project takes: the dashboard's routes serve the site's Wix users
+// only and answer any other caller 403 forbidden; site widget routes serve
+// anyone on the site, user, member or visitor, but not the app. A
+// credential a route does not take, or one naming no known kind of caller,
+// is 401. A refused write writes nothing.
+func TestRoles(t *testing.T) {
+	a := newTestAPI(t, false)
+	callers := []struct {
+		name, credential  string
+		dashboard, widget int // the status each kind of route answers
+	}{
+		{"owner, signed instance", signedInstanceOf("user", instanceA), 200, 200},
+		{"site member, signed instance", signedInstanceOf("member", instanceA), 403, 200},
+		{"site visitor, signed instance", signedInstanceOf("visitor", instanceA), 403, 200},
+		{"Wix user, token", accessToken("valid", instanceA), 401, 200},
+		{"site member, token", accessToken("member", instanceA), 401, 200},
+		{"site visitor, token", accessToken("visitor", instanceA), 401, 200},
+		{"the app, token", accessToken("app", instanceA), 401, 403},
+		{"unknown kind of caller, token", accessToken("unknown", instanceA), 401, 401},
+	}
+	routes := []struct {
+		method, path string
+		widget       bool
+	}{
+		{"GET", "/api/me", false},
+		{"GET", "/api/settings", false},
+		{"PUT", "/api/settings", false},
+		{"GET", "/api/site", false},
+		{"GET", "/api/widget/settings", true},
+	}
+	codes := map[int]string{401: "unauthorized", 403: "forbidden"}
+	for _, c := range callers {
+		for _, r := range routes {
+			t.Run(c.name+" "+r.method+" "+r.path, func(t *testing.T) {
+				want := c.dashboard
+				if r.widget {
+					want = c.widget
+				}
+				before, _ := a.store.Settings(t.Context(), instanceA)
+				resp, body := a.call(t, r.method, r.path, auth(c.credential), `{"by":"`+c.name+`"}`)
+				if want != http.StatusOK {
+					wantJSONError(t, resp, body, want, codes[want])
+					if after, _ := a.store.Settings(t.Context(), instanceA); after.Version != before.Version {
+						t.Errorf("a refused %s wrote the settings", r.method)
+					}
+					return
+				}
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("status %d, want 200; body %s", resp.StatusCode, body)
+				}
+			})
+		}
+	}
+}
+
+// TestWidgetSeesOnlyPublic checks that a site widget route answers the
+// member "public" of the settings, as saved, and nothing else of them:
+// anyone who opens the site can get a visitor's token, so the rest of the
+// document, such as an API key the dashboard saved, never leaves through
+// one. It is the only widget route.
+func TestWidgetSeesOnlyPublic(t *testing.T) {
+	a := newTestAPI(t, false)
+	owner, visitor := auth(credential(instanceA)), auth(accessToken("visitor", instanceA))
+	resp, body := a.call(t, "GET", "/api/widget/settings", visitor, "")
+	if resp.StatusCode != http.StatusOK || strings.TrimSpace(body) != "{}" {
+		t.Fatalf("before any save: %d %s; want 200 {}", resp.StatusCode, body)
+	}
+	tests := []struct{ name, doc, want string }{
+		{"an object, byte for byte", `{"public":{ "color" : "<red>", "sizes":[1, 2] },"apiKey":"SECRET"}`, `{ "color" : "<red>", "sizes":[1, 2] }`},
+		{"no public member", `{"apiKey":"SECRET","nested":{"deeper":"SECRET"}}`, `{}`},
+		{"public null", `{"public":null,"apiKey":"SECRET"}`, `null`},
+		{"a string", `{"apiKey":"SECRET","public":"hello"}`, `"hello"`},
+		{"public only inside another member", `{"private":{"public":"SECRET"}}`, `{}`},
+		{"a member whose name starts with public", `{"publicKey":"SECRET","public":{}}`, `{}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if resp, body := a.call(t, "PUT", "/api/settings", owner, tt.doc); resp.StatusCode != http.StatusOK {
+				t.Fatalf("PUT: %d %s", resp.StatusCode, body)
+			}
+			resp, body := a.call(t, "GET", "/api/widget/settings", visitor, "")
+			if resp.StatusCode != http.StatusOK || strings.TrimSuffix(body, "\n") != tt.want {
+				t.Errorf("GET /api/widget/settings = %d %s; want 200 %s", resp.StatusCode, body, tt.want)
+			}
+			wantJSONContentType(t, resp)
+			if strings.Contains(body, "SECRET") {
+				t.Errorf("a widget route answered what is outside public: %s", body)
+			}
+		})
+	}
+}
+
+// TestCORSSplit checks the two CORS policies: a site widget runs on its
+// site's domain, which may be any, so widget routes answer every origin
+// ("*"), preflight included, allowing whatever headers the page asks to
+// send (Wix's SDK adds some) and never credentials; the dashboard's routes
+// answer only the app's own origins.
+func TestCORSSplit(t *testing.T) {
+	a := newTestAPI(t, false)
+	const site = "https://www.some-site.example"
+	preflight := func(path, origin, method, headers string) *http.Response {
+		t.Helper()
+		resp, _ := a.call(t, "OPTIONS", path, map[string]string{
+			"Origin": origin, "Access-Control-Request-Method": method, "Access-Control-Request-Headers": headers,
+		}, "")
+		if resp.StatusCode != http.StatusNoContent {
+			t.Errorf("preflight %s from %s: status %d, want 204", path, origin, resp.StatusCode)
+		}
+		return resp
+	}
+	for _, origin := range []string{site, appOrigin, "null"} {
+		resp := preflight("/api/widget/settings", origin, "GET", "authorization, x-wix-linguist, x-wix-consistent")
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "*" {
+			t.Errorf("widget preflight from %s: Access-Control-Allow-Origin %q, want *", origin, got)
+		}
+		h := strings.ToLower(resp.Header.Get("Access-Control-Allow-Headers"))
+		for _, want := range []string{"authorization", "x-wix-linguist", "x-wix-consistent"} {
+			if !strings.Contains(h, want) {
+				t.Errorf("widget preflight: Access-Control-Allow-Headers %q, want %s", h, want)
+			}
+		}
+		if got := resp.Header.Get("Access-Control-Allow-Credentials"); got != "" {
+			t.Errorf("widget preflight: Access-Control-Allow-Credentials %q, want none", got)
+		}
+	}
+	for name, header := range map[string]map[string]string{
+		"answer": {"Origin": site, "Authorization": accessToken("visitor", instanceA)},
+		"error":  {"Origin": site},
+	} {
+		resp, body := a.call(t, "GET", "/api/widget/settings", header, "")
+		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "*" || resp.Header.Get("Access-Control-Allow-Credentials") != "" {
+			t.Errorf("widget %s (%d %s): Access-Control-Allow-Origin %q, credentials %q; want *, none",
+				name, resp.StatusCode, body, got, resp.Header.Get("Access-Control-Allow-Credentials"))
+		}
+	}
+	resp := preflight("/api/settings", site, "PUT", "authorization, content-type")
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("dashboard preflight from a site's origin allowed: %q", got)
+	}
+	header := auth(credential(instanceA))
+	header["Origin"] = site
+	if resp, _ := a.call(t, "GET", "/api/settings", header, ""); resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("dashboard answer to a site's origin allowed: %q", resp.Header.Get("Access-Control-Allow-Origin"))
 	}
 }
 
@@ -726,6 +1048,9 @@ func TestRouteErrorsWithoutCredentials(t *testing.T) {
 		{"PUT", "/api/me", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
 		{"OPTIONS", "/api/me", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
 		{"POST", "/healthz", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
+		{"GET", "/api/widget", http.StatusNotFound, "not_found", ""},
+		{"GET", "/api/widget/nope", http.StatusNotFound, "not_found", ""},
+		{"PUT", "/api/widget/settings", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
 		{"GET", "/webhooks", http.StatusMethodNotAllowed, "method_not_allowed", "POST"},
 	}
 	for _, tt := range tests {
@@ -753,6 +1078,7 @@ func TestHeadIsServedByGet(t *testing.T) {
 		{"/api/settings", auth(credential(instanceA)), http.StatusOK},
 		{"/api/me", nil, http.StatusUnauthorized},
 		{"/api/nope", nil, http.StatusNotFound},
+		{"/api/widget/settings", auth(accessToken("visitor", instanceA)), http.StatusOK},
 	}
 	for _, tt := range tests {
 		resp, body := a.call(t, "HEAD", tt.path, tt.header, "")
@@ -884,7 +1210,7 @@ func TestPanicIsJSON500(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, err := wixauth.New(wixauth.Config{AppID: testAppID, Secret: testSecret, Logger: log})
+	auth, err := wixauth.New(wixauth.Config{AppID: testAppID, Secret: testSecret, TokenInfo: wixClient, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,12 +17,12 @@ type handlers struct {
 	svc *service
 }
 
-// identity returns the caller's identity, which the authenticate
+// identity returns the caller's identity, which the authenticator's
 // middleware put in the request's context before any handler runs.
 func identity(c *echo.Context) wixauth.Identity {
 	id, ok := wixauth.FromContext(c.Request().Context())
 	if !ok {
-		// Routes are registered only behind authenticate.
+		// Routes are registered only behind the authenticator's middleware.
 		panic("api: handler reached without an authenticated identity")
 	}
 	return id
@@ -75,5 +75,14 @@ func (h *handlers) site(c *echo.Context) error {
 		return err
 	}
 	httpjson.Write(c.Response(), http.StatusOK, inst)
+	return nil
+}
+
+func (h *handlers) widgetSettings(c *echo.Context) error {
+	body, err := h.svc.widgetSettings(c.Request().Context(), identity(c).InstanceID)
+	if err != nil {
+		return err
+	}
+	httpjson.WriteRaw(c.Response(), http.StatusOK, body)
 	return nil
 }

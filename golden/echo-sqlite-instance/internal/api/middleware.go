@@ -8,8 +8,6 @@ import (
 
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
-
-	"example.com/shop/internal/wixauth"
 )
 
 // errorHandler is echo's central error handler: it answers every error a
@@ -103,23 +101,4 @@ func logRequests(log *slog.Logger) echo.MiddlewareFunc {
 			return nil
 		},
 	})
-}
-
-// authenticate is echo middleware that authenticates the request with a.
-// On success it puts the caller's Identity in the request's context (see
-// wixauth.FromContext); on failure a answers, as its net/http middleware
-// does.
-func authenticate(a *wixauth.Authenticator) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c *echo.Context) error {
-			r := c.Request()
-			id, err := a.Authenticate(r)
-			if err != nil {
-				a.WriteFailure(c.Response(), r, err)
-				return nil
-			}
-			c.SetRequest(r.WithContext(wixauth.WithIdentity(r.Context(), id)))
-			return next(c)
-		}
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v5/middleware"
 
 	"example.com/shop/internal/cors"
+	"example.com/shop/internal/wixauth"
 )
 
 // New returns the API's handler, an Echo instance:
@@ -16,15 +17,20 @@ import (
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
+//	GET  /api/widget/settings  the public member of the settings, for site widgets
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
 // Every request goes through request logging, panic recovery, CORS and a
-// body size limit, in that order; the /api group then needs an
-// authenticated caller. Handlers return errors; errorHandler answers every
-// one of them, and echo's own 404 and 405, as JSON {"error": code,
-// "message": text}; a body over MaxBodyBytes gets 413.
+// body size limit, in that order; an /api route then authenticates the
+// caller and checks their role: a Wix user of the site for the dashboard's
+// routes, anyone on the site for a widget's.
+//
+// Handlers return errors; errorHandler answers every one of them, and
+// echo's own 404 and 405, as JSON {"error": code, "message": text}; a body
+// over MaxBodyBytes gets 413.
 func New(d Deps) http.Handler {
 	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	d.CORS.AnyOrigin = widgetPaths
 
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           d.Logger,
@@ -53,11 +59,13 @@ func New(d Deps) http.Handler {
 	e.Use(echo.WrapMiddleware(limitBody))
 
 	e.GET("/healthz", h.healthz)
-	api := e.Group("/api", authenticate(d.Auth))
+	api := e.Group("/api", echo.WrapMiddleware(d.Auth.Middleware), echo.WrapMiddleware(wixauth.RequireRole(wixauth.RoleUser)))
 	api.GET("/me", h.me)
 	api.GET("/settings", h.getSettings)
 	api.PUT("/settings", h.putSettings)
 	api.GET("/site", h.site)
+	widget := e.Group("/api/widget", echo.WrapMiddleware(d.Auth.WidgetMiddleware), echo.WrapMiddleware(wixauth.RequireRole(widgetRoles...)))
+	widget.GET("/settings", h.widgetSettings)
 	e.POST("/webhooks", echo.WrapHandler(d.Webhooks))
 	return e
 }

@@ -2,7 +2,8 @@
 // `wixgen upgrade` replaces this file; keep your changes in other files.
 
 // Package cors decides which browser origins may call the API and applies
-// that decision with github.com/rs/cors.
+// that decision with github.com/rs/cors: exactly the app's own origins,
+// except on the paths any origin may call (Policy.AnyOrigin).
 //
 // Origins are compared exactly, never by prefix, suffix or substring, against
 // the serialisation browsers send in the Origin header: lower-case scheme and
@@ -38,6 +39,10 @@ type Policy struct {
 	// written as browsers send them: scheme://host[:port] in lower case
 	// (config.Load checks CORS_ALLOWED_ORIGINS for this).
 	Extra []string
+	// AnyOrigin, when set, is a path prefix, such as "/api/widget/", under
+	// which every origin is allowed: the routes of site widgets, which run
+	// on any site's domain (see Middleware).
+	AnyOrigin string
 }
 
 // Allowed reports whether a request from origin may read the API's answers.
@@ -127,31 +132,34 @@ func CheckOrigin(origin string) error {
 // from other origins are still served, only without CORS headers, so the
 // browser keeps their answers from the calling page.
 //
-// Preflight answers allow the methods GET, PUT and POST (and OPTIONS) and the
-// request headers Authorization, Content-Type and If-Match, and may be cached
-// for ten minutes. Other answers to allowed origins expose the ETag and
-// Retry-After response headers, so the page can read a 429's wait. Every answer carries "Vary: Origin". Credentials (cookies) are
-// not allowed: the API authenticates with the Authorization header.
+// Preflight answers allow the methods GET, PUT and POST and the request
+// headers Authorization, Content-Type and If-Match, and may be cached for
+// ten minutes. Other answers expose ETag and Retry-After, so the page can
+// read a 429's wait. Every answer carries "Vary: Origin". Credentials
+// (cookies) are never allowed: the API authenticates with the
+// Authorization header.
+//
+// Paths under p.AnyOrigin are answered for every origin ("*"), and their
+// preflight answers allow whatever request headers the page asks for.
 func Middleware(p Policy) func(http.Handler) http.Handler {
-	return New(p).Handler
-}
-
-// New returns the github.com/rs/cors handler that [Middleware] uses, for
-// routers whose middleware is not a func(http.Handler) http.Handler: call
-// its HandlerFunc to add the CORS headers, and answer a preflight request
-// (see [IsPreflight]) with 204 No Content without calling the route.
-func New(p Policy) *rscors.Cors {
-	return rscors.New(rscors.Options{
+	opts := rscors.Options{
 		AllowOriginFunc: p.Allowed,
 		AllowedMethods:  []string{http.MethodGet, http.MethodPut, http.MethodPost},
 		AllowedHeaders:  []string{"Authorization", "Content-Type", "If-Match"},
 		ExposedHeaders:  []string{"ETag", "Retry-After"},
 		MaxAge:          maxAge,
-	})
-}
-
-// IsPreflight reports whether r is a CORS preflight request: OPTIONS with
-// an Access-Control-Request-Method header.
-func IsPreflight(r *http.Request) bool {
-	return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+	}
+	exact := rscors.New(opts)
+	opts.AllowOriginFunc, opts.AllowedOrigins, opts.AllowedHeaders = nil, []string{"*"}, []string{"*"}
+	anyOrigin := rscors.New(opts)
+	return func(next http.Handler) http.Handler {
+		exact, anyOrigin := exact.Handler(next), anyOrigin.Handler(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if p.AnyOrigin != "" && strings.HasPrefix(r.URL.Path, p.AnyOrigin) {
+				anyOrigin.ServeHTTP(w, r)
+				return
+			}
+			exact.ServeHTTP(w, r)
+		})
+	}
 }

@@ -5,6 +5,9 @@ package wixauth_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"example.com/shop/internal/wixauth"
@@ -15,8 +18,9 @@ func TestIdentityContext(t *testing.T) {
 	if id, ok := wixauth.FromContext(context.Background()); ok {
 		t.Fatalf("FromContext(empty) = %+v, true; want false", id)
 	}
-	want := wixauth.Identity{InstanceID: "i1", UserID: "u1", Permissions: "OWNER"}
+	want := wixauth.Identity{InstanceID: "i1", Role: wixauth.RoleUser, UserID: "u1", Permissions: "OWNER"}
 	want.Instance = &wixauth.Instance{InstanceID: "i1", UID: "u1", Permissions: "OWNER"}
+	want.Token = &wixauth.TokenInfo{Active: true, InstanceID: "i1", SubjectType: "USER", SubjectID: "u1"}
 	ctx := wixauth.WithIdentity(context.Background(), want)
 	got, ok := wixauth.FromContext(ctx)
 	if !ok || got != want {
@@ -27,5 +31,42 @@ func TestIdentityContext(t *testing.T) {
 	defer cancel()
 	if got, ok := wixauth.FromContext(ctx); !ok || got != want {
 		t.Fatalf("FromContext(derived) = %+v, %v", got, ok)
+	}
+}
+
+// TestRequireRole checks that only the roles named pass, and that any
+// other caller, or a request that was never authenticated, gets 403 with
+// code forbidden.
+func TestRequireRole(t *testing.T) {
+	t.Parallel()
+	mw := wixauth.RequireRole(wixauth.RoleUser, wixauth.RoleMember)
+	tests := []struct {
+		name   string
+		id     *wixauth.Identity // nil: none in the context
+		status int
+	}{
+		{"user", &wixauth.Identity{InstanceID: "i1", Role: wixauth.RoleUser}, http.StatusOK},
+		{"member", &wixauth.Identity{InstanceID: "i1", Role: wixauth.RoleMember}, http.StatusOK},
+		{"visitor", &wixauth.Identity{InstanceID: "i1", Role: wixauth.RoleVisitor}, http.StatusForbidden},
+		{"app", &wixauth.Identity{InstanceID: "i1", Role: wixauth.RoleApp}, http.StatusForbidden},
+		{"no role", &wixauth.Identity{InstanceID: "i1"}, http.StatusForbidden},
+		{"not authenticated", nil, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(http.MethodGet, "/api/me", nil)
+		if tt.id != nil {
+			r = r.WithContext(wixauth.WithIdentity(r.Context(), *tt.id))
+		}
+		w := httptest.NewRecorder()
+		mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })).ServeHTTP(w, r)
+		if w.Code != tt.status {
+			t.Errorf("%s: status %d; want %d", tt.name, w.Code, tt.status)
+		}
+		if tt.status == http.StatusForbidden {
+			var body struct{ Error, Message string }
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || body.Error != "forbidden" || body.Message == "" {
+				t.Errorf("%s: body %s; want code forbidden and a message", tt.name, w.Body)
+			}
+		}
 	}
 }

@@ -15,12 +15,12 @@ type handlers struct {
 	svc *service
 }
 
-// identity returns the caller's identity, which the authenticate
+// identity returns the caller's identity, which the authenticator's
 // middleware put in the request's context before any handler runs.
 func identity(c *gin.Context) wixauth.Identity {
 	id, ok := wixauth.FromContext(c.Request.Context())
 	if !ok {
-		// Routes are registered only behind authenticate.
+		// Routes are registered only behind the authenticator's middleware.
 		panic("api: handler reached without an authenticated identity")
 	}
 	return id
@@ -81,4 +81,13 @@ func (h *handlers) site(c *gin.Context) {
 		return
 	}
 	httpjson.Write(c.Writer, http.StatusOK, inst)
+}
+
+func (h *handlers) widgetSettings(c *gin.Context) {
+	body, err := h.svc.widgetSettings(c.Request.Context(), identity(c).InstanceID)
+	if err != nil {
+		abortWithError(c, err)
+		return
+	}
+	httpjson.WriteRaw(c.Writer, http.StatusOK, body)
 }

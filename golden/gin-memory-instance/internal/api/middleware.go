@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"example.com/shop/internal/cors"
-	"example.com/shop/internal/wixauth"
 )
 
 // recoverPanics is gin's recovery middleware answering a panic in a
@@ -54,16 +53,15 @@ func logRequests(log *slog.Logger) gin.HandlerFunc {
 // cors): it adds the CORS headers for allowed origins and answers preflight
 // requests itself, for every path, before any route or authentication.
 func allowCORS(p cors.Policy) gin.HandlerFunc {
-	handler := cors.New(p)
+	apply := netHTTP(cors.Middleware(p))
 	return func(c *gin.Context) {
-		handler.HandlerFunc(c.Writer, c.Request)
-		if cors.IsPreflight(c.Request) {
-			// gin has already set Allow when the path's routes take
-			// other methods than OPTIONS; a preflight answer does not
-			// carry it with the other routers.
+		if c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "" {
+			// A preflight request: gin has already set Allow when the
+			// path's routes take other methods than OPTIONS, and a
+			// preflight answer does not carry it with the other routers.
 			c.Writer.Header().Del("Allow")
-			c.AbortWithStatus(http.StatusNoContent)
 		}
+		apply(c)
 	}
 }
 
@@ -77,19 +75,21 @@ func limitBody(limit int64) gin.HandlerFunc {
 	}
 }
 
-// authenticate is gin middleware that authenticates the request with a.
-// On success it puts the caller's Identity in the request's context (see
-// wixauth.FromContext); on failure a answers, as its net/http middleware
-// does.
-func authenticate(a *wixauth.Authenticator) gin.HandlerFunc {
+// netHTTP runs the net/http middleware mw as gin middleware: the chain
+// goes on, with the request mw passes on, when mw calls its next handler,
+// and stops when mw answers itself. mw must write to the ResponseWriter it
+// was given. Authentication and role checks are net/http middleware
+// (wixauth), the same for every router.
+func netHTTP(mw func(http.Handler) http.Handler) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, err := a.Authenticate(c.Request)
-		if err != nil {
-			a.WriteFailure(c.Writer, c.Request, err)
+		next := false
+		mw(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			next = true
+			c.Request = r
+			c.Next()
+		})).ServeHTTP(c.Writer, c.Request)
+		if !next {
 			c.Abort()
-			return
 		}
-		c.Request = c.Request.WithContext(wixauth.WithIdentity(c.Request.Context(), id))
-		c.Next()
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"github.com/gin-gonic/gin"
+
+	"example.com/shop/internal/wixauth"
 )
 
 // New returns the API's handler, a gin Engine:
@@ -14,12 +16,16 @@ import (
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
+//	GET  /api/widget/settings  the public member of the settings, for site widgets
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
 // Every request goes through request logging, panic recovery, CORS and a
-// body size limit, in that order; the /api group also needs an
-// authenticated caller. Every error is JSON {"error": code, "message":
-// text}, including 404 and 405; a body over MaxBodyBytes gets 413.
+// body size limit, in that order; an /api route then authenticates the
+// caller and checks their role: a Wix user of the site for the dashboard's
+// routes, anyone on the site for a widget's.
+//
+// Every error is JSON {"error": code, "message": text}, including 404 and
+// 405; a body over MaxBodyBytes gets 413.
 //
 // Unless GIN_MODE says otherwise, New puts gin in release mode, which is
 // process-wide: the server logs through slog, not gin's debug output.
@@ -28,6 +34,7 @@ func New(d Deps) http.Handler {
 		gin.SetMode(gin.ReleaseMode)
 	}
 	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	d.CORS.AnyOrigin = widgetPaths
 
 	r := gin.New()
 	// Answer a known path with the wrong method 405 (with Allow), do not
@@ -44,11 +51,13 @@ func New(d Deps) http.Handler {
 	// GET routes answer HEAD too, as net/http does.
 	getHead := []string{http.MethodGet, http.MethodHead}
 	r.Match(getHead, "/healthz", h.healthz)
-	api := r.Group("/api", authenticate(d.Auth))
+	api := r.Group("/api", netHTTP(d.Auth.Middleware), netHTTP(wixauth.RequireRole(wixauth.RoleUser)))
 	api.Match(getHead, "/me", h.me)
 	api.Match(getHead, "/settings", h.getSettings)
 	api.PUT("/settings", h.putSettings)
 	api.Match(getHead, "/site", h.site)
+	widget := r.Group("/api/widget", netHTTP(d.Auth.WidgetMiddleware), netHTTP(wixauth.RequireRole(widgetRoles...)))
+	widget.Match(getHead, "/settings", h.widgetSettings)
 	r.POST("/webhooks", gin.WrapH(d.Webhooks))
 	return r
 }

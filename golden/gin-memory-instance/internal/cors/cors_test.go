@@ -316,3 +316,45 @@ func TestMiddlewareRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestAnyOrigin checks that paths under Policy.AnyOrigin answer every
+// origin with "*", preflight requests with whatever headers they ask for,
+// never with credentials, while other paths keep the exact policy.
+func TestAnyOrigin(t *testing.T) {
+	t.Parallel()
+	h, calls := served(Policy{AppID: appID, AnyOrigin: "/api/widget/"})
+	tests := []struct {
+		name, method, path, origin string
+		want                       string // Access-Control-Allow-Origin
+	}{
+		{"preflight from a site", http.MethodOptions, "/api/widget/settings", "https://www.example.com", "*"},
+		{"request from a site", http.MethodGet, "/api/widget/settings", "https://www.example.com", "*"},
+		{"request from the app", http.MethodGet, "/api/widget/settings", appOrigin, "*"},
+		{"the prefix alone is not under it", http.MethodGet, "/api/widget", "https://www.example.com", ""},
+		{"another path from a site", http.MethodGet, "/api/settings", "https://www.example.com", ""},
+		{"another path from the app", http.MethodGet, "/api/settings", appOrigin, appOrigin},
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest(tt.method, tt.path, nil)
+		req.Header.Set("Origin", tt.origin)
+		if tt.method == http.MethodOptions {
+			req.Header.Set("Access-Control-Request-Method", http.MethodGet)
+			req.Header.Set("Access-Control-Request-Headers", "authorization, x-wix-linguist")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		res := rec.Result()
+		if got := res.Header.Get("Access-Control-Allow-Origin"); got != tt.want {
+			t.Errorf("%s: Access-Control-Allow-Origin = %q, want %q", tt.name, got, tt.want)
+		}
+		if got := res.Header.Get("Access-Control-Allow-Credentials"); got != "" {
+			t.Errorf("%s: Access-Control-Allow-Credentials = %q, want none", tt.name, got)
+		}
+		if tt.method == http.MethodOptions && !hasToken(res.Header, "Access-Control-Allow-Headers", "x-wix-linguist") {
+			t.Errorf("%s: Access-Control-Allow-Headers = %q, want the headers asked for", tt.name, res.Header.Values("Access-Control-Allow-Headers"))
+		}
+	}
+	if n := calls.Load(); n != 5 {
+		t.Errorf("next handler called %d times, want 5: all but the preflight", n)
+	}
+}

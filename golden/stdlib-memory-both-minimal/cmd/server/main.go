@@ -130,11 +130,14 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 		}
 	}
 	auth, err := wixauth.New(wixauth.Config{
-		AppID:          cfg.AppID,
-		Secret:         cfg.AppSecret,
-		MaxInstanceAge: cfg.InstanceMaxAge,
-		// Access tokens are checked with Wix's token-info endpoint through
-		// the same client: one request, no retries.
+		AppID:                 cfg.AppID,
+		Secret:                cfg.AppSecret,
+		PreviousSecret:        cfg.PreviousSecret,
+		MaxInstanceAge:        cfg.InstanceMaxAge,
+		CheckInstancesWithWix: cfg.CheckInstancesWithWix,
+		// Access tokens (and instances, with WIX_INSTANCE_CHECK=wix) are
+		// checked with Wix's token-info endpoint through the same client: one
+		// request, no retries.
 		TokenInfo:     wixClient,
 		AnyTokenShape: cfg.AnyTokenShape,
 		Clients:       ratelimit.Clients{TrustedProxies: cfg.TrustedProxies},

@@ -1,5 +1,5 @@
-// Package api serves the app's HTTP API: the endpoints the app's frontend
-// calls, the health check.
+// Package api serves the app's HTTP API: the endpoints the app's dashboard
+// pages call, the health check.
 //
 // The API is the same whatever router serves it. routes.go, handlers.go and
 // middleware.go are written for the router; what the endpoints do

@@ -154,8 +154,9 @@ func fakeWix(t *testing.T) (string, *atomic.Int64) {
 // shaped like Wix's. The fake token-info endpoint knows these kinds:
 // "valid" (the site owner's token, issued a minute ago), "iat<unix time>"
 // (the same, issued then), "inactive", "expired", "other-app" (issued by
-// another app), "visitor" (a site visitor's) and "down" (token-info fails
-// with 503); it refuses any other token with 401.
+// another app), "member", "visitor" and "app" (a site member's, a site
+// visitor's and the app's own), "unknown" (subject type UNKNOWN) and "down"
+// (token-info fails with 503); it refuses any other token with 401.
 func accessToken(kind, id string) string {
 	return "OauthNG.JWS." + kind + "." + id + ".test-signature"
 }
@@ -197,8 +198,8 @@ func serveTokenInfo(w http.ResponseWriter, r *http.Request) {
 		info["exp"] = strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10)
 	case "other-app":
 		info["clientId"] = "00000000-0000-4000-8000-000000000000"
-	case "visitor":
-		info["subjectType"] = "VISITOR"
+	case "member", "visitor", "app", "unknown":
+		info["subjectType"], info["subjectId"] = strings.ToUpper(kind), kind+"-1"
 	case "down":
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
@@ -214,15 +215,31 @@ func signedInstance(id string) string {
 	return wixauthtest.SignInstance(testSecret, instancePayload(id))
 }
 
+// signedInstanceOf is a signed instance of id for a caller in role, shaped
+// as Wix signs them: a site member's uid is their member ID, and a
+// visitor has no uid, only an aid.
+func signedInstanceOf(role, id string) string {
+	p := instancePayload(id)
+	switch role {
+	case "member":
+		p["uid"], p["siteMemberId"], p["permissions"], p["aid"] = "member-1", "member-1", "", "visitor-1"
+	case "visitor":
+		delete(p, "uid")
+		p["permissions"], p["aid"] = "", "visitor-1"
+	}
+	return wixauthtest.SignInstance(testSecret, p)
+}
+
 func instancePayload(id string) map[string]any {
 	return map[string]any{
-		"instanceId":  id,
-		"appDefId":    testAppID,
-		"signDate":    "2024-05-01T10:00:00.000Z",
-		"uid":         "user-1",
-		"permissions": "OWNER",
-		"demoMode":    false,
-		"siteOwnerId": "user-1",
+		"instanceId":   id,
+		"appDefId":     testAppID,
+		"signDate":     "2024-05-01T10:00:00.000Z",
+		"uid":          "user-1",
+		"permissions":  "OWNER",
+		"demoMode":     false,
+		"siteOwnerId":  "user-1",
+		"siteMemberId": "member-0",
 	}
 }
 
@@ -330,7 +347,6 @@ func TestInvalidInstances(t *testing.T) {
 		{"payload changed after signing", sig + "." + strings.TrimSuffix(payload, "Q") + "R"},
 		{"instance ID swapped", sig + "." + strings.Split(signedInstance(instanceB), ".")[1]},
 		{"another app's instance", withPayload(func(p map[string]any) { p["appDefId"] = "00000000-0000-4000-8000-000000000000" })},
-		{"anonymous visitor", withPayload(func(p map[string]any) { delete(p, "uid"); p["aid"] = "visitor-1" })},
 		{"no instance ID", withPayload(func(p map[string]any) { delete(p, "instanceId") })},
 		{"oversized", valid + strings.Repeat("A", 5000)},
 		{"plain instance ID", instanceA},
@@ -354,6 +370,9 @@ func TestInvalidInstances(t *testing.T) {
 	wantNoErrorLogged(t, a)
 }
 
+// tokenRoute is a route that takes access tokens.
+const tokenRoute = "/api/settings"
+
 // TestInvalidTokens checks that every kind of refused access token gets a
 // JSON 401 and never reaches a handler.
 func TestInvalidTokens(t *testing.T) {
@@ -367,13 +386,12 @@ func TestInvalidTokens(t *testing.T) {
 		{"inactive", accessToken("inactive", instanceA)},
 		{"expired", accessToken("expired", instanceA)},
 		{"another app's token", accessToken("other-app", instanceA)},
-		{"site visitor", accessToken("visitor", instanceA)},
 		{"oversized", accessToken("valid", instanceA) + strings.Repeat("A", 5000)},
 		{"plain instance ID", instanceA},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, path := range []string{"/api/me", "/api/settings"} {
+			for _, path := range []string{"/api/me", tokenRoute} {
 				resp, body := a.call(t, "GET", path, auth(tt.header), "")
 				wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
 			}
@@ -385,12 +403,12 @@ func TestInvalidTokens(t *testing.T) {
 // token-info fails, gets a JSON 503, not a 401, and reaches no handler.
 func TestTokenInfoDown(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/settings", auth(accessToken("down", instanceA)), "")
+	resp, body := a.call(t, "GET", tokenRoute, auth(accessToken("down", instanceA)), "")
 	wantJSONError(t, resp, body, http.StatusServiceUnavailable, "auth_unavailable")
 	if resp.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("503 Cache-Control %q, want no-store", resp.Header.Get("Cache-Control"))
 	}
-	if rec := findLog(t, a.logs, "request not authenticated", "/api/settings"); rec["level"] != "WARN" {
+	if rec := findLog(t, a.logs, "request not authenticated", tokenRoute); rec["level"] != "WARN" {
 		t.Errorf("a credential that could not be checked is logged as %v, want level WARN", rec)
 	}
 }
@@ -408,10 +426,10 @@ func TestGarbageNeverReachesWix(t *testing.T) {
 	}
 	a := newTestAPI(t, false, func(c *wixauth.Config) { c.TokenInfo = wixClient })
 	for _, garbage := range []string{"garbage", "bogus-12345", "OauthNG.JWS.", "OauthNG.JWS.a+b", "eyJhbGciOiJIUzI1NiJ9.e30.c2ln", strings.Repeat("x", 4096)} {
-		resp, body := a.call(t, "GET", "/api/settings", auth(garbage), "")
+		resp, body := a.call(t, "GET", tokenRoute, auth(garbage), "")
 		wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
 	}
-	resp, body := a.call(t, "GET", "/api/settings", auth(accessToken("valid", instanceA)), "")
+	resp, body := a.call(t, "GET", tokenRoute, auth(accessToken("valid", instanceA)), "")
 	wantJSONError(t, resp, body, http.StatusServiceUnavailable, "auth_unavailable")
 }
 
@@ -424,17 +442,17 @@ func TestNewTokensBudgeted(t *testing.T) {
 	h := map[string]string{"Origin": appOrigin}
 	for i := range 2 {
 		h["Authorization"] = "OauthNG.JWS.forged." + strconv.Itoa(i) + ".value"
-		resp, body := a.call(t, "GET", "/api/settings", h, "")
+		resp, body := a.call(t, "GET", tokenRoute, h, "")
 		wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
 	}
 	h["Authorization"] = "OauthNG.JWS.forged.3.value"
-	resp, body := a.call(t, "GET", "/api/settings", h, "")
+	resp, body := a.call(t, "GET", tokenRoute, h, "")
 	wantJSONError(t, resp, body, http.StatusTooManyRequests, "rate_limited")
 	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra < 1 || ra > 100 {
 		t.Errorf("Retry-After %q, want the seconds until the next token may be checked", resp.Header.Get("Retry-After"))
 	}
-	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != appOrigin {
-		t.Errorf("429 Access-Control-Allow-Origin %q, want %q", got, appOrigin)
+	if got, want := resp.Header.Get("Access-Control-Allow-Origin"), appOrigin; got != want {
+		t.Errorf("429 Access-Control-Allow-Origin %q, want %q", got, want)
 	}
 	if e := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(e, "Retry-After") {
 		t.Errorf("429 Access-Control-Expose-Headers %q, want Retry-After", e)
@@ -464,6 +482,57 @@ func TestBearerPrefixIsAccepted(t *testing.T) {
 	resp, body := a.call(t, "GET", "/api/me", auth("Bearer "+credential(instanceA)), "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, body %s", resp.StatusCode, body)
+	}
+}
+
+// TestRoles checks who may call which route, with every kind of credential
+// this project takes: the dashboard's routes serve the site's Wix users
+// only and answer any other caller 403 forbidden. A
+// credential a route does not take, or one naming no known kind of caller,
+// is 401. A refused write writes nothing.
+func TestRoles(t *testing.T) {
+	a := newTestAPI(t, false)
+	callers := []struct {
+		name, credential string
+		dashboard        int // the status each kind of route answers
+	}{
+		{"owner, signed instance", signedInstanceOf("user", instanceA), 200},
+		{"site member, signed instance", signedInstanceOf("member", instanceA), 403},
+		{"site visitor, signed instance", signedInstanceOf("visitor", instanceA), 403},
+		{"Wix user, token", accessToken("valid", instanceA), 200},
+		{"site member, token", accessToken("member", instanceA), 403},
+		{"site visitor, token", accessToken("visitor", instanceA), 403},
+		{"the app, token", accessToken("app", instanceA), 403},
+		{"unknown kind of caller, token", accessToken("unknown", instanceA), 401},
+	}
+	routes := []struct {
+		method, path string
+		widget       bool
+	}{
+		{"GET", "/api/me", false},
+		{"GET", "/api/settings", false},
+		{"PUT", "/api/settings", false},
+		{"GET", "/api/site", false},
+	}
+	codes := map[int]string{401: "unauthorized", 403: "forbidden"}
+	for _, c := range callers {
+		for _, r := range routes {
+			t.Run(c.name+" "+r.method+" "+r.path, func(t *testing.T) {
+				want := c.dashboard
+				before, _ := a.store.Settings(t.Context(), instanceA)
+				resp, body := a.call(t, r.method, r.path, auth(c.credential), `{"by":"`+c.name+`"}`)
+				if want != http.StatusOK {
+					wantJSONError(t, resp, body, want, codes[want])
+					if after, _ := a.store.Settings(t.Context(), instanceA); after.Version != before.Version {
+						t.Errorf("a refused %s wrote the settings", r.method)
+					}
+					return
+				}
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("status %d, want 200; body %s", resp.StatusCode, body)
+				}
+			})
+		}
 	}
 }
 

@@ -24,14 +24,19 @@ const MaxBodyBytes = 1 << 20
 
 // meBody is the answer of GET /api/me: who is calling.
 type meBody struct {
-	InstanceID  string            `json:"instanceId"`
-	UserID      string            `json:"userId,omitempty"`
-	Permissions string            `json:"permissions,omitempty"`
-	Instance    *wixauth.Instance `json:"instance,omitempty"`
+	InstanceID  string `json:"instanceId"`
+	UserID      string `json:"userId,omitempty"`
+	Permissions string `json:"permissions,omitempty"`
+	// Instance is the signed instance's payload, every member as Wix sent it.
+	Instance json.RawMessage `json:"instance,omitempty"`
 }
 
 func newMeBody(id wixauth.Identity) meBody {
-	return meBody{InstanceID: id.InstanceID, UserID: id.UserID, Permissions: id.Permissions, Instance: id.Instance}
+	body := meBody{InstanceID: id.InstanceID, UserID: id.UserID, Permissions: id.Permissions}
+	if id.Instance != nil {
+		body.Instance = id.Instance.Payload
+	}
+	return body
 }
 
 // settingsBody is the answer of GET and PUT /api/settings. Version 0 means

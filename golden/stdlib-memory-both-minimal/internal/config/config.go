@@ -26,19 +26,21 @@ const DefaultAppID = ""
 // Config is the server's configuration. It holds secrets: log it through
 // its LogValue method, which leaves them out, and never print it with fmt.
 type Config struct {
-	AppID          string         // WIX_APP_ID, lower-cased
-	AppSecret      string         // WIX_APP_SECRET
-	Port           int            // PORT
-	Dev            bool           // DEV
-	APIBase        string         // WIX_API_BASE, without a trailing slash
-	APIKey         string         // WIX_API_KEY
-	SiteID         string         // WIX_SITE_ID
-	AccountID      string         // WIX_ACCOUNT_ID
-	CORSOrigins    []string       // CORS_ALLOWED_ORIGINS
-	LogLevel       slog.Level     // LOG_LEVEL
-	InstanceMaxAge time.Duration  // WIX_INSTANCE_MAX_AGE; zero: no limit
-	AnyTokenShape  bool           // WIX_TOKEN_ANY_SHAPE
-	TrustedProxies []netip.Prefix // TRUSTED_PROXIES
+	AppID                 string         // WIX_APP_ID, lower-cased
+	AppSecret             string         // WIX_APP_SECRET
+	PreviousSecret        string         // WIX_APP_SECRET_PREVIOUS
+	Port                  int            // PORT
+	Dev                   bool           // DEV
+	APIBase               string         // WIX_API_BASE, without a trailing slash
+	APIKey                string         // WIX_API_KEY
+	SiteID                string         // WIX_SITE_ID
+	AccountID             string         // WIX_ACCOUNT_ID
+	CORSOrigins           []string       // CORS_ALLOWED_ORIGINS
+	LogLevel              slog.Level     // LOG_LEVEL
+	InstanceMaxAge        time.Duration  // WIX_INSTANCE_MAX_AGE; zero: no limit
+	CheckInstancesWithWix bool           // WIX_INSTANCE_CHECK=wix
+	AnyTokenShape         bool           // WIX_TOKEN_ANY_SHAPE
+	TrustedProxies        []netip.Prefix // TRUSTED_PROXIES
 }
 
 // variable is one environment variable and how it is read.
@@ -67,6 +69,7 @@ func Load(getenv func(string) string) (Config, error) {
 			return nil
 		}},
 		{name: "WIX_APP_SECRET", required: true, secret: true, hint: secretHint, parse: text(&c.AppSecret)},
+		{name: "WIX_APP_SECRET_PREVIOUS", secret: true, parse: text(&c.PreviousSecret)},
 		{name: "PORT", def: "8080", parse: func(v string) (err error) {
 			if c.Port, err = strconv.Atoi(v); err != nil || c.Port < 1 || c.Port > 65535 {
 				return errors.New("use a TCP port number from 1 to 65535")
@@ -105,6 +108,13 @@ func Load(getenv func(string) string) (Config, error) {
 			if c.InstanceMaxAge, err = time.ParseDuration(v); err != nil || c.InstanceMaxAge < 0 {
 				return errors.New("use a duration such as 12h or 30m, or 0 for no limit")
 			}
+			return nil
+		}},
+		{name: "WIX_INSTANCE_CHECK", def: "local", parse: func(v string) error {
+			if v != "local" && v != "wix" {
+				return errors.New("use local (the app secret checks instances) or wix (token-info is asked too)")
+			}
+			c.CheckInstancesWithWix = v == "wix"
 			return nil
 		}},
 		{name: "WIX_TOKEN_ANY_SHAPE", def: "false", parse: boolean(&c.AnyTokenShape)},
@@ -226,6 +236,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("app_id", c.AppID),
 		slog.String("app_secret", setOrUnset(c.AppSecret != "")),
+		slog.String("app_secret_previous", setOrUnset(c.PreviousSecret != "")),
 		slog.Int("port", c.Port),
 		slog.Bool("dev", c.Dev),
 		slog.String("api_base", c.APIBase),
@@ -235,6 +246,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("instance_max_age", c.InstanceMaxAge),
+		slog.Bool("instance_check_wix", c.CheckInstancesWithWix),
 		slog.Bool("token_any_shape", c.AnyTokenShape),
 		slog.Any("trusted_proxies", c.TrustedProxies),
 	)

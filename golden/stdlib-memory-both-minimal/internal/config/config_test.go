@@ -72,31 +72,35 @@ func TestLoadDefaults(t *testing.T) {
 func TestLoadAllSet(t *testing.T) {
 	t.Parallel()
 	cfg, err := Load(getenv(map[string]string{
-		"PORT":                 "9090",
-		"DEV":                  "true",
-		"WIX_API_BASE":         "http://127.0.0.1:4010/",
-		"WIX_API_KEY":          testAPIKey,
-		"WIX_SITE_ID":          "site-1",
-		"CORS_ALLOWED_ORIGINS": "https://example.com, http://localhost:5173",
-		"LOG_LEVEL":            "debug",
-		"WIX_INSTANCE_MAX_AGE": "12h",
-		"WIX_TOKEN_ANY_SHAPE":  "true",
-		"TRUSTED_PROXIES":      "10.0.0.0/8",
+		"PORT":                    "9090",
+		"DEV":                     "true",
+		"WIX_API_BASE":            "http://127.0.0.1:4010/",
+		"WIX_API_KEY":             testAPIKey,
+		"WIX_SITE_ID":             "site-1",
+		"CORS_ALLOWED_ORIGINS":    "https://example.com, http://localhost:5173",
+		"LOG_LEVEL":               "debug",
+		"WIX_INSTANCE_MAX_AGE":    "12h",
+		"WIX_APP_SECRET_PREVIOUS": "0ld-app-secret-value",
+		"WIX_INSTANCE_CHECK":      "wix",
+		"WIX_TOKEN_ANY_SHAPE":     "true",
+		"TRUSTED_PROXIES":         "10.0.0.0/8",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:          "1b2c3d4e-0000-4000-8000-00000000abcd",
-		AppSecret:      testSecret,
-		Port:           9090,
-		Dev:            true,
-		APIBase:        "http://127.0.0.1:4010",
-		APIKey:         testAPIKey,
-		SiteID:         "site-1",
-		CORSOrigins:    []string{"https://example.com", "http://localhost:5173"},
-		LogLevel:       slog.LevelDebug,
-		InstanceMaxAge: 12 * time.Hour,
+		AppID:                 "1b2c3d4e-0000-4000-8000-00000000abcd",
+		AppSecret:             testSecret,
+		Port:                  9090,
+		Dev:                   true,
+		APIBase:               "http://127.0.0.1:4010",
+		APIKey:                testAPIKey,
+		SiteID:                "site-1",
+		CORSOrigins:           []string{"https://example.com", "http://localhost:5173"},
+		LogLevel:              slog.LevelDebug,
+		InstanceMaxAge:        12 * time.Hour,
+		PreviousSecret:        "0ld-app-secret-value",
+		CheckInstancesWithWix: true,
 	}
 	want.AnyTokenShape = true
 	want.TrustedProxies, _ = ratelimit.ParseTrustedProxies("10.0.0.0/8")
@@ -250,6 +254,7 @@ func TestLoadRejects(t *testing.T) {
 		{"LOG_LEVEL with an offset", map[string]string{"LOG_LEVEL": "info+2"}, "LOG_LEVEL", "use debug, info, warn or error"},
 		{"instance max age not a duration", map[string]string{"WIX_INSTANCE_MAX_AGE": "a day"}, "WIX_INSTANCE_MAX_AGE", `"a day": use a duration such as 12h`},
 		{"instance max age negative", map[string]string{"WIX_INSTANCE_MAX_AGE": "-1h"}, "WIX_INSTANCE_MAX_AGE", "or 0 for no limit"},
+		{"instance check neither local nor wix", map[string]string{"WIX_INSTANCE_CHECK": "remote"}, "WIX_INSTANCE_CHECK", "use local"},
 		{"token any shape not a bool", map[string]string{"WIX_TOKEN_ANY_SHAPE": "sometimes"}, "WIX_TOKEN_ANY_SHAPE", "use true or false"},
 		{"trusted proxy not an address", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, lb.internal"}, "TRUSTED_PROXIES", `"lb.internal" is neither an IP address nor a CIDR network`},
 	}
@@ -363,14 +368,15 @@ func TestLogValue(t *testing.T) {
 		{
 			name: "secrets set",
 			cfg: Config{
-				AppID:       "app-1",
-				AppSecret:   testSecret,
-				Port:        8080,
-				APIBase:     "https://www.wixapis.com",
-				APIKey:      testAPIKey,
-				SiteID:      "site-1",
-				CORSOrigins: []string{"https://example.com"},
-				LogLevel:    slog.LevelDebug,
+				AppID:          "app-1",
+				AppSecret:      testSecret,
+				PreviousSecret: "0ld-app-secret-value",
+				Port:           8080,
+				APIBase:        "https://www.wixapis.com",
+				APIKey:         testAPIKey,
+				SiteID:         "site-1",
+				CORSOrigins:    []string{"https://example.com"},
+				LogLevel:       slog.LevelDebug,
 			},
 			want: []string{
 				"cfg.app_id=app-1",
@@ -383,9 +389,10 @@ func TestLogValue(t *testing.T) {
 				"cfg.cors_origins=[https://example.com]",
 				"cfg.log_level=DEBUG",
 				"cfg.instance_max_age=0s",
+				"cfg.app_secret_previous=set",
 				"cfg.token_any_shape=false",
 			},
-			wantNone: []string{testSecret, testAPIKey},
+			wantNone: []string{testSecret, testAPIKey, "0ld-app-secret-value"},
 		},
 		{
 			name: "secrets unset",

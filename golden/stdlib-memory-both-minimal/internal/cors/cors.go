@@ -2,7 +2,7 @@
 // `wixgen upgrade` replaces this file; keep your changes in other files.
 
 // Package cors decides which browser origins may call the API and applies
-// that decision with github.com/rs/cors.
+// that decision with github.com/rs/cors: exactly the app's own origins.
 //
 // Origins are compared exactly, never by prefix, suffix or substring, against
 // the serialisation browsers send in the Origin header: lower-case scheme and
@@ -127,31 +127,19 @@ func CheckOrigin(origin string) error {
 // from other origins are still served, only without CORS headers, so the
 // browser keeps their answers from the calling page.
 //
-// Preflight answers allow the methods GET, PUT and POST (and OPTIONS) and the
-// request headers Authorization, Content-Type and If-Match, and may be cached
-// for ten minutes. Other answers to allowed origins expose the ETag and
-// Retry-After response headers, so the page can read a 429's wait. Every answer carries "Vary: Origin". Credentials (cookies) are
-// not allowed: the API authenticates with the Authorization header.
+// Preflight answers allow the methods GET, PUT and POST and the request
+// headers Authorization, Content-Type and If-Match, and may be cached for
+// ten minutes. Other answers expose ETag and Retry-After, so the page can
+// read a 429's wait. Every answer carries "Vary: Origin". Credentials
+// (cookies) are never allowed: the API authenticates with the
+// Authorization header.
 func Middleware(p Policy) func(http.Handler) http.Handler {
-	return New(p).Handler
-}
-
-// New returns the github.com/rs/cors handler that [Middleware] uses, for
-// routers whose middleware is not a func(http.Handler) http.Handler: call
-// its HandlerFunc to add the CORS headers, and answer a preflight request
-// (see [IsPreflight]) with 204 No Content without calling the route.
-func New(p Policy) *rscors.Cors {
-	return rscors.New(rscors.Options{
+	opts := rscors.Options{
 		AllowOriginFunc: p.Allowed,
 		AllowedMethods:  []string{http.MethodGet, http.MethodPut, http.MethodPost},
 		AllowedHeaders:  []string{"Authorization", "Content-Type", "If-Match"},
 		ExposedHeaders:  []string{"ETag", "Retry-After"},
 		MaxAge:          maxAge,
-	})
-}
-
-// IsPreflight reports whether r is a CORS preflight request: OPTIONS with
-// an Access-Control-Request-Method header.
-func IsPreflight(r *http.Request) bool {
-	return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+	}
+	return rscors.New(opts).Handler
 }

@@ -6,6 +6,7 @@ package wixauth_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"example.com/shop/internal/wixauth"
 	"example.com/shop/internal/wixauth/wixauthtest"
@@ -78,7 +79,7 @@ func TestEither(t *testing.T) {
 		{name: "missing", wantErr: wixauth.ErrMissing, wantCalls: 2},
 	}
 	for _, tc := range tests { // in order: the call counts add up
-		id, err := a.Authenticate(request(tc.header))
+		id, err := authenticateToken(a, request(tc.header))
 		if got := f.calls.Load(); got != tc.wantCalls {
 			t.Errorf("%s: %d token-info requests so far; want %d", tc.name, got, tc.wantCalls)
 		}
@@ -102,5 +103,57 @@ func TestEither(t *testing.T) {
 		if id.InstanceID != testInstanceID || id.UserID != testUserID || id.Token == nil || id.Instance != nil {
 			t.Errorf("%s: Identity = %+v", tc.name, id)
 		}
+	}
+}
+
+// TestCheckInstancesWithWix checks WIX_INSTANCE_CHECK=wix: a signed
+// instance that verifies is also sent to token-info, once while it is
+// remembered. What Wix answers for an instance is not documented, so only
+// a refusal or a contradiction counts against it, and a Wix that cannot
+// answer makes it 503, as for a token.
+func TestCheckInstancesWithWix(t *testing.T) {
+	t.Parallel()
+	clock := newTestClock()
+	later := clock.Now().Add(time.Hour)
+	ok := func(body string) infoReply { return infoReply{status: 200, body: body} }
+	tests := []struct {
+		name    string
+		reply   infoReply
+		wantErr error
+	}{
+		{"active, as for a token", ok(infoBody(true, "USER", testAppID, testInstanceID, later, false)), nil},
+		{"active, nothing else said", ok(`{"active":true}`), nil},
+		{"active, as a visitor", ok(infoBody(true, "VISITOR", testAppID, testInstanceID, later, false)), nil},
+		{"inactive", ok(infoBody(false, "USER", testAppID, testInstanceID, later, false)), wixauth.ErrInactive},
+		{"refused", infoReply{status: 401, body: `{"message":"invalid token"}`}, wixauth.ErrInactive},
+		{"another app", ok(infoBody(true, "USER", otherAppID, testInstanceID, later, false)), wixauth.ErrWrongApp},
+		{"another instance", ok(infoBody(true, "USER", testAppID, "0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e", later, false)), wixauth.ErrMalformed},
+		{"expired", ok(infoBody(true, "USER", testAppID, testInstanceID, clock.Now(), false)), wixauth.ErrExpired},
+		{"Wix down", infoReply{status: 503}, wixauth.ErrUnavailable},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFakeTokenInfo(t, always(tc.reply))
+			cfg := tokenConfig(t, f, clock)
+			cfg.CheckInstancesWithWix = true
+			a := newAuth(t, cfg)
+			raw := wixauthtest.SignRaw(testSecret, testPayload)
+			for range 2 {
+				id, err := a.Authenticate(request(raw))
+				if !errors.Is(err, tc.wantErr) || (err == nil) != (tc.wantErr == nil) {
+					t.Fatalf("Authenticate = %+v, %v; want %v", id, err, tc.wantErr)
+				}
+				if err == nil && (id.Role != wixauth.RoleUser || id.Instance == nil || id.Token != nil) {
+					t.Errorf("Identity = %+v; want the signed instance's, a user", id)
+				}
+			}
+			if n := f.calls.Load(); n != 1 {
+				t.Errorf("%d token-info requests for two requests; want 1", n)
+			}
+			if _, err := a.Authenticate(request(wixauthtest.SignRaw("another-secret", testPayload))); !errors.Is(err, wixauth.ErrSignature) || f.calls.Load() != 1 {
+				t.Errorf("an instance that does not verify: %v, after %d token-info requests; want ErrSignature, Wix not asked", err, f.calls.Load())
+			}
+		})
 	}
 }

@@ -194,6 +194,7 @@ func TestAuthenticateTokens(t *testing.T) {
 		reply      infoReply
 		wantErr    error
 		wantStatus int
+		wantRole   wixauth.Role // default RoleUser
 		wantUser   string
 		wantCalls  int64
 	}{
@@ -205,8 +206,14 @@ func TestAuthenticateTokens(t *testing.T) {
 			reply: ok(infoBody(true, "USER", testAppID, testInstanceID, later, false)), wantStatus: 200, wantUser: testUserID, wantCalls: 1},
 		{name: "app ID in upper case", header: accessToken,
 			reply: ok(infoBody(true, "USER", strings.ToUpper(testAppID), testInstanceID, later, false)), wantStatus: 200, wantUser: testUserID, wantCalls: 1},
-		{name: "app identity has no user", header: accessToken,
-			reply: ok(infoBody(true, "APP", testAppID, testInstanceID, later, false)), wantStatus: 200, wantCalls: 1},
+		{name: "the app", header: accessToken,
+			reply: ok(infoBody(true, "APP", testAppID, testInstanceID, later, false)), wantStatus: 200, wantRole: wixauth.RoleApp, wantUser: testUserID, wantCalls: 1},
+		{name: "site visitor", header: accessToken,
+			reply: ok(infoBody(true, "VISITOR", testAppID, testInstanceID, later, false)), wantStatus: 200, wantRole: wixauth.RoleVisitor, wantUser: testUserID, wantCalls: 1},
+		{name: "site member", header: accessToken,
+			reply: ok(infoBody(true, "MEMBER", testAppID, testInstanceID, later, false)), wantStatus: 200, wantRole: wixauth.RoleMember, wantUser: testUserID, wantCalls: 1},
+		{name: "subject type in lower case", header: accessToken,
+			reply: ok(infoBody(true, "member", testAppID, testInstanceID, later, false)), wantStatus: 200, wantRole: wixauth.RoleMember, wantUser: testUserID, wantCalls: 1},
 		{name: "missing", wantErr: wixauth.ErrMissing, wantStatus: 401},
 		// Values that cannot be Wix access tokens never reach Wix.
 		{name: "no OauthNG.JWS. prefix", header: "garbage-value", wantErr: wixauth.ErrMalformed, wantStatus: 401},
@@ -230,10 +237,10 @@ func TestAuthenticateTokens(t *testing.T) {
 			reply: ok(infoBody(true, "USER", testAppID, testInstanceID, clock.Now(), false)), wantErr: wixauth.ErrExpired, wantStatus: 401, wantCalls: 1},
 		{name: "no exp", header: accessToken,
 			reply: ok(infoBody(true, "USER", testAppID, testInstanceID, time.Time{}, false)), wantErr: wixauth.ErrExpired, wantStatus: 401, wantCalls: 1},
-		{name: "site visitor", header: accessToken,
-			reply: ok(infoBody(true, "VISITOR", testAppID, testInstanceID, later, false)), wantErr: wixauth.ErrAnonymous, wantStatus: 401, wantCalls: 1},
-		{name: "site member", header: accessToken,
-			reply: ok(infoBody(true, "MEMBER", testAppID, testInstanceID, later, false)), wantErr: wixauth.ErrAnonymous, wantStatus: 401, wantCalls: 1},
+		{name: "subject type UNKNOWN", header: accessToken,
+			reply: ok(infoBody(true, "UNKNOWN", testAppID, testInstanceID, later, false)), wantErr: wixauth.ErrUnknownRole, wantStatus: 401, wantCalls: 1},
+		{name: "no subject type", header: accessToken,
+			reply: ok(infoBody(true, "", testAppID, testInstanceID, later, false)), wantErr: wixauth.ErrUnknownRole, wantStatus: 401, wantCalls: 1},
 		{name: "token-info says 401", header: accessToken,
 			reply: infoReply{status: 401, body: `{"message":"invalid token"}`}, wantErr: wixauth.ErrInactive, wantStatus: 401, wantCalls: 1},
 		{name: "token-info says 400", header: accessToken,
@@ -260,7 +267,7 @@ func TestAuthenticateTokens(t *testing.T) {
 				cfg.TokenInfo = shortDeadline(cfg.TokenInfo, 10*time.Millisecond)
 			}
 			a := newAuth(t, cfg)
-			id, err := a.Authenticate(request(tc.header))
+			id, err := authenticateToken(a, request(tc.header))
 			if got := f.calls.Load(); tc.wantCalls >= 0 && got != tc.wantCalls {
 				t.Errorf("%d token-info requests; want %d", got, tc.wantCalls)
 			}
@@ -282,8 +289,11 @@ func TestAuthenticateTokens(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Authenticate: %v", err)
 			}
-			if id.InstanceID != testInstanceID || id.UserID != tc.wantUser || id.Permissions != "" || id.Token == nil {
-				t.Fatalf("Identity = %+v; want instance %q, user %q, no permissions, token info", id, testInstanceID, tc.wantUser)
+			if tc.wantRole == "" {
+				tc.wantRole = wixauth.RoleUser
+			}
+			if id.InstanceID != testInstanceID || id.Role != tc.wantRole || id.UserID != tc.wantUser || id.Permissions != "" || id.Token == nil {
+				t.Fatalf("Identity = %+v; want instance %q, role %q, user %q, no permissions, token info", id, testInstanceID, tc.wantRole, tc.wantUser)
 			}
 			if !id.Token.Active || !id.Token.ExpiresAt.Equal(later.Truncate(time.Second)) || !id.IssuedAt.Equal(later.Add(-4*time.Hour).Truncate(time.Second)) {
 				t.Errorf("Identity.Token = %+v, IssuedAt %v", *id.Token, id.IssuedAt)
@@ -300,7 +310,7 @@ func TestAnyTokenShape(t *testing.T) {
 	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false)}))
 	cfg := tokenConfig(t, f, clock)
 	cfg.AnyTokenShape = true
-	if _, err := newAuth(t, cfg).Authenticate(request("a-new-kind-of-token")); err != nil || f.calls.Load() != 1 {
+	if _, err := authenticateToken(newAuth(t, cfg), request("a-new-kind-of-token")); err != nil || f.calls.Load() != 1 {
 		t.Fatalf("Authenticate: %v after %d requests; want success after 1", err, f.calls.Load())
 	}
 }
@@ -324,7 +334,7 @@ func TestOneRequestForConcurrentChecks(t *testing.T) {
 	for range n {
 		wg.Go(func() {
 			started.Done()
-			id, err := a.Authenticate(request(accessToken))
+			id, err := authenticateToken(a, request(accessToken))
 			if err == nil && id.InstanceID != testInstanceID {
 				err = fmt.Errorf("instance %q", id.InstanceID)
 			}
@@ -346,7 +356,7 @@ func TestOneRequestForConcurrentChecks(t *testing.T) {
 	if got := f.calls.Load(); got != 1 {
 		t.Errorf("%d token-info requests for %d concurrent checks of one token; want exactly 1", got, n)
 	}
-	if _, err := a.Authenticate(request(token(2))); err != nil {
+	if _, err := authenticateToken(a, request(token(2))); err != nil {
 		t.Errorf("the second new token of a budget of 2: %v", err)
 	}
 }
@@ -370,7 +380,7 @@ func TestTokenCacheExpiry(t *testing.T) {
 			a := newAuth(t, tokenConfig(t, f, clock))
 			check := func(step string, wantCalls int64, wantErr error) {
 				t.Helper()
-				if _, err := a.Authenticate(request(accessToken)); !errors.Is(err, wantErr) {
+				if _, err := authenticateToken(a, request(accessToken)); !errors.Is(err, wantErr) {
 					t.Fatalf("%s: error = %v; want %v", step, err, wantErr)
 				}
 				if got := f.calls.Load(); got != wantCalls {
@@ -399,7 +409,7 @@ func TestRefusalsCachedBriefly(t *testing.T) {
 		wantCalls int64
 	}{{0, 1}, {9 * time.Second, 1}, {time.Second, 2}} {
 		clock.Advance(step.advance)
-		if _, err := a.Authenticate(request(accessToken)); !errors.Is(err, wixauth.ErrInactive) {
+		if _, err := authenticateToken(a, request(accessToken)); !errors.Is(err, wixauth.ErrInactive) {
 			t.Fatalf("check %d: error = %v; want ErrInactive", i, err)
 		}
 		if got := f.calls.Load(); got != step.wantCalls {
@@ -429,16 +439,16 @@ func TestNewTokenBudget(t *testing.T) {
 	cfg.NewTokens = ratelimit.Config{Rate: 0.5, Burst: 3}
 	a := newAuth(t, cfg)
 
-	if _, err := a.Authenticate(requestFrom("203.0.113.7", accessToken)); err != nil {
+	if _, err := authenticateToken(a, requestFrom("203.0.113.7", accessToken)); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 {
-		if _, err := a.Authenticate(requestFrom("203.0.113.7", token(i))); !errors.Is(err, wixauth.ErrInactive) {
+		if _, err := authenticateToken(a, requestFrom("203.0.113.7", token(i))); !errors.Is(err, wixauth.ErrInactive) {
 			t.Fatalf("bogus token %d within the budget: %v; want ErrInactive", i, err)
 		}
 	}
 	for i := range 100 {
-		_, err := a.Authenticate(requestFrom("203.0.113.7", token(100+i)))
+		_, err := authenticateToken(a, requestFrom("203.0.113.7", token(100+i)))
 		if !errors.Is(err, wixauth.ErrRateLimited) {
 			t.Fatalf("bogus token %d over the budget: %v; want ErrRateLimited", i, err)
 		}
@@ -454,16 +464,16 @@ func TestNewTokenBudget(t *testing.T) {
 		t.Errorf("%d token-info requests; want 3, the budget", got)
 	}
 	// What the client already had checked still works, and costs nothing.
-	if _, err := a.Authenticate(requestFrom("203.0.113.7", accessToken)); err != nil {
+	if _, err := authenticateToken(a, requestFrom("203.0.113.7", accessToken)); err != nil {
 		t.Errorf("a known token over the budget: %v", err)
 	}
 	// Another client, even in the same IPv4 /24, has a budget of its own,
 	// and Wix is asked for it: the 429s opened no fail-fast window.
-	if _, err := a.Authenticate(requestFrom("203.0.113.8", token(999))); !errors.Is(err, wixauth.ErrInactive) {
+	if _, err := authenticateToken(a, requestFrom("203.0.113.8", token(999))); !errors.Is(err, wixauth.ErrInactive) {
 		t.Errorf("another client: %v; want ErrInactive from Wix", err)
 	}
 	clock.Advance(2 * time.Second)
-	if _, err := a.Authenticate(requestFrom("203.0.113.7", token(1000))); !errors.Is(err, wixauth.ErrInactive) {
+	if _, err := authenticateToken(a, requestFrom("203.0.113.7", token(1000))); !errors.Is(err, wixauth.ErrInactive) {
 		t.Errorf("two seconds later: %v; want one more request allowed", err)
 	}
 }
@@ -501,32 +511,32 @@ func TestFailFast(t *testing.T) {
 			var logs bytes.Buffer
 			cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 			a := newAuth(t, cfg)
-			if _, err := a.Authenticate(request(token(0))); err != nil {
+			if _, err := authenticateToken(a, request(token(0))); err != nil {
 				t.Fatal(err)
 			}
 
 			down.Store(true)
-			if _, err := a.Authenticate(request(token(1))); !errors.Is(err, wixauth.ErrUnavailable) {
+			if _, err := authenticateToken(a, request(token(1))); !errors.Is(err, wixauth.ErrUnavailable) {
 				t.Fatalf("first token while down: %v; want ErrUnavailable", err)
 			}
 			for i := range 20 {
-				if _, err := a.Authenticate(request(token(i + 2))); !errors.Is(err, wixauth.ErrUnavailable) {
+				if _, err := authenticateToken(a, request(token(i+2))); !errors.Is(err, wixauth.ErrUnavailable) {
 					t.Fatalf("token %d while down: %v; want ErrUnavailable", i+2, err)
 				}
 			}
 			if got := calls.Load(); got != 2 {
 				t.Fatalf("%d token-info requests; want 2, none in the fail-fast window", got)
 			}
-			if _, err := a.Authenticate(request(token(0))); err != nil {
+			if _, err := authenticateToken(a, request(token(0))); err != nil {
 				t.Fatalf("known token while down: %v", err)
 			}
-			if _, err := a.Authenticate(request("garbage")); !errors.Is(err, wixauth.ErrMalformed) {
+			if _, err := authenticateToken(a, request("garbage")); !errors.Is(err, wixauth.ErrMalformed) {
 				t.Fatalf("garbage while down: %v; want ErrMalformed, a 401", err)
 			}
 
 			down.Store(false)
 			clock.Advance(5 * time.Second)
-			if _, err := a.Authenticate(request(token(30))); err != nil {
+			if _, err := authenticateToken(a, request(token(30))); err != nil {
 				t.Fatalf("after the window: %v", err)
 			}
 			if got := calls.Load(); got != 3 {
@@ -558,7 +568,7 @@ func TestBudgetWhileWixIsDown(t *testing.T) {
 	})
 	a := newAuth(t, cfg)
 	for i, want := range []error{wixauth.ErrUnavailable, wixauth.ErrUnavailable, wixauth.ErrRateLimited} {
-		if _, err := a.Authenticate(request(token(i))); !errors.Is(err, want) {
+		if _, err := authenticateToken(a, request(token(i))); !errors.Is(err, want) {
 			t.Errorf("token %d: %v; want %v", i, err, want)
 		}
 	}
@@ -574,11 +584,11 @@ func TestRefusedTokensOpenNoWindow(t *testing.T) {
 	cfg.NewTokens = ratelimit.Config{Rate: 1, Burst: 1000}
 	a := newAuth(t, cfg)
 	for i := range 50 {
-		if _, err := a.Authenticate(request(token(i))); !errors.Is(err, wixauth.ErrInactive) {
+		if _, err := authenticateToken(a, request(token(i))); !errors.Is(err, wixauth.ErrInactive) {
 			t.Fatalf("bogus token %d: %v", i, err)
 		}
 	}
-	if _, err := a.Authenticate(request(accessToken)); err != nil {
+	if _, err := authenticateToken(a, request(accessToken)); err != nil {
 		t.Fatalf("a good token after 50 refused ones: %v", err)
 	}
 }
@@ -594,7 +604,7 @@ func TestCallerGivesUp(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		_, err := a.Authenticate(request(accessToken).WithContext(ctx))
+		_, err := authenticateToken(a, request(accessToken).WithContext(ctx))
 		done <- err
 	}()
 	<-f.arrived
@@ -606,7 +616,7 @@ func TestCallerGivesUp(t *testing.T) {
 	// The request goes on: a new check joins it while it is in flight, or
 	// finds its answer in the cache once it is done; either way it causes
 	// no second request.
-	if id, err := a.Authenticate(request(accessToken)); err != nil || id.InstanceID != testInstanceID {
+	if id, err := authenticateToken(a, request(accessToken)); err != nil || id.InstanceID != testInstanceID {
 		t.Fatalf("after the caller gave up: %+v, %v", id, err)
 	}
 	if got := f.calls.Load(); got != 1 {

@@ -131,6 +131,7 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	auth, err := wixauth.New(wixauth.Config{
 		AppID:          cfg.AppID,
 		Secret:         cfg.AppSecret,
+		PreviousSecret: cfg.PreviousSecret,
 		MaxInstanceAge: cfg.InstanceMaxAge,
 		Logger:         log,
 	})

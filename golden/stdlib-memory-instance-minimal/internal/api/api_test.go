@@ -148,15 +148,31 @@ func signedInstance(id string) string {
 	return wixauthtest.SignInstance(testSecret, instancePayload(id))
 }
 
+// signedInstanceOf is a signed instance of id for a caller in role, shaped
+// as Wix signs them: a site member's uid is their member ID, and a
+// visitor has no uid, only an aid.
+func signedInstanceOf(role, id string) string {
+	p := instancePayload(id)
+	switch role {
+	case "member":
+		p["uid"], p["siteMemberId"], p["permissions"], p["aid"] = "member-1", "member-1", "", "visitor-1"
+	case "visitor":
+		delete(p, "uid")
+		p["permissions"], p["aid"] = "", "visitor-1"
+	}
+	return wixauthtest.SignInstance(testSecret, p)
+}
+
 func instancePayload(id string) map[string]any {
 	return map[string]any{
-		"instanceId":  id,
-		"appDefId":    testAppID,
-		"signDate":    "2024-05-01T10:00:00.000Z",
-		"uid":         "user-1",
-		"permissions": "OWNER",
-		"demoMode":    false,
-		"siteOwnerId": "user-1",
+		"instanceId":   id,
+		"appDefId":     testAppID,
+		"signDate":     "2024-05-01T10:00:00.000Z",
+		"uid":          "user-1",
+		"permissions":  "OWNER",
+		"demoMode":     false,
+		"siteOwnerId":  "user-1",
+		"siteMemberId": "member-0",
 	}
 }
 
@@ -264,7 +280,6 @@ func TestInvalidInstances(t *testing.T) {
 		{"payload changed after signing", sig + "." + strings.TrimSuffix(payload, "Q") + "R"},
 		{"instance ID swapped", sig + "." + strings.Split(signedInstance(instanceB), ".")[1]},
 		{"another app's instance", withPayload(func(p map[string]any) { p["appDefId"] = "00000000-0000-4000-8000-000000000000" })},
-		{"anonymous visitor", withPayload(func(p map[string]any) { delete(p, "uid"); p["aid"] = "visitor-1" })},
 		{"no instance ID", withPayload(func(p map[string]any) { delete(p, "instanceId") })},
 		{"oversized", valid + strings.Repeat("A", 5000)},
 		{"plain instance ID", instanceA},
@@ -293,6 +308,52 @@ func TestBearerPrefixIsAccepted(t *testing.T) {
 	resp, body := a.call(t, "GET", "/api/me", auth("Bearer "+credential(instanceA)), "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, body %s", resp.StatusCode, body)
+	}
+}
+
+// TestRoles checks who may call which route, with every kind of credential
+// this project takes: the dashboard's routes serve the site's Wix users
+// only and answer any other caller 403 forbidden. A
+// credential a route does not take, or one naming no known kind of caller,
+// is 401. A refused write writes nothing.
+func TestRoles(t *testing.T) {
+	a := newTestAPI(t, false)
+	callers := []struct {
+		name, credential string
+		dashboard        int // the status each kind of route answers
+	}{
+		{"owner, signed instance", signedInstanceOf("user", instanceA), 200},
+		{"site member, signed instance", signedInstanceOf("member", instanceA), 403},
+		{"site visitor, signed instance", signedInstanceOf("visitor", instanceA), 403},
+	}
+	routes := []struct {
+		method, path string
+		widget       bool
+	}{
+		{"GET", "/api/me", false},
+		{"GET", "/api/settings", false},
+		{"PUT", "/api/settings", false},
+		{"GET", "/api/site", false},
+	}
+	codes := map[int]string{401: "unauthorized", 403: "forbidden"}
+	for _, c := range callers {
+		for _, r := range routes {
+			t.Run(c.name+" "+r.method+" "+r.path, func(t *testing.T) {
+				want := c.dashboard
+				before, _ := a.store.Settings(t.Context(), instanceA)
+				resp, body := a.call(t, r.method, r.path, auth(c.credential), `{"by":"`+c.name+`"}`)
+				if want != http.StatusOK {
+					wantJSONError(t, resp, body, want, codes[want])
+					if after, _ := a.store.Settings(t.Context(), instanceA); after.Version != before.Version {
+						t.Errorf("a refused %s wrote the settings", r.method)
+					}
+					return
+				}
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("status %d, want 200; body %s", resp.StatusCode, body)
+				}
+			})
+		}
 	}
 }
 

@@ -24,14 +24,16 @@ const MaxBodyBytes = 1 << 20
 
 // meBody is the answer of GET /api/me: who is calling.
 type meBody struct {
-	InstanceID  string            `json:"instanceId"`
-	UserID      string            `json:"userId,omitempty"`
-	Permissions string            `json:"permissions,omitempty"`
-	Instance    *wixauth.Instance `json:"instance,omitempty"`
+	InstanceID  string `json:"instanceId"`
+	UserID      string `json:"userId,omitempty"`
+	Permissions string `json:"permissions,omitempty"`
+	// Instance is the signed instance's payload, every member as Wix sent it.
+	Instance json.RawMessage `json:"instance,omitempty"`
 }
 
 func newMeBody(id wixauth.Identity) meBody {
-	return meBody{InstanceID: id.InstanceID, UserID: id.UserID, Permissions: id.Permissions, Instance: id.Instance}
+	// The dashboard's routes take signed instances only.
+	return meBody{InstanceID: id.InstanceID, UserID: id.UserID, Permissions: id.Permissions, Instance: id.Instance.Payload}
 }
 
 // settingsBody is the answer of GET and PUT /api/settings. Version 0 means

@@ -26,6 +26,7 @@ const DefaultAppID = ""
 type Config struct {
 	AppID          string        // WIX_APP_ID, lower-cased
 	AppSecret      string        // WIX_APP_SECRET
+	PreviousSecret string        // WIX_APP_SECRET_PREVIOUS
 	Port           int           // PORT
 	Dev            bool          // DEV
 	APIBase        string        // WIX_API_BASE, without a trailing slash
@@ -63,6 +64,7 @@ func Load(getenv func(string) string) (Config, error) {
 			return nil
 		}},
 		{name: "WIX_APP_SECRET", required: true, secret: true, hint: secretHint, parse: text(&c.AppSecret)},
+		{name: "WIX_APP_SECRET_PREVIOUS", secret: true, parse: text(&c.PreviousSecret)},
 		{name: "PORT", def: "8080", parse: func(v string) (err error) {
 			if c.Port, err = strconv.Atoi(v); err != nil || c.Port < 1 || c.Port > 65535 {
 				return errors.New("use a TCP port number from 1 to 65535")
@@ -217,6 +219,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("app_id", c.AppID),
 		slog.String("app_secret", setOrUnset(c.AppSecret != "")),
+		slog.String("app_secret_previous", setOrUnset(c.PreviousSecret != "")),
 		slog.Int("port", c.Port),
 		slog.Bool("dev", c.Dev),
 		slog.String("api_base", c.APIBase),

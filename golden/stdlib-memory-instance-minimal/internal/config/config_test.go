@@ -70,14 +70,15 @@ func TestLoadDefaults(t *testing.T) {
 func TestLoadAllSet(t *testing.T) {
 	t.Parallel()
 	cfg, err := Load(getenv(map[string]string{
-		"PORT":                 "9090",
-		"DEV":                  "true",
-		"WIX_API_BASE":         "http://127.0.0.1:4010/",
-		"WIX_API_KEY":          testAPIKey,
-		"WIX_SITE_ID":          "site-1",
-		"CORS_ALLOWED_ORIGINS": "https://example.com, http://localhost:5173",
-		"LOG_LEVEL":            "debug",
-		"WIX_INSTANCE_MAX_AGE": "12h",
+		"PORT":                    "9090",
+		"DEV":                     "true",
+		"WIX_API_BASE":            "http://127.0.0.1:4010/",
+		"WIX_API_KEY":             testAPIKey,
+		"WIX_SITE_ID":             "site-1",
+		"CORS_ALLOWED_ORIGINS":    "https://example.com, http://localhost:5173",
+		"LOG_LEVEL":               "debug",
+		"WIX_INSTANCE_MAX_AGE":    "12h",
+		"WIX_APP_SECRET_PREVIOUS": "0ld-app-secret-value",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -93,6 +94,7 @@ func TestLoadAllSet(t *testing.T) {
 		CORSOrigins:    []string{"https://example.com", "http://localhost:5173"},
 		LogLevel:       slog.LevelDebug,
 		InstanceMaxAge: 12 * time.Hour,
+		PreviousSecret: "0ld-app-secret-value",
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
@@ -355,14 +357,15 @@ func TestLogValue(t *testing.T) {
 		{
 			name: "secrets set",
 			cfg: Config{
-				AppID:       "app-1",
-				AppSecret:   testSecret,
-				Port:        8080,
-				APIBase:     "https://www.wixapis.com",
-				APIKey:      testAPIKey,
-				SiteID:      "site-1",
-				CORSOrigins: []string{"https://example.com"},
-				LogLevel:    slog.LevelDebug,
+				AppID:          "app-1",
+				AppSecret:      testSecret,
+				PreviousSecret: "0ld-app-secret-value",
+				Port:           8080,
+				APIBase:        "https://www.wixapis.com",
+				APIKey:         testAPIKey,
+				SiteID:         "site-1",
+				CORSOrigins:    []string{"https://example.com"},
+				LogLevel:       slog.LevelDebug,
 			},
 			want: []string{
 				"cfg.app_id=app-1",
@@ -375,8 +378,9 @@ func TestLogValue(t *testing.T) {
 				"cfg.cors_origins=[https://example.com]",
 				"cfg.log_level=DEBUG",
 				"cfg.instance_max_age=0s",
+				"cfg.app_secret_previous=set",
 			},
-			wantNone: []string{testSecret, testAPIKey},
+			wantNone: []string{testSecret, testAPIKey, "0ld-app-secret-value"},
 		},
 		{
 			name: "secrets unset",

@@ -35,7 +35,6 @@ var failures = [...]struct {
 	{ErrUnavailable, http.StatusServiceUnavailable, httpjson.CodeAuthUnavailable, "authentication is temporarily unavailable; try again shortly"},
 	{ErrRemoved, http.StatusUnauthorized, httpjson.CodeInstanceRemoved, "the app was removed from this site after this app instance was issued"},
 	{ErrMissing, http.StatusUnauthorized, httpjson.CodeUnauthorized, "missing app instance"},
-	{ErrAnonymous, http.StatusUnauthorized, httpjson.CodeUnauthorized, "a signed-in Wix user is required"},
 	{ErrExpired, http.StatusUnauthorized, httpjson.CodeUnauthorized, "expired app instance"},
 	{ErrMalformed, http.StatusUnauthorized, httpjson.CodeUnauthorized, "invalid app instance"},
 	{ErrTooLarge, http.StatusUnauthorized, httpjson.CodeUnauthorized, "invalid app instance"},
@@ -54,11 +53,11 @@ func failureOf(err error) int {
 	return len(failures) - 1
 }
 
-// Middleware authenticates every request: it calls next with the caller's
-// Identity in the request context (see [FromContext]), or answers with
-// WriteFailure. Put CORS outside it, so that preflight requests, which
-// carry no credential, and failures, which the page must be able to read,
-// get CORS headers.
+// Middleware authenticates every request with Authenticate: it calls next
+// with the caller's Identity in the request context (see [FromContext]), or
+// answers with WriteFailure. Put CORS outside it, so that preflight
+// requests, which carry no credential, and failures, which the page must be
+// able to read, get CORS headers.
 func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := a.Authenticate(r)
@@ -72,8 +71,7 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 
 // WriteFailure answers r, which failed authentication with err: a JSON
 // error, with WWW-Authenticate on a 401. It logs
-// why, never the credential, as failureLog says. The adapters of routers
-// whose middleware is not net/http's call it too.
+// why, never the credential, as failureLog says.
 func (a *Authenticator) WriteFailure(w http.ResponseWriter, r *http.Request, err error) {
 	kind := failureOf(err)
 	f := failures[kind]

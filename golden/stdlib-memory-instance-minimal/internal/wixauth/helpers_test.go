@@ -4,14 +4,15 @@
 package wixauth_test
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"example.com/shop/internal/wixauth"
 	"example.com/shop/internal/wixauth/wixauthtest"
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 const (
@@ -88,19 +90,19 @@ func instanceConfig(clock *testClock) wixauth.Config {
 const (
 	testSecret = "5f0a6c3e-2b1d-4e8f-9a7c-0d3b2e1f4a5c"
 
-	// testPayload is shaped like a real dashboard instance, including
-	// members this package does not know.
+	// testPayload is shaped like a real dashboard instance (see
+	// TestRealInstances), including members this package does not read.
 	testPayload = `{"instanceId":"6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e",` +
 		`"appDefId":"1b2c3d4e-0000-4000-8000-000000000001",` +
 		`"signDate":"2024-05-01T10:20:30.123Z",` +
 		`"uid":"0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9",` +
 		`"permissions":"OWNER","demoMode":false,` +
 		`"siteOwnerId":"0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9",` +
-		`"siteMemberId":"0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9",` +
+		`"siteMemberId":"4d3c2b1a-5e6f-4071-8273-94a5b6c7d8e9",` +
 		`"expirationDate":"2024-05-01T14:20:30.123Z",` +
 		`"vendorProductId":null,` +
 		`"aid":"7c6b5a49-3827-4165-9e8d-7c6b5a493827",` +
-		`"originInstanceId":"",` +
+		`"originInstanceId":"","lpai":null,"acd":"2022-02-07T16:27:44Z",` +
 		`"biToken":"1c2d3e4f5a6b7c8d","siteIsTemplate":false}`
 )
 
@@ -112,10 +114,10 @@ func testInstance() wixauth.Instance {
 		SignDate:       time.Date(2024, 5, 1, 10, 20, 30, 123e6, time.UTC),
 		UID:            "0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9",
 		Permissions:    "OWNER",
-		SiteOwnerID:    "0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9",
-		SiteMemberID:   "0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9",
+		SiteMemberID:   "4d3c2b1a-5e6f-4071-8273-94a5b6c7d8e9",
 		ExpirationDate: time.Date(2024, 5, 1, 14, 20, 30, 123e6, time.UTC),
 		AID:            "7c6b5a49-3827-4165-9e8d-7c6b5a493827",
+		Payload:        []byte(testPayload),
 	}
 }
 
@@ -127,15 +129,19 @@ func signEncoded(secret, encodedPayload string) string {
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)) + "." + encodedPayload
 }
 
-// diffInstance describes how got differs from want, or returns "".
+// diffInstance describes how got differs from want, or returns "". The
+// payloads are compared when want has one.
 func diffInstance(got, want wixauth.Instance) string {
 	if !got.SignDate.Equal(want.SignDate) || !got.ExpirationDate.Equal(want.ExpirationDate) {
 		return fmt.Sprintf("dates: got %v, %v; want %v, %v",
 			got.SignDate, got.ExpirationDate, want.SignDate, want.ExpirationDate)
 	}
-	got.SignDate, got.ExpirationDate = time.Time{}, time.Time{}
-	want.SignDate, want.ExpirationDate = time.Time{}, time.Time{}
-	if got != want {
+	if want.Payload != nil && !bytes.Equal(got.Payload, want.Payload) {
+		return fmt.Sprintf("payload %s; want %s", got.Payload, want.Payload)
+	}
+	got.SignDate, got.ExpirationDate, got.Payload = time.Time{}, time.Time{}, nil
+	want.SignDate, want.ExpirationDate, want.Payload = time.Time{}, time.Time{}, nil
+	if !reflect.DeepEqual(got, want) {
 		return fmt.Sprintf("got %+v\nwant %+v", got, want)
 	}
 	return ""
@@ -179,34 +185,44 @@ func naiveSignedPayload(secret, raw string) ([]byte, error) {
 	return payload, nil
 }
 
-// naiveVerify is the straightforward implementation of VerifyInstance,
-// with encoding/json.
-func naiveVerify(secret, appID, raw string) (wixauth.Instance, error) {
-	payload, err := naiveSignedPayload(secret, raw)
-	if err != nil {
-		return wixauth.Instance{}, err
-	}
-	var inst wixauth.Instance
-	if err := json.Unmarshal(payload, &inst); err != nil || !validInstanceID(inst.InstanceID) {
-		return wixauth.Instance{}, wixauth.ErrMalformed
-	}
-	if appID != "" && !strings.EqualFold(inst.AppDefID, appID) {
-		return wixauth.Instance{}, wixauth.ErrWrongApp
-	}
-	return inst, nil
-}
-
-// oracleDecode decodes a payload as VerifyInstance must: with
-// encoding/json/v2, on its own.
+// oracleDecode decodes a payload as VerifyInstance must, written out
+// again: an object as encoding/json/v2 reads one; a usable instanceId
+// string; members read as text whatever their type (a string's value, ""
+// for null, the JSON text of anything else); dates in two layouts, or zero.
 func oracleDecode(payload []byte) (wixauth.Instance, error) {
-	var inst wixauth.Instance
-	if err := jsonv2.Unmarshal(payload, &inst); err != nil {
+	var m map[string]jsontext.Value
+	if err := jsonv2.Unmarshal(payload, &m); err != nil {
 		return wixauth.Instance{}, err
 	}
-	if !validInstanceID(inst.InstanceID) {
+	text := func(name string) string {
+		v, ok := m[name]
+		switch {
+		case !ok || v.Kind() == 'n':
+			return ""
+		case v.Kind() == '"':
+			var s string
+			jsonv2.Unmarshal(v, &s)
+			return s
+		}
+		return string(v)
+	}
+	date := func(name string) time.Time {
+		for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05Z0700"} {
+			if t, err := time.Parse(layout, text(name)); err == nil {
+				return t
+			}
+		}
+		return time.Time{}
+	}
+	if v, ok := m["instanceId"]; !ok || v.Kind() != '"' || !validInstanceID(text("instanceId")) {
 		return wixauth.Instance{}, errors.New("no usable instanceId")
 	}
-	return inst, nil
+	return wixauth.Instance{
+		InstanceID: text("instanceId"), AppDefID: text("appDefId"), UID: text("uid"),
+		SiteMemberID: text("siteMemberId"), AID: text("aid"), Permissions: text("permissions"),
+		VendorProductID: text("vendorProductId"), SignDate: date("signDate"), ExpirationDate: date("expirationDate"),
+		Payload: payload,
+	}, nil
 }
 
 // validInstanceID is the rule for instance IDs, written out again: 1 to

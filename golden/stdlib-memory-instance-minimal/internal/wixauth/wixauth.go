@@ -2,10 +2,10 @@
 // `wixgen upgrade` replaces this file; keep your changes in other files.
 
 // Package wixauth authenticates the requests of a Wix app's pages: it turns
-// the credential in the Authorization header, a signed app instance
-// checked with the app secret, into an [Identity]. The
-// README's Authentication section says what Wix sends and why each check is
-// there.
+// the credential in the Authorization header into an [Identity].
+// The credential is a signed app instance, checked with the app secret.
+// The README's Authentication section says what Wix sends and why each
+// check is there.
 package wixauth
 
 import (
@@ -14,22 +14,21 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"example.com/shop/internal/cache"
 )
 
-// Errors of Authenticate. Each returned error wraps one of them, [ErrSignature]
-// with a short reason that never holds the credential.
+// Errors of Authenticate. Each returned error wraps one of them, or another
+// of this package's Err values, with a short reason that never holds the
+// credential.
 var (
 	ErrMissing   = errors.New("wixauth: missing credential")
 	ErrMalformed = errors.New("wixauth: malformed credential") // or the header that carries it
 	ErrTooLarge  = errors.New("wixauth: credential too large") // over 4096 bytes
 	ErrWrongApp  = errors.New("wixauth: credential issued for another app")
-	// ErrAnonymous means the credential names no Wix user: a site visitor
-	// or member, not the site's owner or a collaborator in the dashboard.
-	ErrAnonymous = errors.New("wixauth: no Wix user in the credential")
 	ErrExpired   = errors.New("wixauth: credential has expired")
 	ErrRemoved   = errors.New("wixauth: app removed from the site since the credential was issued")
 	// ErrUnavailable means the credential could not be checked just now
@@ -48,8 +47,10 @@ type Config struct {
 	// AppID is the app's ID (WIX_APP_ID). When set, a signed instance of
 	// another app is refused.
 	AppID string
-	// Secret is the app secret (WIX_APP_SECRET) that signs instances.
-	Secret string
+	// Secret is the app secret (WIX_APP_SECRET) that signs instances, and
+	// PreviousSecret the one it replaced (WIX_APP_SECRET_PREVIOUS), still
+	// accepted while a rotation lasts.
+	Secret, PreviousSecret string
 	// MaxInstanceAge, when positive, refuses instances signed longer ago
 	// (WIX_INSTANCE_MAX_AGE): a page left open longer must be reloaded.
 	MaxInstanceAge time.Duration
@@ -74,6 +75,7 @@ const (
 type Authenticator struct {
 	cfg       Config // with the defaults filled in
 	log       *failureLog
+	secrets   []string                        // Secret, then PreviousSecret when set
 	instances *cache.Cache[string, Instance]  // verified, by their exact text
 	removedAt *cache.Cache[string, time.Time] // by instance ID
 }
@@ -93,6 +95,7 @@ func New(cfg Config) (*Authenticator, error) {
 	a := &Authenticator{
 		cfg:       cfg,
 		log:       newFailureLog(cfg.Logger, cfg.Now),
+		secrets:   slices.DeleteFunc([]string{cfg.Secret, cfg.PreviousSecret}, func(s string) bool { return s == "" }),
 		instances: cache.New[string, Instance](caches),
 		removedAt: cache.New[string, time.Time](caches),
 	}
@@ -152,10 +155,8 @@ func readCredential(r *http.Request) (string, error) {
 	if len(values) == 1 {
 		raw = strings.TrimSpace(values[0])
 	}
-	const bearer = "Bearer"
-	if len(raw) >= len(bearer) && strings.EqualFold(raw[:len(bearer)], bearer) &&
-		(len(raw) == len(bearer) || raw[len(bearer)] == ' ') {
-		raw = strings.TrimLeft(raw[len(bearer):], " ")
+	if scheme, rest, _ := strings.Cut(raw, " "); strings.EqualFold(scheme, "Bearer") {
+		raw = strings.TrimLeft(rest, " ")
 	}
 	switch {
 	case raw == "":

@@ -22,6 +22,7 @@ import (
 	"example.com/shop/internal/api"
 	"example.com/shop/internal/config"
 	"example.com/shop/internal/cors"
+	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/webhooks"
 	"example.com/shop/internal/wix"
@@ -130,9 +131,17 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 		}
 	}
 	auth, err := wixauth.New(wixauth.Config{
-		AppID:          cfg.AppID,
-		Secret:         cfg.AppSecret,
-		MaxInstanceAge: cfg.InstanceMaxAge,
+		AppID:                 cfg.AppID,
+		Secret:                cfg.AppSecret,
+		PreviousSecret:        cfg.PreviousSecret,
+		MaxInstanceAge:        cfg.InstanceMaxAge,
+		CheckInstancesWithWix: cfg.CheckInstancesWithWix,
+		// Access tokens (and instances, with WIX_INSTANCE_CHECK=wix) are
+		// checked with Wix's token-info endpoint through the same client: one
+		// request, no retries.
+		TokenInfo:     wixClient,
+		AnyTokenShape: cfg.AnyTokenShape,
+		Clients:       ratelimit.Clients{TrustedProxies: cfg.TrustedProxies},
 		// Credentials issued before a site removed the app are refused.
 		Removals: st,
 		Logger:   log,

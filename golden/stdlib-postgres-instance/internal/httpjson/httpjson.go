@@ -19,6 +19,7 @@ import (
 const (
 	CodeBadRequest       = "bad_request"
 	CodeUnauthorized     = "unauthorized"
+	CodeForbidden        = "forbidden"
 	CodeInstanceRemoved  = "instance_removed"
 	CodeAuthUnavailable  = "auth_unavailable"
 	CodeRateLimited      = "rate_limited"

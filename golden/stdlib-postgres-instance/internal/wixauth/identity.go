@@ -5,14 +5,22 @@ package wixauth
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"slices"
 	"time"
+
+	"example.com/shop/internal/httpjson"
 )
 
 // Identity is who made a request, whatever the credential.
 type Identity struct {
 	// InstanceID is the app instance (one installation on one site).
 	InstanceID string
-	// UserID is the Wix user, when known.
+	// Role is who the caller is to the site.
+	Role Role
+	// UserID is the caller's ID in that role: the Wix user's, the site
+	// member's, the visitor's or the app's; empty when Wix did not say.
 	UserID string
 	// Permissions is the user's role on the site, e.g. "OWNER", when known
 	// (a signed instance tells it; an access token does not).
@@ -22,6 +30,36 @@ type Identity struct {
 	IssuedAt time.Time
 	// Instance is set when the caller sent a signed instance.
 	Instance *Instance
+	// Token is set when the caller sent a Wix access token: what Wix's
+	// token-info endpoint said about it.
+	Token *TokenInfo
+}
+
+// Role is who a caller is to the site, as Wix vouches for it.
+type Role string
+
+// The roles.
+const (
+	RoleUser    Role = "user"    // a Wix user of the site: its owner or a collaborator
+	RoleMember  Role = "member"  // a site member, logged in on the site
+	RoleVisitor Role = "visitor" // an anonymous site visitor
+	RoleApp     Role = "app"     // the app itself, with a token Wix issued to it
+)
+
+// RequireRole returns middleware that passes on only requests whose
+// Identity, put in the context by an Authenticator's middleware before it,
+// has one of roles; it answers others 403 with code forbidden.
+func RequireRole(roles ...Role) func(http.Handler) http.Handler {
+	message := fmt.Sprintf("only these callers may use this route: %s", roles)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if id, _ := FromContext(r.Context()); !slices.Contains(roles, id.Role) {
+				httpjson.Error(w, http.StatusForbidden, httpjson.CodeForbidden, message)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // identityKey is the context key under which WithIdentity stores an Identity.

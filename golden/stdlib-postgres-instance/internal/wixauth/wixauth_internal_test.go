@@ -4,6 +4,7 @@
 package wixauth
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -66,7 +67,7 @@ func TestReadCredential(t *testing.T) {
 // and that a remembered one is answered without verifying it again.
 func TestInstanceCache(t *testing.T) {
 	t.Parallel()
-	a, err := New(Config{Secret: "secret"})
+	a, err := New(Config{Secret: "secret", AppID: "app", TokenInfo: refuseTokens{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,4 +88,11 @@ func TestInstanceCache(t *testing.T) {
 	if id, err := a.Authenticate(r); err != nil || id.InstanceID != "planted" {
 		t.Fatalf("Authenticate(planted) = %+v, %v; want the planted instance", id, err)
 	}
+}
+
+// refuseTokens is a token-info client that must not be asked.
+type refuseTokens struct{}
+
+func (refuseTokens) TokenInfo(context.Context, string) (TokenInfo, error) {
+	panic("token-info asked")
 }

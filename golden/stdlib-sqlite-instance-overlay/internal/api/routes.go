@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"example.com/shop/internal/cors"
+	"example.com/shop/internal/wixauth"
 )
 
 // New returns the API's handler, routed by net/http's ServeMux:
@@ -13,23 +14,35 @@ import (
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
+//	GET  /api/widget/settings  the public member of the settings, for site widgets
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
 // Every request goes through request logging, panic recovery, CORS and a
-// body size limit, in that order. Every error is JSON {"error": code,
-// "message": text}, including 404 and 405; a body over MaxBodyBytes gets
-// 413. A path that is not in canonical form, such as //healthz or
-// /api/./me, is unknown (404) rather than redirected.
+// body size limit, in that order; an /api route then authenticates the
+// caller and checks their role: a Wix user of the site for the dashboard's
+// routes, anyone on the site for a widget's.
+//
+// Every error is JSON {"error": code, "message": text}, including 404 and
+// 405; a body over MaxBodyBytes gets 413. A path that is not in canonical
+// form, such as //healthz or /api/./me, is unknown (404) rather than
+// redirected.
 func New(d Deps) http.Handler {
 	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
-	authed := d.Auth.Middleware
+	dashboard := func(next http.HandlerFunc) http.Handler {
+		return d.Auth.Middleware(wixauth.RequireRole(wixauth.RoleUser)(next))
+	}
+	widget := func(next http.HandlerFunc) http.Handler {
+		return d.Auth.WidgetMiddleware(wixauth.RequireRole(widgetRoles...)(next))
+	}
+	d.CORS.AnyOrigin = widgetPaths
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", h.healthz)
-	mux.Handle("GET /api/me", authed(http.HandlerFunc(h.me)))
-	mux.Handle("GET /api/settings", authed(http.HandlerFunc(h.getSettings)))
-	mux.Handle("PUT /api/settings", authed(http.HandlerFunc(h.putSettings)))
-	mux.Handle("GET /api/site", authed(http.HandlerFunc(h.site)))
+	mux.Handle("GET /api/me", dashboard(h.me))
+	mux.Handle("GET /api/settings", dashboard(h.getSettings))
+	mux.Handle("PUT /api/settings", dashboard(h.putSettings))
+	mux.Handle("GET /api/site", dashboard(h.site))
+	mux.Handle("GET /api/widget/settings", widget(h.widgetSettings))
 	mux.Handle("POST /webhooks", d.Webhooks)
 	mux.Handle("/", routeErrors(mux))
 

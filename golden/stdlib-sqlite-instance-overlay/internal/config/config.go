@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"example.com/shop/internal/cors"
+	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/webhooks"
 	"example.com/shop/internal/wix"
 )
@@ -26,19 +28,23 @@ const DefaultAppID = "1b2c3d4e-0000-4000-8000-000000000001"
 // Config is the server's configuration. It holds secrets: log it through
 // its LogValue method, which leaves them out, and never print it with fmt.
 type Config struct {
-	AppID          string         // WIX_APP_ID, lower-cased
-	AppSecret      string         // WIX_APP_SECRET
-	PublicKey      *rsa.PublicKey // WIX_PUBLIC_KEY, which verifies webhooks
-	Port           int            // PORT
-	DatabaseURL    string         // DATABASE_URL
-	Dev            bool           // DEV
-	APIBase        string         // WIX_API_BASE, without a trailing slash
-	APIKey         string         // WIX_API_KEY
-	SiteID         string         // WIX_SITE_ID
-	AccountID      string         // WIX_ACCOUNT_ID
-	CORSOrigins    []string       // CORS_ALLOWED_ORIGINS
-	LogLevel       slog.Level     // LOG_LEVEL
-	InstanceMaxAge time.Duration  // WIX_INSTANCE_MAX_AGE; zero: no limit
+	AppID                 string         // WIX_APP_ID, lower-cased
+	AppSecret             string         // WIX_APP_SECRET
+	PreviousSecret        string         // WIX_APP_SECRET_PREVIOUS
+	PublicKey             *rsa.PublicKey // WIX_PUBLIC_KEY, which verifies webhooks
+	Port                  int            // PORT
+	DatabaseURL           string         // DATABASE_URL
+	Dev                   bool           // DEV
+	APIBase               string         // WIX_API_BASE, without a trailing slash
+	APIKey                string         // WIX_API_KEY
+	SiteID                string         // WIX_SITE_ID
+	AccountID             string         // WIX_ACCOUNT_ID
+	CORSOrigins           []string       // CORS_ALLOWED_ORIGINS
+	LogLevel              slog.Level     // LOG_LEVEL
+	InstanceMaxAge        time.Duration  // WIX_INSTANCE_MAX_AGE; zero: no limit
+	CheckInstancesWithWix bool           // WIX_INSTANCE_CHECK=wix
+	AnyTokenShape         bool           // WIX_TOKEN_ANY_SHAPE
+	TrustedProxies        []netip.Prefix // TRUSTED_PROXIES
 }
 
 // variable is one environment variable and how it is read.
@@ -67,6 +73,7 @@ func Load(getenv func(string) string) (Config, error) {
 			return nil
 		}},
 		{name: "WIX_APP_SECRET", required: true, secret: true, hint: secretHint, parse: text(&c.AppSecret)},
+		{name: "WIX_APP_SECRET_PREVIOUS", secret: true, parse: text(&c.PreviousSecret)},
 		{name: "WIX_PUBLIC_KEY", required: true, secret: true,
 			hint:  `copy the public key from your app's Webhooks page in the Wix app dashboard, including the BEGIN and END lines (line breaks may be written as \n)`,
 			parse: func(v string) (err error) { c.PublicKey, err = webhooks.ParsePublicKey(v); return err }},
@@ -111,6 +118,18 @@ func Load(getenv func(string) string) (Config, error) {
 				return errors.New("use a duration such as 12h or 30m, or 0 for no limit")
 			}
 			return nil
+		}},
+		{name: "WIX_INSTANCE_CHECK", def: "local", parse: func(v string) error {
+			if v != "local" && v != "wix" {
+				return errors.New("use local (the app secret checks instances) or wix (token-info is asked too)")
+			}
+			c.CheckInstancesWithWix = v == "wix"
+			return nil
+		}},
+		{name: "WIX_TOKEN_ANY_SHAPE", def: "false", parse: boolean(&c.AnyTokenShape)},
+		{name: "TRUSTED_PROXIES", parse: func(v string) (err error) {
+			c.TrustedProxies, err = ratelimit.ParseTrustedProxies(v)
+			return err
 		}},
 	}
 
@@ -226,6 +245,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("app_id", c.AppID),
 		slog.String("app_secret", setOrUnset(c.AppSecret != "")),
+		slog.String("app_secret_previous", setOrUnset(c.PreviousSecret != "")),
 		slog.String("public_key", setOrUnset(c.PublicKey != nil)),
 		slog.Int("port", c.Port),
 		slog.String("database_url", c.DatabaseURL),
@@ -237,6 +257,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("instance_max_age", c.InstanceMaxAge),
+		slog.Bool("instance_check_wix", c.CheckInstancesWithWix),
+		slog.Bool("token_any_shape", c.AnyTokenShape),
+		slog.Any("trusted_proxies", c.TrustedProxies),
 	)
 }
 

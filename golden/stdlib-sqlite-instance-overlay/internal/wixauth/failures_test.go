@@ -42,10 +42,10 @@ func TestMiddleware(t *testing.T) {
 		wantLevel   string
 	}{
 		{"accepted", nil, raw, http.StatusOK, "", "", ""},
-		{"missing", nil, "", 401, "unauthorized", "missing app instance", "INFO"},
-		{"another scheme", nil, "Basic dXNlcjpwYXNz", 401, "unauthorized", "invalid app instance", "INFO"},
-		{"oversized", nil, strings.Repeat("a", 5000), 401, "unauthorized", "invalid app instance", "INFO"},
-		{"removed since issued", removed, raw, 401, "instance_removed", "the app was removed from this site after this app instance was issued", "INFO"},
+		{"missing", nil, "", 401, "unauthorized", "missing credential", "INFO"},
+		{"another scheme", nil, "Basic dXNlcjpwYXNz", 401, "unauthorized", "invalid credential", "INFO"},
+		{"oversized", nil, strings.Repeat("a", 5000), 401, "unauthorized", "invalid credential", "INFO"},
+		{"removed since issued", removed, raw, 401, "instance_removed", "the app was removed from this site after this credential was issued", "INFO"},
 		{"removals unknown", failing, raw, 503, "auth_unavailable", "authentication is temporarily unavailable; try again shortly", "WARN"},
 	}
 	for _, tt := range tests {

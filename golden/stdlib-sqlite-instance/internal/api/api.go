@@ -1,5 +1,5 @@
-// Package api serves the app's HTTP API: the endpoints the app's frontend
-// calls, the health check and the webhook endpoint.
+// Package api serves the app's HTTP API: the endpoints the app's dashboard
+// pages and site widgets call, the health check and the webhook endpoint.
 //
 // The API is the same whatever router serves it. routes.go, handlers.go and
 // middleware.go are written for the router; what the endpoints do
@@ -16,6 +16,13 @@ import (
 	"example.com/shop/internal/wix"
 	"example.com/shop/internal/wixauth"
 )
+
+// widgetPaths starts the path of every site widget route. Any origin may
+// call them (cors.Policy.AnyOrigin): a widget runs on its site's domain.
+const widgetPaths = "/api/widget/"
+
+// widgetRoles may call site widget routes: anyone on the site, not the app.
+var widgetRoles = []wixauth.Role{wixauth.RoleUser, wixauth.RoleMember, wixauth.RoleVisitor}
 
 // Deps is what the API needs.
 type Deps struct {

@@ -79,3 +79,12 @@ func (h *handlers) site(w http.ResponseWriter, r *http.Request) {
 	}
 	httpjson.Write(w, http.StatusOK, inst)
 }
+
+func (h *handlers) widgetSettings(w http.ResponseWriter, r *http.Request) {
+	body, err := h.svc.widgetSettings(r.Context(), identity(r).InstanceID)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	httpjson.WriteRaw(w, http.StatusOK, body)
+}

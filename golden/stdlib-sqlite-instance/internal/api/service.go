@@ -155,6 +155,23 @@ func (s *service) putSettings(ctx context.Context, id wixauth.Identity, ifMatch 
 	return newSettingsBody(st), etag(st.Version), nil
 }
 
+// widgetSettings returns the public member of an instance's settings (see
+// publicSettings); before the first save, {}.
+func (s *service) widgetSettings(ctx context.Context, instanceID string) ([]byte, error) {
+	st, err := s.store.Settings(ctx, instanceID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return []byte("{}\n"), nil
+	case err != nil:
+		return nil, s.internal(ctx, "read settings", err)
+	}
+	body, err := publicSettings(st.Doc)
+	if err != nil {
+		return nil, s.internal(ctx, "read the public settings", err)
+	}
+	return body, nil
+}
+
 // wixTimeout bounds a handler's calls to Wix, retries included, well
 // inside the server's write timeout.
 const wixTimeout = 15 * time.Second

@@ -9,33 +9,28 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
-// Instance is the payload of a verified signed instance: what Wix says
-// about the installation and the user looking at the dashboard.
+// Instance is a verified signed instance: what Wix says about the
+// installation and who is calling. Wix varies the members, so only those
+// used here are read, leniently (see text and date); Payload has them all.
 type Instance struct {
-	InstanceID       string    `json:"instanceId"`
-	AppDefID         string    `json:"appDefId"`
-	SignDate         time.Time `json:"signDate"`
-	UID              string    `json:"uid,omitempty"`
-	Permissions      string    `json:"permissions,omitempty"`
-	DemoMode         bool      `json:"demoMode"`
-	SiteOwnerID      string    `json:"siteOwnerId,omitempty"`
-	SiteMemberID     string    `json:"siteMemberId,omitempty"`
-	ExpirationDate   time.Time `json:"expirationDate,omitzero"`
-	VendorProductID  string    `json:"vendorProductId,omitempty"` // null on the free plan
-	AID              string    `json:"aid,omitempty"`
-	OriginInstanceID string    `json:"originInstanceId,omitempty"`
-}
-
-// Anonymous reports whether the instance names no Wix user (uid): a site
-// visitor carries only a visitor ID (aid).
-func (i Instance) Anonymous() bool {
-	return i.UID == ""
+	InstanceID      string
+	AppDefID        string // the app; absent from old instances
+	UID             string // the Wix user, or the site member when it is SiteMemberID
+	SiteMemberID    string
+	AID             string    // the anonymous visitor
+	Permissions     string    // "OWNER" for the site's owner
+	VendorProductID string    // the paid plan; empty on the free plan
+	SignDate        time.Time // zero when absent or in a layout not known here
+	ExpirationDate  time.Time // likewise
+	Payload         []byte    // the JSON as Wix signed it
 }
 
 // ErrSignature means a signed instance's signature does not match its
@@ -43,10 +38,10 @@ func (i Instance) Anonymous() bool {
 var ErrSignature = errors.New("wixauth: invalid app instance signature")
 
 // VerifyInstance checks the signed instance raw with the app secret and
-// returns its payload. When appID is set, an instance of another app is
-// refused. It does not refuse anonymous visitors or old instances; the
-// Authenticator does. Errors wrap [ErrTooLarge], [ErrMalformed],
-// [ErrSignature] or [ErrWrongApp].
+// returns its payload. When appID is set, an instance naming another app
+// is refused. It does not look at roles or dates; the Authenticator does.
+// Errors wrap [ErrTooLarge], [ErrMalformed], [ErrSignature] or
+// [ErrWrongApp].
 func VerifyInstance(raw, secret, appID string) (Instance, error) {
 	if len(raw) > maxCredentialLen {
 		return Instance{}, fmt.Errorf("%w: longer than %d bytes", ErrTooLarge, maxCredentialLen)
@@ -70,19 +65,52 @@ func VerifyInstance(raw, secret, appID string) (Instance, error) {
 		return Instance{}, fmt.Errorf("%w: payload is not base64url", ErrMalformed)
 	}
 	// encoding/json/v2 (go-json-experiment until Go 1.27 has it) is strict
-	// where it matters: exact member names, no duplicates, valid UTF-8.
-	// Unknown members are ignored: Wix adds fields over time.
-	var inst Instance
-	if err := json.Unmarshal(payload, &inst); err != nil {
-		return Instance{}, fmt.Errorf("%w: payload is not a JSON instance object", ErrMalformed)
+	// about the object: exact member names, no duplicates, valid UTF-8.
+	var members map[string]jsontext.Value
+	if err := json.Unmarshal(payload, &members); err != nil {
+		return Instance{}, fmt.Errorf("%w: payload is not a JSON object", ErrMalformed)
 	}
-	if !validInstanceID(inst.InstanceID) {
+	inst := Instance{
+		AppDefID:        text(members["appDefId"]),
+		UID:             text(members["uid"]),
+		SiteMemberID:    text(members["siteMemberId"]),
+		AID:             text(members["aid"]),
+		Permissions:     text(members["permissions"]),
+		VendorProductID: text(members["vendorProductId"]),
+		SignDate:        date(members["signDate"]),
+		ExpirationDate:  date(members["expirationDate"]),
+		Payload:         payload,
+	}
+	if json.Unmarshal(members["instanceId"], &inst.InstanceID) != nil || !validInstanceID(inst.InstanceID) {
 		return Instance{}, fmt.Errorf("%w: no usable instanceId", ErrMalformed)
 	}
-	if appID != "" && !strings.EqualFold(inst.AppDefID, appID) {
+	// The secret proves the app; appDefId, where there is one, must agree.
+	if appID != "" && inst.AppDefID != "" && !strings.EqualFold(inst.AppDefID, appID) {
 		return Instance{}, ErrWrongApp
 	}
 	return inst, nil
+}
+
+// text reads a member that has been a string or null: absent or null is
+// "", and a value of another JSON type is its JSON text.
+func text(v jsontext.Value) string {
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		return string(v)
+	}
+	return s
+}
+
+// date reads a member that is a date in the layouts Wix has used
+// (2026-01-16T10:14:39.400Z, 2014-08-26T04:39:31.010-05:00, an offset of
+// +0000); anything else is the zero time.
+func date(v jsontext.Value) time.Time {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05Z0700"} {
+		if t, err := time.Parse(layout, text(v)); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
 }
 
 // decodeBase64 decodes base64url with or without '=' padding. The standard
@@ -99,28 +127,40 @@ func decodeBase64(s string) ([]byte, error) {
 	return enc.Strict().DecodeString(s)
 }
 
-// instance authenticates raw as a signed instance, from the cache of
-// verified ones when it is there.
-func (a *Authenticator) instance(raw string) (Identity, error) {
+// instance authenticates raw, sent with r, as a signed instance, from the
+// cache of verified ones when it is there.
+func (a *Authenticator) instance(r *http.Request, raw string) (Identity, error) {
 	inst, ok := a.instances.Get(raw)
 	if !ok {
 		var err error
-		if inst, err = VerifyInstance(raw, a.cfg.Secret, a.cfg.AppID); err != nil {
+		// During a rotation of the app secret, instances signed with the
+		// previous one are still in open pages.
+		for _, secret := range a.secrets {
+			if inst, err = VerifyInstance(raw, secret, a.cfg.AppID); !errors.Is(err, ErrSignature) {
+				break
+			}
+		}
+		if err != nil {
 			return Identity{}, err
+		}
+		if a.cfg.CheckInstancesWithWix {
+			if err := a.tokens.confirm(r, raw, inst); err != nil {
+				return Identity{}, err
+			}
 		}
 		a.instances.Put(raw, inst, instanceCacheTTL)
 	}
-	switch {
-	case inst.Anonymous():
-		return Identity{}, fmt.Errorf("%w: instance has no Wix user", ErrAnonymous)
-	case a.cfg.MaxInstanceAge > 0 && a.cfg.Now().Sub(inst.SignDate) > a.cfg.MaxInstanceAge:
+	if a.cfg.MaxInstanceAge > 0 && a.cfg.Now().Sub(inst.SignDate) > a.cfg.MaxInstanceAge {
 		return Identity{}, fmt.Errorf("%w: instance signed longer than WIX_INSTANCE_MAX_AGE ago", ErrExpired)
 	}
-	return Identity{
-		InstanceID:  inst.InstanceID,
-		UserID:      inst.UID,
-		Permissions: inst.Permissions,
-		IssuedAt:    inst.SignDate,
-		Instance:    &inst,
-	}, nil
+	// Wix's uid is "the Wix user or site member who is logged in".
+	id := Identity{InstanceID: inst.InstanceID, Role: RoleUser, UserID: inst.UID,
+		Permissions: inst.Permissions, IssuedAt: inst.SignDate, Instance: &inst}
+	switch {
+	case inst.UID == "":
+		id.Role, id.UserID = RoleVisitor, inst.AID
+	case inst.UID == inst.SiteMemberID:
+		id.Role = RoleMember
+	}
+	return id, nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/wixauth"
 )
 
@@ -24,6 +25,9 @@ func TestNew(t *testing.T) {
 		{name: "valid", edit: func(*wixauth.Config) {}},
 		{name: "no logger or clock", edit: func(c *wixauth.Config) { c.Logger, c.Now = nil, nil }},
 		{name: "no secret", edit: func(c *wixauth.Config) { c.Secret = "" }, wantErr: true},
+		{name: "no token-info client", edit: func(c *wixauth.Config) { c.TokenInfo = nil }, wantErr: true},
+		{name: "no app ID", edit: func(c *wixauth.Config) { c.AppID = "" }, wantErr: true},
+		{name: "a budget of nothing", edit: func(c *wixauth.Config) { c.NewTokens = ratelimit.Config{Rate: 1} }, wantErr: true},
 	}
 	for _, tt := range tests {
 		cfg := valid

@@ -132,8 +132,9 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	}
 	auth, err := wixauth.New(wixauth.Config{
 		AppID: cfg.AppID,
-		// Access tokens are checked with Wix's token-info endpoint through
-		// the same client: one request, no retries.
+		// Access tokens are
+		// checked with Wix's token-info endpoint through the same client: one
+		// request, no retries.
 		TokenInfo:     wixClient,
 		AnyTokenShape: cfg.AnyTokenShape,
 		Clients:       ratelimit.Clients{TrustedProxies: cfg.TrustedProxies},

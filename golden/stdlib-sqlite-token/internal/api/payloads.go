@@ -75,6 +75,22 @@ func parseSettings(body []byte) (json.RawMessage, error) {
 	return json.RawMessage(trimmed), nil
 }
 
+// publicSettings returns the member "public" of a settings document, as it
+// was stored, or {} when there is none. It is all a site widget sees of the
+// settings: anyone who opens the site can call a widget route, so the
+// rest of the document never leaves through one.
+func publicSettings(doc json.RawMessage) ([]byte, error) {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &members); err != nil {
+		return nil, err
+	}
+	public, ok := members["public"]
+	if !ok {
+		public = json.RawMessage("{}")
+	}
+	return append(public, '\n'), nil
+}
+
 // etag is the ETag of a settings version.
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 

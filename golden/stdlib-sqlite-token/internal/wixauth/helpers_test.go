@@ -64,6 +64,12 @@ func request(h string) *http.Request {
 	return r
 }
 
+// authenticateToken authenticates r as a route that takes access tokens
+// does.
+func authenticateToken(a *wixauth.Authenticator, r *http.Request) (wixauth.Identity, error) {
+	return a.Authenticate(r)
+}
+
 // issued returns the credential of a site owner of testInstanceID that Wix
 // issued at at, and a Config that accepts it: an access token, vouched for by a
 // token-info client.

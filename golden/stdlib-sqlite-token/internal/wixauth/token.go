@@ -38,10 +38,16 @@ var (
 	ErrInactive = errors.New("wixauth: access token is not active")
 	// ErrNoInstance means the token names no usable app instance.
 	ErrNoInstance = errors.New("wixauth: access token names no app instance")
+	// ErrUnknownRole means token-info named a subject type that is not a
+	// Role, such as UNKNOWN.
+	ErrUnknownRole = errors.New("wixauth: access token issued to an unknown kind of caller")
 	// ErrRateLimited means the client has had too many tokens checked with
 	// Wix lately; Wix was not asked.
 	ErrRateLimited = errors.New("wixauth: too many new access tokens from this client")
 )
+
+// roles maps token-info's subjectType to a Role.
+var roles = map[string]Role{"USER": RoleUser, "MEMBER": RoleMember, "VISITOR": RoleVisitor, "APP": RoleApp}
 
 // DefaultNewTokens is Config.NewTokens when unset: a page needs a new token
 // every few minutes, an office behind one address a few more; a client
@@ -113,28 +119,25 @@ func newTokenChecker(cfg Config) (*tokenChecker, error) {
 	}, nil
 }
 
-// identity authenticates raw, sent with r, as an access token. Tokens of
-// site visitors and members are refused: the API serves the dashboard.
+// identity authenticates raw, sent with r, as an access token.
 func (c *tokenChecker) identity(r *http.Request, raw string) (Identity, error) {
-	info, err := c.check(r, raw)
+	if !c.anyShape && !looksLikeToken(raw) {
+		return Identity{}, fmt.Errorf("%w: not shaped like a Wix access token", ErrMalformed)
+	}
+	info, err := c.check(r, raw, c.validate)
 	if err != nil {
 		return Identity{}, err
 	}
-	switch subject := strings.ToUpper(info.SubjectType); subject {
-	case "VISITOR", "MEMBER":
-		return Identity{}, fmt.Errorf("%w: token issued to a site %s", ErrAnonymous, strings.ToLower(subject))
-	case "USER":
-		return Identity{InstanceID: info.InstanceID, UserID: info.SubjectID, IssuedAt: info.IssuedAt, Token: &info}, nil
+	role, ok := roles[strings.ToUpper(info.SubjectType)]
+	if !ok {
+		return Identity{}, fmt.Errorf("%w: subject type %.20q", ErrUnknownRole, info.SubjectType)
 	}
-	return Identity{InstanceID: info.InstanceID, IssuedAt: info.IssuedAt, Token: &info}, nil
+	return Identity{InstanceID: info.InstanceID, Role: role, UserID: info.SubjectID, IssuedAt: info.IssuedAt, Token: &info}, nil
 }
 
-// check returns what Wix says about token, asking only when nobody has
-// lately.
-func (c *tokenChecker) check(r *http.Request, token string) (TokenInfo, error) {
-	if !c.anyShape && !looksLikeToken(token) {
-		return TokenInfo{}, fmt.Errorf("%w: not shaped like a Wix access token", ErrMalformed)
-	}
+// check returns what Wix says about token, once validate accepts it,
+// asking only when nobody has lately.
+func (c *tokenChecker) check(r *http.Request, token string, validate func(TokenInfo) error) (TokenInfo, error) {
 	key := tokenKey(sha256.Sum256([]byte(token)))
 	if info, ok := c.accepted.Get(key); ok {
 		return info, nil
@@ -146,7 +149,7 @@ func (c *tokenChecker) check(r *http.Request, token string) (TokenInfo, error) {
 	// the client that starts it pays for it.
 	ctx, client := r.Context(), c.clients.Key(r)
 	ch := c.flights.DoChan(string(key[:]), func() (any, error) {
-		return c.ask(context.WithoutCancel(ctx), key, token, client)
+		return c.ask(context.WithoutCancel(ctx), key, token, client, validate)
 	})
 	select {
 	case res := <-ch:
@@ -166,7 +169,7 @@ func (c *tokenChecker) check(r *http.Request, token string) (TokenInfo, error) {
 // logged. Only Wix failing to answer (unreachable, too
 // slow, 429, 5xx, not a token-info object) opens the fail-fast window; a
 // refused token is an answer.
-func (c *tokenChecker) ask(ctx context.Context, key tokenKey, token, client string) (any, error) {
+func (c *tokenChecker) ask(ctx context.Context, key tokenKey, token, client string, validate func(TokenInfo) error) (any, error) {
 	if info, ok := c.accepted.Get(key); ok { // a request that just ended
 		return info, nil
 	}
@@ -185,7 +188,7 @@ func (c *tokenChecker) ask(ctx context.Context, key tokenKey, token, client stri
 	apiErr, isAPIErr := errors.AsType[*wix.APIError](err)
 	switch {
 	case err == nil:
-		err = c.validate(info)
+		err = validate(info)
 	case isAPIErr && slices.Contains([]int{400, 401, 403, 404}, apiErr.Status):
 		err = fmt.Errorf("%w: token-info answered %d", ErrInactive, apiErr.Status)
 	default:
@@ -197,11 +200,15 @@ func (c *tokenChecker) ask(ctx context.Context, key tokenKey, token, client stri
 		c.refused.Put(key, err, refusalTTL)
 		return nil, err
 	}
-	c.accepted.Put(key, info, min(info.ExpiresAt.Sub(c.now()), tokenMaxTTL))
+	ttl := tokenMaxTTL
+	if !info.ExpiresAt.IsZero() {
+		ttl = min(info.ExpiresAt.Sub(c.now()), ttl)
+	}
+	c.accepted.Put(key, info, ttl)
 	return info, nil
 }
 
-// validate checks Wix's answer about a token.
+// validate checks Wix's answer about an access token.
 func (c *tokenChecker) validate(info TokenInfo) error {
 	switch {
 	case !info.Active:

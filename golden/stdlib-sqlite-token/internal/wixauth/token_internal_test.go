@@ -18,7 +18,7 @@ import (
 type acceptAll struct{ exp time.Time }
 
 func (a acceptAll) TokenInfo(context.Context, string) (wix.TokenInfo, error) {
-	return wix.TokenInfo{Active: true, ClientID: "app", InstanceID: "i1", ExpiresAt: a.exp}, nil
+	return wix.TokenInfo{Active: true, SubjectType: "USER", ClientID: "app", InstanceID: "i1", ExpiresAt: a.exp}, nil
 }
 
 // TestTokensKeptByHash checks that answers are keyed by the token's

@@ -2,10 +2,11 @@
 // `wixgen upgrade` replaces this file; keep your changes in other files.
 
 // Package wixauth authenticates the requests of a Wix app's pages: it turns
-// the credential in the Authorization header, a Wix access token checked with Wix's
-// token-info endpoint, into an [Identity]. The
-// README's Authentication section says what Wix sends and why each check is
-// there.
+// the credential in the Authorization header into an [Identity].
+// The credential is a Wix access token, checked with Wix's token-info
+// endpoint.
+// The README's Authentication section says what Wix sends and why each
+// check is there.
 package wixauth
 
 import (
@@ -21,16 +22,14 @@ import (
 	"example.com/shop/internal/ratelimit"
 )
 
-// Errors of Authenticate. Each returned error wraps one of them, [ErrInactive], [ErrNoInstance] or [ErrRateLimited]
-// with a short reason that never holds the credential.
+// Errors of Authenticate. Each returned error wraps one of them, or another
+// of this package's Err values, with a short reason that never holds the
+// credential.
 var (
 	ErrMissing   = errors.New("wixauth: missing credential")
 	ErrMalformed = errors.New("wixauth: malformed credential") // or the header that carries it
 	ErrTooLarge  = errors.New("wixauth: credential too large") // over 4096 bytes
 	ErrWrongApp  = errors.New("wixauth: credential issued for another app")
-	// ErrAnonymous means the credential names no Wix user: a site visitor
-	// or member, not the site's owner or a collaborator in the dashboard.
-	ErrAnonymous = errors.New("wixauth: no Wix user in the credential")
 	ErrExpired   = errors.New("wixauth: credential has expired")
 	ErrRemoved   = errors.New("wixauth: app removed from the site since the credential was issued")
 	// ErrUnavailable means the credential could not be checked just now
@@ -123,6 +122,11 @@ func (a *Authenticator) Authenticate(r *http.Request) (Identity, error) {
 	return id, nil
 }
 
+// AuthenticateWidget is Authenticate, for site widget routes.
+func (a *Authenticator) AuthenticateWidget(r *http.Request) (Identity, error) {
+	return a.Authenticate(r)
+}
+
 // checkRemoved refuses a credential issued at or before the app's latest
 // removal from the site: Wix does not revoke credentials when an app is
 // removed, and a page left open must not bring the site's data back.
@@ -159,10 +163,8 @@ func readCredential(r *http.Request) (string, error) {
 	if len(values) == 1 {
 		raw = strings.TrimSpace(values[0])
 	}
-	const bearer = "Bearer"
-	if len(raw) >= len(bearer) && strings.EqualFold(raw[:len(bearer)], bearer) &&
-		(len(raw) == len(bearer) || raw[len(bearer)] == ' ') {
-		raw = strings.TrimLeft(raw[len(bearer):], " ")
+	if scheme, rest, _ := strings.Cut(raw, " "); strings.EqualFold(scheme, "Bearer") {
+		raw = strings.TrimLeft(rest, " ")
 	}
 	switch {
 	case raw == "":

@@ -14,8 +14,8 @@ import (
 	"fmt"
 )
 
-// SignInstance JSON-encodes payload (typically a wixauth.Instance or a
-// map[string]any) and returns it signed with secret as a Wix signed
+// SignInstance JSON-encodes payload (typically a map[string]any with the
+// members Wix sends) and returns it signed with secret as a Wix signed
 // instance. It panics if payload cannot be encoded as JSON.
 func SignInstance(secret string, payload any) string {
 	text, err := json.Marshal(payload)
