@@ -141,7 +141,7 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 		closeStore()
 		return nil, nil, err
 	}
-	hooks, err := webhooks.New(webhooks.Config{PublicKey: cfg.PublicKey, Store: st, Logger: log})
+	hooks, err := webhooks.New(webhooks.Config{PublicKeys: cfg.PublicKeys, Store: st, Logger: log})
 	if err != nil {
 		closeStore()
 		return nil, nil, err

@@ -84,7 +84,7 @@ func newTestAPI(t *testing.T, dev bool, edits ...func(*wixauth.Config)) *testAPI
 	a := &testAPI{store: st, logs: logs, removals: removals, tokenInfoCalls: calls}
 	deps := api.Deps{Logger: log, Auth: auth, CORS: cors.Policy{AppID: testAppID, Dev: dev}, Store: st, Wix: wixClient}
 	a.webhookKey = webhookKey(t)
-	hooks, err := webhooks.New(webhooks.Config{PublicKey: &a.webhookKey.PublicKey, Store: st, Logger: log})
+	hooks, err := webhooks.New(webhooks.Config{PublicKeys: []*rsa.PublicKey{&a.webhookKey.PublicKey}, Store: st, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

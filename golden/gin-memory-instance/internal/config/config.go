@@ -26,18 +26,18 @@ const DefaultAppID = "1b2c3d4e-0000-4000-8000-000000000001"
 // Config is the server's configuration. It holds secrets: log it through
 // its LogValue method, which leaves them out, and never print it with fmt.
 type Config struct {
-	AppID          string         // WIX_APP_ID, lower-cased
-	AppSecret      string         // WIX_APP_SECRET
-	PublicKey      *rsa.PublicKey // WIX_PUBLIC_KEY, which verifies webhooks
-	Port           int            // PORT
-	Dev            bool           // DEV
-	APIBase        string         // WIX_API_BASE, without a trailing slash
-	APIKey         string         // WIX_API_KEY
-	SiteID         string         // WIX_SITE_ID
-	AccountID      string         // WIX_ACCOUNT_ID
-	CORSOrigins    []string       // CORS_ALLOWED_ORIGINS
-	LogLevel       slog.Level     // LOG_LEVEL
-	InstanceMaxAge time.Duration  // WIX_INSTANCE_MAX_AGE; zero: no limit
+	AppID          string           // WIX_APP_ID, lower-cased
+	AppSecret      string           // WIX_APP_SECRET
+	PublicKeys     []*rsa.PublicKey // WIX_PUBLIC_KEY: one or more, which verify webhooks
+	Port           int              // PORT
+	Dev            bool             // DEV
+	APIBase        string           // WIX_API_BASE, without a trailing slash
+	APIKey         string           // WIX_API_KEY
+	SiteID         string           // WIX_SITE_ID
+	AccountID      string           // WIX_ACCOUNT_ID
+	CORSOrigins    []string         // CORS_ALLOWED_ORIGINS
+	LogLevel       slog.Level       // LOG_LEVEL
+	InstanceMaxAge time.Duration    // WIX_INSTANCE_MAX_AGE; zero: no limit
 }
 
 // variable is one environment variable and how it is read.
@@ -68,7 +68,7 @@ func Load(getenv func(string) string) (Config, error) {
 		{name: "WIX_APP_SECRET", required: true, secret: true, hint: secretHint, parse: text(&c.AppSecret)},
 		{name: "WIX_PUBLIC_KEY", required: true, secret: true,
 			hint:  `copy the public key from your app's Webhooks page in the Wix app dashboard, including the BEGIN and END lines (line breaks may be written as \n)`,
-			parse: func(v string) (err error) { c.PublicKey, err = webhooks.ParsePublicKey(v); return err }},
+			parse: func(v string) (err error) { c.PublicKeys, err = webhooks.ParsePublicKeys(v); return err }},
 		{name: "PORT", def: "8080", parse: func(v string) (err error) {
 			if c.Port, err = strconv.Atoi(v); err != nil || c.Port < 1 || c.Port > 65535 {
 				return errors.New("use a TCP port number from 1 to 65535")
@@ -223,7 +223,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("app_id", c.AppID),
 		slog.String("app_secret", setOrUnset(c.AppSecret != "")),
-		slog.String("public_key", setOrUnset(c.PublicKey != nil)),
+		slog.Int("public_keys", len(c.PublicKeys)),
 		slog.Int("port", c.Port),
 		slog.Bool("dev", c.Dev),
 		slog.String("api_base", c.APIBase),

@@ -36,14 +36,14 @@ func getenv(overrides map[string]string) func(string) string {
 	return func(name string) string { return env[name] }
 }
 
-// publicKey is testKey parsed.
-func publicKey(t *testing.T) *rsa.PublicKey {
+// publicKeys is testKey parsed.
+func publicKeys(t *testing.T) []*rsa.PublicKey {
 	t.Helper()
-	key, err := webhooks.ParsePublicKey(testKey)
+	keys, err := webhooks.ParsePublicKeys(testKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return key
+	return keys
 }
 
 func problemVars(t *testing.T, err error) []string {
@@ -72,12 +72,12 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:     DefaultAppID,
-		AppSecret: testSecret,
-		PublicKey: publicKey(t),
-		Port:      8080,
-		APIBase:   "https://www.wixapis.com",
-		LogLevel:  slog.LevelInfo,
+		AppID:      DefaultAppID,
+		AppSecret:  testSecret,
+		PublicKeys: publicKeys(t),
+		Port:       8080,
+		APIBase:    "https://www.wixapis.com",
+		LogLevel:   slog.LevelInfo,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
@@ -102,7 +102,7 @@ func TestLoadAllSet(t *testing.T) {
 	want := Config{
 		AppID:          "1b2c3d4e-0000-4000-8000-00000000abcd",
 		AppSecret:      testSecret,
-		PublicKey:      publicKey(t),
+		PublicKeys:     publicKeys(t),
 		Port:           9090,
 		Dev:            true,
 		APIBase:        "http://127.0.0.1:4010",
@@ -378,7 +378,7 @@ func TestLogValue(t *testing.T) {
 			cfg: Config{
 				AppID:       "app-1",
 				AppSecret:   testSecret,
-				PublicKey:   publicKey(t),
+				PublicKeys:  publicKeys(t),
 				Port:        8080,
 				APIBase:     "https://www.wixapis.com",
 				APIKey:      testAPIKey,
@@ -389,7 +389,7 @@ func TestLogValue(t *testing.T) {
 			want: []string{
 				"cfg.app_id=app-1",
 				"cfg.app_secret=set",
-				"cfg.public_key=set",
+				"cfg.public_keys=1",
 				"cfg.port=8080",
 				"cfg.dev=false",
 				"cfg.api_base=https://www.wixapis.com",
@@ -406,7 +406,7 @@ func TestLogValue(t *testing.T) {
 			cfg:  Config{},
 			want: []string{
 				"cfg.app_secret=unset",
-				"cfg.public_key=unset",
+				"cfg.public_keys=0",
 				"cfg.api_key=unset",
 			},
 		},

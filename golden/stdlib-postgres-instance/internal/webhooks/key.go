@@ -4,6 +4,7 @@
 package webhooks
 
 import (
+	"bytes"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
@@ -12,71 +13,120 @@ import (
 	"strings"
 )
 
-// MinKeyBits is the smallest RSA modulus ParsePublicKey accepts.
+// MinKeyBits is the smallest RSA modulus ParsePublicKeys accepts.
 const MinKeyBits = 2048
 
-// ErrPublicKey is wrapped by every error ParsePublicKey returns.
+// ErrPublicKey is wrapped by every error ParsePublicKeys returns.
 var ErrPublicKey = errors.New("webhooks: invalid public key")
 
-// ParsePublicKey parses the app's webhook public key as copied from the Wix
-// app dashboard: a PEM "PUBLIC KEY" (PKIX, what Wix shows) or "RSA PUBLIC
-// KEY" (PKCS #1) block, or its base64 body alone. It forgives what an
-// environment variable does to the text: surrounding whitespace and quotes,
-// newlines written as \n or replaced by spaces, missing padding. The key
-// must be RSA, at least MinKeyBits long.
-func ParsePublicKey(s string) (*rsa.PublicKey, error) {
+// ParsePublicKeys parses the app's webhook public keys (WIX_PUBLIC_KEY):
+// one, or several while a key is replaced. Each is written the way the key
+// from the Wix app dashboard ends up pasted: a PEM "PUBLIC KEY" or "RSA
+// PUBLIC KEY" block, with its line breaks, written as \n, or lost; base64
+// of the whole PEM text, as @wix/sdk takes it; or the base64 DER key, the
+// PEM body alone. Several keys are PEM blocks one after another, or any of
+// these forms separated by commas. Surrounding whitespace and quotes are
+// forgiven. Every key must be RSA, at least MinKeyBits long.
+func ParsePublicKeys(s string) ([]*rsa.PublicKey, error) {
 	s = strings.TrimSpace(s)
 	for len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
 		s = strings.TrimSpace(s[1 : len(s)-1])
 	}
 	s = strings.NewReplacer(`\r`, "", `\n`, "\n").Replace(s)
-	if s == "" {
+	var keys []*rsa.PublicKey
+	for item := range strings.SplitSeq(s, ",") {
+		if strings.TrimSpace(item) == "" {
+			continue
+		}
+		ders, err := keysDER(item)
+		for _, der := range ders {
+			key, derErr := parseKey(der)
+			if derErr != nil {
+				return nil, fmt.Errorf("%w: key %d: %w", ErrPublicKey, len(keys)+1, derErr)
+			}
+			keys = append(keys, key)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: key %d: %w", ErrPublicKey, len(keys)+1, err)
+		}
+	}
+	if len(keys) == 0 {
 		return nil, fmt.Errorf("%w: empty", ErrPublicKey)
 	}
-	if strings.Contains(s, "-----BEGIN") {
-		typ, body, ok := splitArmor(s)
+	return keys, nil
+}
+
+// keysDER returns the DER bytes of the keys in s: PEM blocks one after
+// another, or base64 of such PEM text or of one DER key. The error, if
+// any, is about the key after those returned.
+func keysDER(s string) ([][]byte, error) {
+	if !strings.Contains(s, "-----BEGIN") {
+		raw, err := decodeBase64(s)
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Contains(raw, []byte("-----BEGIN")) {
+			return [][]byte{raw}, nil // base64 of a DER key
+		}
+		s = string(raw) // base64 of PEM text
+	}
+	var ders [][]byte
+	for strings.TrimSpace(s) != "" {
+		typ, body, rest, ok := splitArmor(s)
 		if !ok {
-			return nil, fmt.Errorf("%w: malformed PEM armor", ErrPublicKey)
+			return ders, errors.New("malformed PEM armor")
 		}
 		if typ != "PUBLIC KEY" && typ != "RSA PUBLIC KEY" {
-			return nil, fmt.Errorf("%w: PEM block is %q, want \"PUBLIC KEY\" or \"RSA PUBLIC KEY\"", ErrPublicKey, typ)
+			return ders, fmt.Errorf(`PEM block is %q, want "PUBLIC KEY" or "RSA PUBLIC KEY"`, typ)
 		}
-		s = body
+		der, err := decodeBase64(body)
+		if err != nil {
+			return ders, err
+		}
+		ders, s = append(ders, der), rest
 	}
-	der, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(strings.Join(strings.Fields(s), ""), "="))
+	return ders, nil
+}
+
+// splitArmor cuts s, "-----BEGIN label----- body -----END label----- rest",
+// into its label, body and rest, whatever whitespace separates them.
+func splitArmor(s string) (typ, body, rest string, ok bool) {
+	before, rest, ok := strings.Cut(s, "-----BEGIN ")
+	if !ok || strings.TrimSpace(before) != "" {
+		return "", "", "", false
+	}
+	typ, rest, ok = strings.Cut(rest, "-----")
+	if !ok {
+		return "", "", "", false
+	}
+	body, rest, ok = strings.Cut(rest, "-----END "+typ+"-----")
+	return typ, body, rest, ok
+}
+
+// decodeBase64 decodes standard base64, ignoring whitespace and padding.
+func decodeBase64(s string) ([]byte, error) {
+	b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(strings.Join(strings.Fields(s), ""), "="))
 	if err != nil {
-		return nil, fmt.Errorf("%w: bad base64: %w", ErrPublicKey, err)
+		return nil, fmt.Errorf("bad base64: %w", err)
 	}
+	return b, nil
+}
+
+// parseKey parses a DER public key, PKIX or PKCS #1, that must be RSA and
+// at least MinKeyBits long.
+func parseKey(der []byte) (*rsa.PublicKey, error) {
 	pub, err := x509.ParsePKIXPublicKey(der)
 	if err != nil {
 		if pub, err = x509.ParsePKCS1PublicKey(der); err != nil {
-			return nil, fmt.Errorf("%w: not a PKIX or PKCS #1 public key", ErrPublicKey)
+			return nil, errors.New("not a PKIX or PKCS #1 public key")
 		}
 	}
 	key, ok := pub.(*rsa.PublicKey)
 	if !ok {
-		return nil, fmt.Errorf("%w: key type is %T, want an RSA key", ErrPublicKey, pub)
+		return nil, fmt.Errorf("key type is %T, want an RSA key", pub)
 	}
 	if bits := key.N.BitLen(); bits < MinKeyBits {
-		return nil, fmt.Errorf("%w: RSA key is %d bits, want at least %d", ErrPublicKey, bits, MinKeyBits)
+		return nil, fmt.Errorf("RSA key is %d bits, want at least %d", bits, MinKeyBits)
 	}
 	return key, nil
-}
-
-// splitArmor returns the label and body of
-// "-----BEGIN label----- body -----END label-----", whatever separates them.
-func splitArmor(s string) (typ, body string, ok bool) {
-	_, rest, ok := strings.Cut(s, "-----BEGIN ")
-	if !ok {
-		return "", "", false
-	}
-	typ, rest, ok = strings.Cut(rest, "-----")
-	if !ok {
-		return "", "", false
-	}
-	body, rest, ok = strings.Cut(rest, "-----END "+typ+"-----")
-	if !ok || strings.TrimSpace(rest) != "" {
-		return "", "", false
-	}
-	return typ, body, true
 }

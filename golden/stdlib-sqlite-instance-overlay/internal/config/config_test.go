@@ -36,14 +36,14 @@ func getenv(overrides map[string]string) func(string) string {
 	return func(name string) string { return env[name] }
 }
 
-// publicKey is testKey parsed.
-func publicKey(t *testing.T) *rsa.PublicKey {
+// publicKeys is testKey parsed.
+func publicKeys(t *testing.T) []*rsa.PublicKey {
 	t.Helper()
-	key, err := webhooks.ParsePublicKey(testKey)
+	keys, err := webhooks.ParsePublicKeys(testKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return key
+	return keys
 }
 
 func problemVars(t *testing.T, err error) []string {
@@ -74,7 +74,7 @@ func TestLoadDefaults(t *testing.T) {
 	want := Config{
 		AppID:       DefaultAppID,
 		AppSecret:   testSecret,
-		PublicKey:   publicKey(t),
+		PublicKeys:  publicKeys(t),
 		Port:        8080,
 		DatabaseURL: "data/shop.db",
 		APIBase:     "https://www.wixapis.com",
@@ -104,7 +104,7 @@ func TestLoadAllSet(t *testing.T) {
 	want := Config{
 		AppID:          "1b2c3d4e-0000-4000-8000-00000000abcd",
 		AppSecret:      testSecret,
-		PublicKey:      publicKey(t),
+		PublicKeys:     publicKeys(t),
 		Port:           9090,
 		DatabaseURL:    "/data/shop.db",
 		Dev:            true,
@@ -386,7 +386,7 @@ func TestLogValue(t *testing.T) {
 			cfg: Config{
 				AppID:       "app-1",
 				AppSecret:   testSecret,
-				PublicKey:   publicKey(t),
+				PublicKeys:  publicKeys(t),
 				Port:        8080,
 				DatabaseURL: "/var/lib/shop/shop.db",
 				APIBase:     "https://www.wixapis.com",
@@ -398,7 +398,7 @@ func TestLogValue(t *testing.T) {
 			want: []string{
 				"cfg.app_id=app-1",
 				"cfg.app_secret=set",
-				"cfg.public_key=set",
+				"cfg.public_keys=1",
 				"cfg.port=8080",
 				"cfg.database_url=/var/lib/shop/shop.db",
 				"cfg.dev=false",
@@ -418,7 +418,7 @@ func TestLogValue(t *testing.T) {
 			},
 			want: []string{
 				"cfg.app_secret=unset",
-				"cfg.public_key=unset",
+				"cfg.public_keys=0",
 				"cfg.api_key=unset",
 				"cfg.database_url=data/shop.db",
 			},
