@@ -11,7 +11,9 @@ import (
 
 // New returns the API's handler, routed by chi:
 //
-//	GET  /healthz        200 when the store answers, 503 when it does not
+//	GET  /healthz        200 while the process serves (liveness)
+//	GET  /readyz         200 when it can serve: the store takes a write and
+//	                     it is not shutting down (readiness); 503 otherwise
 //	GET  /api/me         the caller's verified identity
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
@@ -24,7 +26,7 @@ import (
 // "message": text}, including 404 and 405; a body over MaxBodyBytes gets
 // 413.
 func New(d Deps) http.Handler {
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining}}
 
 	r := chi.NewRouter()
 	r.Use(logRequests(d.Logger))
@@ -35,7 +37,8 @@ func New(d Deps) http.Handler {
 	r.NotFound(notFoundHandler)
 	r.MethodNotAllowed(methodNotAllowedHandler(r))
 
-	r.Get("/healthz", h.healthz)
+	r.Get("/healthz", healthz)
+	r.Get("/readyz", h.svc.readyz)
 	r.Route("/api", func(r chi.Router) {
 		// The authenticated routes are a group, whose middleware runs only
 		// for the routes it matches: unknown /api paths get a 404 and

@@ -11,7 +11,9 @@ import (
 
 // New returns the API's handler, an Echo instance:
 //
-//	GET  /healthz        200 when the store answers, 503 when it does not
+//	GET  /healthz        200 while the process serves (liveness)
+//	GET  /readyz         200 when it can serve: the store takes a write and
+//	                     it is not shutting down (readiness); 503 otherwise
 //	GET  /api/me         the caller's verified identity
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
@@ -24,7 +26,7 @@ import (
 // one of them, and echo's own 404 and 405, as JSON {"error": code,
 // "message": text}; a body over MaxBodyBytes gets 413.
 func New(d Deps) http.Handler {
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining}}
 
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           d.Logger,
@@ -52,7 +54,8 @@ func New(d Deps) http.Handler {
 	// answer with 413, and a body that is never read is never judged.
 	e.Use(echo.WrapMiddleware(limitBody))
 
-	e.GET("/healthz", h.healthz)
+	e.GET("/healthz", echo.WrapHandler(http.HandlerFunc(healthz)))
+	e.GET("/readyz", echo.WrapHandler(http.HandlerFunc(h.svc.readyz)))
 	api := e.Group("/api", authenticate(d.Auth))
 	api.GET("/me", h.me)
 	api.GET("/settings", h.getSettings)

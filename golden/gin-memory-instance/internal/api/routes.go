@@ -9,7 +9,9 @@ import (
 
 // New returns the API's handler, a gin Engine:
 //
-//	GET  /healthz        200 when the store answers, 503 when it does not
+//	GET  /healthz        200 while the process serves (liveness)
+//	GET  /readyz         200 when it can serve: the store takes a write and
+//	                     it is not shutting down (readiness); 503 otherwise
 //	GET  /api/me         the caller's verified identity
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
@@ -27,7 +29,7 @@ func New(d Deps) http.Handler {
 	if os.Getenv(gin.EnvGinMode) == "" {
 		gin.SetMode(gin.ReleaseMode)
 	}
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining}}
 
 	r := gin.New()
 	// Answer a known path with the wrong method 405 (with Allow), do not
@@ -43,7 +45,8 @@ func New(d Deps) http.Handler {
 
 	// GET routes answer HEAD too, as net/http does.
 	getHead := []string{http.MethodGet, http.MethodHead}
-	r.Match(getHead, "/healthz", h.healthz)
+	r.Match(getHead, "/healthz", gin.WrapF(healthz))
+	r.Match(getHead, "/readyz", gin.WrapF(h.svc.readyz))
 	api := r.Group("/api", authenticate(d.Auth))
 	api.Match(getHead, "/me", h.me)
 	api.Match(getHead, "/settings", h.getSettings)

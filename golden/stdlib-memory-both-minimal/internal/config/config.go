@@ -26,16 +26,19 @@ const DefaultAppID = ""
 // Config is the server's configuration. It holds secrets: log it through
 // its LogValue method, which leaves them out, and never print it with fmt.
 type Config struct {
-	AppID          string         // WIX_APP_ID, lower-cased
-	AppSecret      string         // WIX_APP_SECRET
-	Port           int            // PORT
-	Dev            bool           // DEV
-	APIBase        string         // WIX_API_BASE, without a trailing slash
-	APIKey         string         // WIX_API_KEY
-	SiteID         string         // WIX_SITE_ID
-	AccountID      string         // WIX_ACCOUNT_ID
-	CORSOrigins    []string       // CORS_ALLOWED_ORIGINS
-	LogLevel       slog.Level     // LOG_LEVEL
+	AppID       string     // WIX_APP_ID, lower-cased
+	AppSecret   string     // WIX_APP_SECRET
+	Port        int        // PORT
+	Dev         bool       // DEV
+	APIBase     string     // WIX_API_BASE, without a trailing slash
+	APIKey      string     // WIX_API_KEY
+	SiteID      string     // WIX_SITE_ID
+	AccountID   string     // WIX_ACCOUNT_ID
+	CORSOrigins []string   // CORS_ALLOWED_ORIGINS
+	LogLevel    slog.Level // LOG_LEVEL
+	// SHUTDOWN_DELAY: how long the server goes on serving, unready, after
+	// SIGTERM, so that load balancers notice before it stops taking requests.
+	ShutdownDelay  time.Duration
 	InstanceMaxAge time.Duration  // WIX_INSTANCE_MAX_AGE; zero: no limit
 	AnyTokenShape  bool           // WIX_TOKEN_ANY_SHAPE
 	TrustedProxies []netip.Prefix // TRUSTED_PROXIES
@@ -101,12 +104,8 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 			return c.LogLevel.UnmarshalText([]byte(v))
 		}},
-		{name: "WIX_INSTANCE_MAX_AGE", parse: func(v string) (err error) {
-			if c.InstanceMaxAge, err = time.ParseDuration(v); err != nil || c.InstanceMaxAge < 0 {
-				return errors.New("use a duration such as 12h or 30m, or 0 for no limit")
-			}
-			return nil
-		}},
+		{name: "SHUTDOWN_DELAY", def: "5s", parse: duration(&c.ShutdownDelay, "to stop at once")},
+		{name: "WIX_INSTANCE_MAX_AGE", parse: duration(&c.InstanceMaxAge, "for no limit")},
 		{name: "WIX_TOKEN_ANY_SHAPE", def: "false", parse: boolean(&c.AnyTokenShape)},
 		{name: "TRUSTED_PROXIES", parse: func(v string) (err error) {
 			c.TrustedProxies, err = ratelimit.ParseTrustedProxies(v)
@@ -164,6 +163,16 @@ var uuid = regexp.MustCompile(`^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{1
 
 func text(field *string) func(string) error {
 	return func(v string) error { *field = v; return nil }
+}
+
+// duration parses a duration of at least 0, which means what zero says.
+func duration(field *time.Duration, zero string) func(string) error {
+	return func(v string) (err error) {
+		if *field, err = time.ParseDuration(v); err != nil || *field < 0 {
+			return errors.New("use a duration such as 12h, 30m or 5s, or 0 " + zero)
+		}
+		return nil
+	}
 }
 
 func boolean(field *bool) func(string) error {
@@ -234,6 +243,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("account_id", c.AccountID),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.Duration("shutdown_delay", c.ShutdownDelay),
 		slog.Duration("instance_max_age", c.InstanceMaxAge),
 		slog.Bool("token_any_shape", c.AnyTokenShape),
 		slog.Any("trusted_proxies", c.TrustedProxies),

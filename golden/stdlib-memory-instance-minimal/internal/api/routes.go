@@ -8,7 +8,9 @@ import (
 
 // New returns the API's handler, routed by net/http's ServeMux:
 //
-//	GET  /healthz        200 when the store answers, 503 when it does not
+//	GET  /healthz        200 while the process serves (liveness)
+//	GET  /readyz         200 when it can serve: the store takes a write and
+//	                     it is not shutting down (readiness); 503 otherwise
 //	GET  /api/me         the caller's verified identity
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
@@ -20,11 +22,12 @@ import (
 // 413. A path that is not in canonical form, such as //healthz or
 // /api/./me, is unknown (404) rather than redirected.
 func New(d Deps) http.Handler {
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining}}
 	authed := d.Auth.Middleware
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", h.healthz)
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", h.svc.readyz)
 	mux.Handle("GET /api/me", authed(http.HandlerFunc(h.me)))
 	mux.Handle("GET /api/settings", authed(http.HandlerFunc(h.getSettings)))
 	mux.Handle("PUT /api/settings", authed(http.HandlerFunc(h.putSettings)))

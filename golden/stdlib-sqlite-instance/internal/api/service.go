@@ -91,21 +91,10 @@ func bodyError(err error) *apiError {
 
 // service does what the endpoints do.
 type service struct {
-	log   *slog.Logger
-	store store.Store
-	wix   *wix.Client
-}
-
-// health reports whether the store answers within two seconds, so a load
-// balancer stops sending traffic to a broken replica.
-func (s *service) health(ctx context.Context) (map[string]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
-		s.log.WarnContext(ctx, "health check: store unreachable", "err", err)
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: httpjson.CodeUnavailable, Message: "the store is unreachable"}
-	}
-	return map[string]string{"status": "ok"}, nil
+	log      *slog.Logger
+	store    store.Store
+	wix      *wix.Client
+	draining <-chan struct{} // Deps.Draining
 }
 
 // settings returns an instance's settings and their ETag; before the
