@@ -180,7 +180,7 @@ func TestManifestWithoutALaterOption(t *testing.T) {
 	manifest := func(answers string) []byte {
 		return []byte(`{"generator": "wixgen", "version": "v0.1.0", "answers": {` + answers + `}, "files": []}`)
 	}
-	const common = `"name": "shop", "module": "example.com/shop", "app-id": "", "router": "stdlib", "store": "sqlite", "auth": "instance", "webhooks": true, "ci": true`
+	const common = `"name": "shop", "module": "example.com/shop", "app-id": "", "router": "stdlib", "store": "sqlite", "auth": "instance", "webhooks": true, "ci": true, "kubernetes": false`
 	tests := []struct {
 		name       string
 		answers    string
