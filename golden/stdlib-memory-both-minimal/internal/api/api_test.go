@@ -185,9 +185,11 @@ func serveTokenInfo(w http.ResponseWriter, r *http.Request) {
 		"subjectType": "USER",
 		"subjectId":   "user-1",
 		"exp":         strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10),
-		"iat":         strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10),
-		"clientId":    testAppID,
-		"instanceId":  id,
+		// Issued before the events of TestWebhooks, as a token a page
+		// kept open since before the app was removed.
+		"iat":        strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10),
+		"clientId":   testAppID,
+		"instanceId": id,
 	}
 	if iat, ok := strings.CutPrefix(kind, "iat"); ok {
 		kind, info["iat"] = "valid", iat
