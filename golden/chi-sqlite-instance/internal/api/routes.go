@@ -11,9 +11,8 @@ import (
 
 // New returns the API's handler, routed by chi:
 //
-//	GET  /healthz        200 while the process serves (liveness)
-//	GET  /readyz         200 when it can serve: the store takes a write and
-//	                     it is not shutting down (readiness); 503 otherwise
+//	GET  /healthz        liveness: 200 while the process serves
+//	GET  /readyz         readiness: 503 when the store fails or the server stops
 //	GET  /api/me         the caller's verified identity
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)

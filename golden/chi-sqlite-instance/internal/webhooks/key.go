@@ -4,12 +4,12 @@
 package webhooks
 
 import (
-	"bytes"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -19,14 +19,11 @@ const MinKeyBits = 2048
 // ErrPublicKey is wrapped by every error ParsePublicKeys returns.
 var ErrPublicKey = errors.New("webhooks: invalid public key")
 
-// ParsePublicKeys parses the app's webhook public keys (WIX_PUBLIC_KEY):
-// one, or several while a key is replaced. Each is written the way the key
-// from the Wix app dashboard ends up pasted: a PEM "PUBLIC KEY" or "RSA
-// PUBLIC KEY" block, with its line breaks, written as \n, or lost; base64
-// of the whole PEM text, as @wix/sdk takes it; or the base64 DER key, the
-// PEM body alone. Several keys are PEM blocks one after another, or any of
-// these forms separated by commas. Surrounding whitespace and quotes are
-// forgiven. Every key must be RSA, at least MinKeyBits long.
+// ParsePublicKeys parses WIX_PUBLIC_KEY: the app's webhook public key, or
+// several while it is replaced, in every form a pasted key takes (PEM, its
+// line breaks written as \n or lost, base64 of the PEM text, base64 of the
+// DER key), as PEM blocks one after another or separated by commas. Quotes
+// around it are forgiven. Each must be an RSA key of MinKeyBits or more.
 func ParsePublicKeys(s string) ([]*rsa.PublicKey, error) {
 	s = strings.TrimSpace(s)
 	for len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
@@ -35,18 +32,7 @@ func ParsePublicKeys(s string) ([]*rsa.PublicKey, error) {
 	s = strings.NewReplacer(`\r`, "", `\n`, "\n").Replace(s)
 	var keys []*rsa.PublicKey
 	for item := range strings.SplitSeq(s, ",") {
-		if strings.TrimSpace(item) == "" {
-			continue
-		}
-		ders, err := keysDER(item)
-		for _, der := range ders {
-			key, derErr := parseKey(der)
-			if derErr != nil {
-				return nil, fmt.Errorf("%w: key %d: %w", ErrPublicKey, len(keys)+1, derErr)
-			}
-			keys = append(keys, key)
-		}
-		if err != nil {
+		if err := appendKeys(&keys, item); err != nil {
 			return nil, fmt.Errorf("%w: key %d: %w", ErrPublicKey, len(keys)+1, err)
 		}
 	}
@@ -56,51 +42,38 @@ func ParsePublicKeys(s string) ([]*rsa.PublicKey, error) {
 	return keys, nil
 }
 
-// keysDER returns the DER bytes of the keys in s: PEM blocks one after
-// another, or base64 of such PEM text or of one DER key. The error, if
-// any, is about the key after those returned.
-func keysDER(s string) ([][]byte, error) {
-	if !strings.Contains(s, "-----BEGIN") {
-		raw, err := decodeBase64(s)
-		if err != nil {
-			return nil, err
-		}
-		if !bytes.Contains(raw, []byte("-----BEGIN")) {
-			return [][]byte{raw}, nil // base64 of a DER key
-		}
-		s = string(raw) // base64 of PEM text
-	}
-	var ders [][]byte
-	for strings.TrimSpace(s) != "" {
-		typ, body, rest, ok := splitArmor(s)
-		if !ok {
-			return ders, errors.New("malformed PEM armor")
-		}
-		if typ != "PUBLIC KEY" && typ != "RSA PUBLIC KEY" {
-			return ders, fmt.Errorf(`PEM block is %q, want "PUBLIC KEY" or "RSA PUBLIC KEY"`, typ)
-		}
-		der, err := decodeBase64(body)
-		if err != nil {
-			return ders, err
-		}
-		ders, s = append(ders, der), rest
-	}
-	return ders, nil
-}
+// pemBlock matches the PEM block that starts s, whatever whitespace
+// separates its parts.
+var pemBlock = regexp.MustCompile(`^\s*-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END ([A-Z0-9 ]+)-----`)
 
-// splitArmor cuts s, "-----BEGIN label----- body -----END label----- rest",
-// into its label, body and rest, whatever whitespace separates them.
-func splitArmor(s string) (typ, body, rest string, ok bool) {
-	before, rest, ok := strings.Cut(s, "-----BEGIN ")
-	if !ok || strings.TrimSpace(before) != "" {
-		return "", "", "", false
+// appendKeys appends the keys in s: PEM blocks one after another, or
+// base64 of such text, or of one DER key.
+func appendKeys(keys *[]*rsa.PublicKey, s string) error {
+	if strings.TrimSpace(s) == "" {
+		return nil
 	}
-	typ, rest, ok = strings.Cut(rest, "-----")
-	if !ok {
-		return "", "", "", false
+	if !strings.Contains(s, "-----BEGIN") {
+		der, err := decodeBase64(s)
+		if err != nil || !strings.Contains(string(der), "-----BEGIN") {
+			return appendKey(keys, der, err)
+		}
+		s = string(der) // base64 of PEM text
 	}
-	body, rest, ok = strings.Cut(rest, "-----END "+typ+"-----")
-	return typ, body, rest, ok
+	for strings.TrimSpace(s) != "" {
+		m := pemBlock.FindStringSubmatch(s)
+		if m == nil || m[1] != m[3] {
+			return errors.New("malformed PEM armor")
+		}
+		if m[1] != "PUBLIC KEY" && m[1] != "RSA PUBLIC KEY" {
+			return fmt.Errorf(`PEM block is %q, want "PUBLIC KEY" or "RSA PUBLIC KEY"`, m[1])
+		}
+		der, err := decodeBase64(m[2])
+		if err := appendKey(keys, der, err); err != nil {
+			return err
+		}
+		s = s[len(m[0]):]
+	}
+	return nil
 }
 
 // decodeBase64 decodes standard base64, ignoring whitespace and padding.
@@ -112,21 +85,25 @@ func decodeBase64(s string) ([]byte, error) {
 	return b, nil
 }
 
-// parseKey parses a DER public key, PKIX or PKCS #1, that must be RSA and
-// at least MinKeyBits long.
-func parseKey(der []byte) (*rsa.PublicKey, error) {
+// appendKey appends der, a PKIX or PKCS #1 public key, which must be RSA
+// and at least MinKeyBits long; err, if any, is returned instead.
+func appendKey(keys *[]*rsa.PublicKey, der []byte, err error) error {
+	if err != nil {
+		return err
+	}
 	pub, err := x509.ParsePKIXPublicKey(der)
 	if err != nil {
 		if pub, err = x509.ParsePKCS1PublicKey(der); err != nil {
-			return nil, errors.New("not a PKIX or PKCS #1 public key")
+			return errors.New("not a PKIX or PKCS #1 public key")
 		}
 	}
 	key, ok := pub.(*rsa.PublicKey)
 	if !ok {
-		return nil, fmt.Errorf("key type is %T, want an RSA key", pub)
+		return fmt.Errorf("key type is %T, want an RSA key", pub)
 	}
 	if bits := key.N.BitLen(); bits < MinKeyBits {
-		return nil, fmt.Errorf("RSA key is %d bits, want at least %d", bits, MinKeyBits)
+		return fmt.Errorf("RSA key is %d bits, want at least %d", bits, MinKeyBits)
 	}
-	return key, nil
+	*keys = append(*keys, key)
+	return nil
 }

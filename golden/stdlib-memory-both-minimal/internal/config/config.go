@@ -26,19 +26,17 @@ const DefaultAppID = ""
 // Config is the server's configuration. It holds secrets: log it through
 // its LogValue method, which leaves them out, and never print it with fmt.
 type Config struct {
-	AppID       string     // WIX_APP_ID, lower-cased
-	AppSecret   string     // WIX_APP_SECRET
-	Port        int        // PORT
-	Dev         bool       // DEV
-	APIBase     string     // WIX_API_BASE, without a trailing slash
-	APIKey      string     // WIX_API_KEY
-	SiteID      string     // WIX_SITE_ID
-	AccountID   string     // WIX_ACCOUNT_ID
-	CORSOrigins []string   // CORS_ALLOWED_ORIGINS
-	LogLevel    slog.Level // LOG_LEVEL
-	// SHUTDOWN_DELAY: how long the server goes on serving, unready, after
-	// SIGTERM, so that load balancers notice before it stops taking requests.
-	ShutdownDelay  time.Duration
+	AppID          string         // WIX_APP_ID, lower-cased
+	AppSecret      string         // WIX_APP_SECRET
+	Port           int            // PORT
+	Dev            bool           // DEV
+	APIBase        string         // WIX_API_BASE, without a trailing slash
+	APIKey         string         // WIX_API_KEY
+	SiteID         string         // WIX_SITE_ID
+	AccountID      string         // WIX_ACCOUNT_ID
+	CORSOrigins    []string       // CORS_ALLOWED_ORIGINS
+	LogLevel       slog.Level     // LOG_LEVEL
+	ShutdownDelay  time.Duration  // SHUTDOWN_DELAY
 	InstanceMaxAge time.Duration  // WIX_INSTANCE_MAX_AGE; zero: no limit
 	AnyTokenShape  bool           // WIX_TOKEN_ANY_SHAPE
 	TrustedProxies []netip.Prefix // TRUSTED_PROXIES

@@ -100,10 +100,8 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer, ln n
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	// /readyz answers 503 from now on, while the server goes on serving
-	// for the delay, which a second signal cuts short. Keep-alive
-	// connections close after their next answer, so that clients connect
-	// again, to another replica once the load balancer knows.
+	// Unready, yet serving, until load balancers notice; keep-alive
+	// connections close after their next answer.
 	hurry, stopHurry := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stopHurry()
 	close(draining)

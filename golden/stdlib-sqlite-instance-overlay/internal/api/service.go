@@ -97,6 +97,31 @@ type service struct {
 	draining <-chan struct{} // Deps.Draining
 }
 
+// healthz answers 200 while the process serves, whatever else fails: a
+// failing store makes the server unready, not dead, as a restart would
+// not mend it. The probes are net/http handlers for every router.
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 when the server can serve: it is not shutting down,
+// and the store takes a write within two seconds.
+func (s *service) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	select {
+	case <-s.draining:
+		httpjson.Error(w, http.StatusServiceUnavailable, httpjson.CodeUnavailable, "the server is shutting down")
+	default:
+		if err := s.store.Ping(ctx); err != nil {
+			s.log.WarnContext(ctx, "not ready: the store cannot take a write", "err", err)
+			httpjson.Error(w, http.StatusServiceUnavailable, httpjson.CodeUnavailable, "the store cannot take a write")
+			return
+		}
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ready"})
+	}
+}
+
 // settings returns an instance's settings and their ETag; before the
 // first save, an empty document and no ETag.
 func (s *service) settings(ctx context.Context, instanceID string) (settingsBody, string, error) {

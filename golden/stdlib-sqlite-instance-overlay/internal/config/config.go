@@ -26,22 +26,20 @@ const DefaultAppID = "1b2c3d4e-0000-4000-8000-000000000001"
 // Config is the server's configuration. It holds secrets: log it through
 // its LogValue method, which leaves them out, and never print it with fmt.
 type Config struct {
-	AppID       string           // WIX_APP_ID, lower-cased
-	AppSecret   string           // WIX_APP_SECRET
-	PublicKeys  []*rsa.PublicKey // WIX_PUBLIC_KEY: one or more, which verify webhooks
-	Port        int              // PORT
-	DatabaseURL string           // DATABASE_URL
-	Dev         bool             // DEV
-	APIBase     string           // WIX_API_BASE, without a trailing slash
-	APIKey      string           // WIX_API_KEY
-	SiteID      string           // WIX_SITE_ID
-	AccountID   string           // WIX_ACCOUNT_ID
-	CORSOrigins []string         // CORS_ALLOWED_ORIGINS
-	LogLevel    slog.Level       // LOG_LEVEL
-	// SHUTDOWN_DELAY: how long the server goes on serving, unready, after
-	// SIGTERM, so that load balancers notice before it stops taking requests.
-	ShutdownDelay  time.Duration
-	InstanceMaxAge time.Duration // WIX_INSTANCE_MAX_AGE; zero: no limit
+	AppID          string           // WIX_APP_ID, lower-cased
+	AppSecret      string           // WIX_APP_SECRET
+	PublicKeys     []*rsa.PublicKey // WIX_PUBLIC_KEY: one or more, which verify webhooks
+	Port           int              // PORT
+	DatabaseURL    string           // DATABASE_URL
+	Dev            bool             // DEV
+	APIBase        string           // WIX_API_BASE, without a trailing slash
+	APIKey         string           // WIX_API_KEY
+	SiteID         string           // WIX_SITE_ID
+	AccountID      string           // WIX_ACCOUNT_ID
+	CORSOrigins    []string         // CORS_ALLOWED_ORIGINS
+	LogLevel       slog.Level       // LOG_LEVEL
+	ShutdownDelay  time.Duration    // SHUTDOWN_DELAY
+	InstanceMaxAge time.Duration    // WIX_INSTANCE_MAX_AGE; zero: no limit
 }
 
 // variable is one environment variable and how it is read.
