@@ -175,9 +175,11 @@ func TestInteractiveNew(t *testing.T) {
 	term.typeKeys(enter) // default yes
 	term.expect("Add GitHub Actions workflows?")
 	term.typeKeys("n" + enter)
+	term.expect("Add Kubernetes manifests?")
+	term.typeKeys(enter) // default no
 	term.expect("To generate the same project without questions:")
 	term.expect("wixgen new proj --name proj --module github.com/acme/proj --app-id 1b2c3d4e-0000-4000-8000-000000000001 " +
-		"--router chi --store memory --auth token --widget=true --webhooks=false --docker=true --ci=false --no-tidy --yes")
+		"--router chi --store memory --auth token --widget=true --webhooks=false --docker=true --ci=false --kubernetes=false --no-tidy --yes")
 	term.expect("Created proj in proj.")
 
 	if err := cmd.Wait(); err != nil {

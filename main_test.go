@@ -285,17 +285,21 @@ func TestNewOptionsNamed(t *testing.T) {
 	added := []generator.NewOption{
 		{Key: "widget", Usage: "serve site widgets", Value: "false", Default: "true"},
 		{Key: "telemetry", Usage: "export traces", Value: "none", Default: "otel"},
+		{Key: "kubernetes", Usage: "add manifests", Value: "false", Default: "false"},
 	}
 	opts := newOptions("./shop", added, []string{"telemetry=none"})
 	var text bytes.Buffer
-	printNewOptions(&text, opts)
+	printNewOptions(&text, opts[:1])
 	want := "New options since this project was generated (it keeps rendering as it did):\n" +
 		"  widget: serve site widgets\n" +
 		"    this project: false; new projects: true; to change it: wixgen upgrade ./shop --set widget=true\n"
 	if text.String() != want {
 		t.Errorf("text:\n%s\nwant:\n%s", text.String(), want)
 	}
-	js, _ := json.Marshal(opts)
+	if len(opts) != 2 || opts[1].Set != "wixgen upgrade ./shop --set kubernetes=true" {
+		t.Errorf("a switch off in new projects too: %+v, want it turned on by --set kubernetes=true", opts)
+	}
+	js, _ := json.Marshal(opts[:1])
 	if wantJS := `[{"key":"widget","usage":"serve site widgets","value":"false","default":"true","set":"wixgen upgrade ./shop --set widget=true"}]`; string(js) != wantJS {
 		t.Errorf("JSON %s\nwant %s", js, wantJS)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -189,7 +190,7 @@ func upgradeOverlay(c *cli.Context, dir string, from *generator.Manifest) (*gene
 // newOption is an option the project's manifest does not record.
 type newOption struct {
 	generator.NewOption
-	Set string `json:"set"` // the command that gives the project the new-project default
+	Set string `json:"set"` // the command that gives the project the new-project default, or turns a switch on
 }
 
 // conflictError is an upgrade that left conflict markers: it completed,
@@ -470,7 +471,8 @@ func printPlan(w io.Writer, plan *generator.UpgradePlan, from, to string, dryRun
 
 // newOptions lists the options added since the project was generated
 // that no --set gives a value, with the command that sets each to its
-// new-project default.
+// new-project default, or, for a switch off in new projects too (such as
+// kubernetes), the command that turns it on.
 func newOptions(dir string, added []generator.NewOption, sets []string) []newOption {
 	given := make(map[string]bool)
 	for _, s := range sets {
@@ -486,7 +488,11 @@ func newOptions(dir string, added []generator.NewOption, sets []string) []newOpt
 		if dir != "." {
 			args = append(args, shellQuote(dir))
 		}
-		args = append(args, "--set", shellQuote(o.Key+"="+o.Default))
+		value := o.Default
+		if value == o.Value && (value == "true" || value == "false") {
+			value = strconv.FormatBool(value == "false")
+		}
+		args = append(args, "--set", shellQuote(o.Key+"="+value))
 		out = append(out, newOption{NewOption: o, Set: strings.Join(args, " ")})
 	}
 	return out

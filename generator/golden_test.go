@@ -54,6 +54,7 @@ func allOn(router, store, auth string) generator.Answers {
 	a := generator.DefaultAnswers("shop")
 	a.AppID = "1b2c3d4e-0000-4000-8000-000000000001"
 	a.Router, a.Store, a.Auth = router, store, auth
+	a.Kubernetes = true // off by default
 	return a
 }
 

@@ -24,6 +24,8 @@ type Answers struct {
 	Webhooks bool   `json:"webhooks"`
 	Docker   bool   `json:"docker"`
 	CI       bool   `json:"ci"`
+	// Kubernetes adds deploy/kubernetes/.
+	Kubernetes bool `json:"kubernetes"`
 }
 
 // Kind says how an option's value is written.
@@ -167,12 +169,21 @@ var options = []Option{
 		"Add a Dockerfile?", func(a *Answers) *bool { return &a.Docker }),
 	boolOption("ci", "add GitHub Actions workflows: CI, and a weekly wixgen upgrade pull request",
 		"Add GitHub Actions workflows?", func(a *Answers) *bool { return &a.CI }),
+	addedLater(offByDefault(boolOption("kubernetes",
+		"add deploy/kubernetes/, a kustomize base: a Deployment with probes and a graceful stop, a Service, and by store an autoscaler and a disruption budget (postgres) or a volume (sqlite)",
+		"Add Kubernetes manifests?", func(a *Answers) *bool { return &a.Kubernetes })), "false"),
 }
 
 // addedLater marks o as added after projects were generated without it:
 // such a project renders with before (see Option.AddedLater).
 func addedLater(o Option, before string) Option {
 	o.AddedLater, o.Before = true, before
+	return o
+}
+
+// offByDefault makes o, a bool option, off in new projects too.
+func offByDefault(o Option) Option {
+	o.Default = "false"
 	return o
 }
 

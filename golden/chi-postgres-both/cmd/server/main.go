@@ -1,8 +1,10 @@
 // Command server runs the shop backend for a Wix app.
 //
 // It reads its configuration from the environment (see .env.example),
-// opens the store, and serves the API until SIGINT or SIGTERM, then drains
-// in-flight requests before exiting.
+// opens the store, and serves the API until SIGINT or SIGTERM. Then /readyz
+// fails at once, the server goes on serving for SHUTDOWN_DELAY so that
+// load balancers notice (a second signal cuts that short), and finally
+// stops taking connections and finishes the requests in flight.
 package main
 
 import (
@@ -59,11 +61,20 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer, ln n
 	}
 	log := newLogger(logOut, cfg)
 
-	handler, closeStore, err := newHandler(ctx, cfg, log)
+	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, Logger: log})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+	}()
+	draining := make(chan struct{})
+	handler, err := newHandler(cfg, st, log, draining)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
 
 	if ln == nil {
 		ln, err = net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
@@ -90,6 +101,17 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer, ln n
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	// Unready, yet serving, until load balancers notice; keep-alive
+	// connections close after their next answer.
+	hurry, stopHurry := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stopHurry()
+	close(draining)
+	srv.SetKeepAlivesEnabled(false)
+	log.Info("shutting down: unready, still serving", "delay", cfg.ShutdownDelay)
+	select {
+	case <-time.After(cfg.ShutdownDelay):
+	case <-hurry.Done():
+	}
 	log.Info("shutting down: draining requests", "timeout", shutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
@@ -106,9 +128,9 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer, ln n
 	return nil
 }
 
-// newHandler builds the API from the configuration. The returned function
-// closes the store.
-func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handler, func(), error) {
+// newHandler builds the API on the store from the configuration;
+// draining is api.Deps.Draining.
+func newHandler(cfg config.Config, st store.Store, log *slog.Logger, draining <-chan struct{}) (http.Handler, error) {
 	wixClient, err := wix.New(wix.Config{
 		BaseURL:   cfg.APIBase,
 		AppID:     cfg.AppID,
@@ -119,16 +141,7 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 		Logger:    log,
 	})
 	if err != nil {
-		return nil, nil, err
-	}
-	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, Logger: log})
-	if err != nil {
-		return nil, nil, fmt.Errorf("open store: %w", err)
-	}
-	closeStore := func() {
-		if err := st.Close(); err != nil {
-			log.Error("close store", "err", err)
-		}
+		return nil, err
 	}
 	auth, err := wixauth.New(wixauth.Config{
 		AppID:                 cfg.AppID,
@@ -147,23 +160,21 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 		Logger:   log,
 	})
 	if err != nil {
-		closeStore()
-		return nil, nil, err
+		return nil, err
 	}
-	hooks, err := webhooks.New(webhooks.Config{PublicKey: cfg.PublicKey, Store: st, Logger: log})
+	hooks, err := webhooks.New(webhooks.Config{PublicKeys: cfg.PublicKeys, Store: st, Logger: log})
 	if err != nil {
-		closeStore()
-		return nil, nil, err
+		return nil, err
 	}
-	handler := api.New(api.Deps{
+	return api.New(api.Deps{
 		Logger:   log,
 		Auth:     auth,
 		CORS:     cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
 		Store:    st,
 		Wix:      wixClient,
 		Webhooks: hooks,
-	})
-	return handler, closeStore, nil
+		Draining: draining,
+	}), nil
 }
 
 // newLogger logs JSON lines for machines, or readable text in DEV mode.

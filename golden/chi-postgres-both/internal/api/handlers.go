@@ -30,15 +30,6 @@ func writeError(w http.ResponseWriter, err error) {
 	asAPIError(err).write(w)
 }
 
-func (h *handlers) healthz(w http.ResponseWriter, r *http.Request) {
-	body, err := h.svc.health(r.Context())
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	httpjson.Write(w, http.StatusOK, body)
-}
-
 func (h *handlers) me(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, newMeBody(identity(r)))
 }

@@ -12,7 +12,8 @@ import (
 
 // New returns the API's handler, routed by chi:
 //
-//	GET  /healthz        200 when the store answers, 503 when it does not
+//	GET  /healthz        liveness: 200 while the process serves
+//	GET  /readyz         readiness: 503 when the store fails or the server stops
 //	GET  /api/me         the caller's verified identity
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
@@ -28,7 +29,7 @@ import (
 // Every error is JSON {"error": code, "message": text}, including 404 and
 // 405; a body over MaxBodyBytes gets 413.
 func New(d Deps) http.Handler {
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining}}
 	d.CORS.AnyOrigin = widgetPaths
 
 	r := chi.NewRouter()
@@ -40,7 +41,8 @@ func New(d Deps) http.Handler {
 	r.NotFound(notFoundHandler)
 	r.MethodNotAllowed(methodNotAllowedHandler(r))
 
-	r.Get("/healthz", h.healthz)
+	r.Get("/healthz", healthz)
+	r.Get("/readyz", h.svc.readyz)
 	r.Route("/api", func(r chi.Router) {
 		// The authenticated routes are a group, whose middleware runs only
 		// for the routes it matches: unknown /api paths get a 404 and

@@ -261,7 +261,7 @@ func newTestHandler(t *testing.T, key *rsa.PrivateKey, st Store) (*Handler, *byt
 	t.Helper()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h, err := New(Config{PublicKey: &key.PublicKey, Store: st, Logger: log, Now: func() time.Time { return testNow }})
+	h, err := New(Config{PublicKeys: []*rsa.PublicKey{&key.PublicKey}, Store: st, Logger: log, Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -888,6 +888,40 @@ func TestLifecycleStoreCalls(t *testing.T) {
 	}
 	if calls, _ := st.snapshot(); !slices.EqualFunc(calls, want, call.equal) {
 		t.Errorf("store calls = %+v, want %+v", calls, want)
+	}
+}
+
+// TestSeveralKeys checks a key rotation: while WIX_PUBLIC_KEY holds the old
+// key and the new one, a token signed with either is accepted, and one
+// signed with any other key is still refused.
+func TestSeveralKeys(t *testing.T) {
+	t.Parallel()
+	old, next, stranger := newRSAKey(t, 2048), newRSAKey(t, 2048), newRSAKey(t, 2048)
+	h, err := New(Config{PublicKeys: []*rsa.PublicKey{&old.PublicKey, &next.PublicKey}, Store: newFakeStore(), Now: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		key    *rsa.PrivateKey
+		status int
+	}{
+		{"old key", old, http.StatusOK},
+		{"new key", next, http.StatusOK},
+		{"another key", stranger, http.StatusUnauthorized},
+	} {
+		rec := post(h, sign(t, tt.key, wixClaims(t, EventAppInstalled, testInstance, "{}")))
+		if rec.Code != tt.status {
+			t.Errorf("signed with the %s: status %d, want %d", tt.name, rec.Code, tt.status)
+		}
+	}
+	if s := h.Stats(); s.Applied != 2 || s.Refused != 1 {
+		t.Errorf("stats %+v, want 2 applied and 1 refused", s)
+	}
+	for _, keys := range [][]*rsa.PublicKey{nil, {&old.PublicKey, nil}} {
+		if _, err := New(Config{PublicKeys: keys, Store: newFakeStore()}); err == nil {
+			t.Errorf("New with keys %v: no error", keys)
+		}
 	}
 }
 

@@ -28,15 +28,6 @@ func identity(c *echo.Context) wixauth.Identity {
 	return id
 }
 
-func (h *handlers) healthz(c *echo.Context) error {
-	body, err := h.svc.health(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	httpjson.Write(c.Response(), http.StatusOK, body)
-	return nil
-}
-
 func (h *handlers) me(c *echo.Context) error {
 	httpjson.Write(c.Response(), http.StatusOK, newMeBody(identity(c)))
 	return nil

@@ -12,7 +12,8 @@ import (
 
 // New returns the API's handler, an Echo instance:
 //
-//	GET  /healthz        200 when the store answers, 503 when it does not
+//	GET  /healthz        liveness: 200 while the process serves
+//	GET  /readyz         readiness: 503 when the store fails or the server stops
 //	GET  /api/me         the caller's verified identity
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
@@ -29,7 +30,7 @@ import (
 // echo's own 404 and 405, as JSON {"error": code, "message": text}; a body
 // over MaxBodyBytes gets 413.
 func New(d Deps) http.Handler {
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining}}
 	d.CORS.AnyOrigin = widgetPaths
 
 	e := echo.NewWithConfig(echo.Config{
@@ -58,7 +59,8 @@ func New(d Deps) http.Handler {
 	// answer with 413, and a body that is never read is never judged.
 	e.Use(echo.WrapMiddleware(limitBody))
 
-	e.GET("/healthz", h.healthz)
+	e.GET("/healthz", echo.WrapHandler(http.HandlerFunc(healthz)))
+	e.GET("/readyz", echo.WrapHandler(http.HandlerFunc(h.svc.readyz)))
 	api := e.Group("/api", echo.WrapMiddleware(d.Auth.Middleware), echo.WrapMiddleware(wixauth.RequireRole(wixauth.RoleUser)))
 	api.GET("/me", h.me)
 	api.GET("/settings", h.getSettings)

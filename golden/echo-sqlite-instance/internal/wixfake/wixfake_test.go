@@ -565,7 +565,7 @@ func TestSend(t *testing.T) {
 func TestWebhooks(t *testing.T) {
 	f := wixfake.Start(t, wixfake.Config{})
 	st := storetest.Open(t)
-	h, err := webhooks.New(webhooks.Config{PublicKey: f.PublicKey(), Store: st})
+	h, err := webhooks.New(webhooks.Config{PublicKeys: []*rsa.PublicKey{f.PublicKey()}, Store: st})
 	if err != nil {
 		t.Fatal(err)
 	}

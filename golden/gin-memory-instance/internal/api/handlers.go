@@ -33,15 +33,6 @@ func abortWithError(c *gin.Context, err error) {
 	c.Abort()
 }
 
-func (h *handlers) healthz(c *gin.Context) {
-	body, err := h.svc.health(c.Request.Context())
-	if err != nil {
-		abortWithError(c, err)
-		return
-	}
-	httpjson.Write(c.Writer, http.StatusOK, body)
-}
-
 func (h *handlers) me(c *gin.Context) {
 	httpjson.Write(c.Writer, http.StatusOK, newMeBody(identity(c)))
 }

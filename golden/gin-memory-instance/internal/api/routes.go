@@ -11,7 +11,8 @@ import (
 
 // New returns the API's handler, a gin Engine:
 //
-//	GET  /healthz        200 when the store answers, 503 when it does not
+//	GET  /healthz        liveness: 200 while the process serves
+//	GET  /readyz         readiness: 503 when the store fails or the server stops
 //	GET  /api/me         the caller's verified identity
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
@@ -33,7 +34,7 @@ func New(d Deps) http.Handler {
 	if os.Getenv(gin.EnvGinMode) == "" {
 		gin.SetMode(gin.ReleaseMode)
 	}
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining}}
 	d.CORS.AnyOrigin = widgetPaths
 
 	r := gin.New()
@@ -50,7 +51,8 @@ func New(d Deps) http.Handler {
 
 	// GET routes answer HEAD too, as net/http does.
 	getHead := []string{http.MethodGet, http.MethodHead}
-	r.Match(getHead, "/healthz", h.healthz)
+	r.Match(getHead, "/healthz", gin.WrapF(healthz))
+	r.Match(getHead, "/readyz", gin.WrapF(h.svc.readyz))
 	api := r.Group("/api", netHTTP(d.Auth.Middleware), netHTTP(wixauth.RequireRole(wixauth.RoleUser)))
 	api.Match(getHead, "/me", h.me)
 	api.Match(getHead, "/settings", h.getSettings)

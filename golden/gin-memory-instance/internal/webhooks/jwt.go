@@ -42,7 +42,7 @@ type envelope struct {
 func (h *Handler) Parse(body []byte) (Event, error) {
 	claims := jwt.MapClaims{}
 	_, err := h.parser.ParseWithClaims(strings.TrimSpace(string(body)), claims, func(*jwt.Token) (any, error) {
-		return h.cfg.PublicKey, nil
+		return h.keys, nil
 	})
 	if err != nil {
 		return Event{}, fmt.Errorf("%w: %w", ErrSignature, err)

@@ -48,6 +48,8 @@ type testAPI struct {
 	removals *removalBook
 	// tokenInfoCalls counts the fake Wix's token-info requests.
 	tokenInfoCalls *atomic.Int64
+	// drain, once called, tells the API the server is shutting down.
+	drain func()
 }
 
 // newTestAPI serves the API over HTTP with a real store and a fake Wix. edits change the
@@ -77,8 +79,9 @@ func newTestAPI(t *testing.T, dev bool, edits ...func(*wixauth.Config)) *testAPI
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &testAPI{store: st, logs: logs, removals: removals, tokenInfoCalls: calls}
-	deps := api.Deps{Logger: log, Auth: auth, CORS: cors.Policy{AppID: testAppID, Dev: dev}, Store: st, Wix: wixClient}
+	draining := make(chan struct{})
+	a := &testAPI{store: st, logs: logs, removals: removals, tokenInfoCalls: calls, drain: sync.OnceFunc(func() { close(draining) })}
+	deps := api.Deps{Logger: log, Auth: auth, CORS: cors.Policy{AppID: testAppID, Dev: dev}, Store: st, Wix: wixClient, Draining: draining}
 	srv := httptest.NewServer(api.New(deps))
 	t.Cleanup(srv.Close)
 	a.url = srv.URL
@@ -183,9 +186,11 @@ func serveTokenInfo(w http.ResponseWriter, r *http.Request) {
 		"subjectType": "USER",
 		"subjectId":   "user-1",
 		"exp":         strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10),
-		"iat":         strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10),
-		"clientId":    testAppID,
-		"instanceId":  id,
+		// Issued before the events of TestWebhooks, as a token a page
+		// kept open since before the app was removed.
+		"iat":        strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10),
+		"clientId":   testAppID,
+		"instanceId": id,
 	}
 	if iat, ok := strings.CutPrefix(kind, "iat"); ok {
 		kind, info["iat"] = "valid", iat
@@ -822,6 +827,7 @@ func TestRouteErrorsWithoutCredentials(t *testing.T) {
 		{"PUT", "/api/me", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
 		{"OPTIONS", "/api/me", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
 		{"POST", "/healthz", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
+		{"PUT", "/readyz", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
@@ -844,6 +850,7 @@ func TestHeadIsServedByGet(t *testing.T) {
 		status int
 	}{
 		{"/healthz", nil, http.StatusOK},
+		{"/readyz", nil, http.StatusOK},
 		{"/api/me", auth(credential(instanceA)), http.StatusOK},
 		{"/api/settings", auth(credential(instanceA)), http.StatusOK},
 		{"/api/me", nil, http.StatusUnauthorized},
@@ -863,7 +870,7 @@ func TestHeadIsServedByGet(t *testing.T) {
 // authentication and routing.
 func TestPreflightOnEveryPath(t *testing.T) {
 	a := newTestAPI(t, false)
-	for _, path := range []string{"/api/me", "/api/settings", "/api/site", "/api/nope", "/healthz"} {
+	for _, path := range []string{"/api/me", "/api/settings", "/api/site", "/api/nope", "/healthz", "/readyz"} {
 		t.Run(path, func(t *testing.T) {
 			resp, body := a.call(t, "OPTIONS", path, map[string]string{
 				"Origin":                         appOrigin,
@@ -993,7 +1000,7 @@ func TestPanicIsJSON500(t *testing.T) {
 	t.Cleanup(srv.Close)
 	a := &testAPI{url: srv.URL}
 	for range 2 {
-		resp, body := a.call(t, "GET", "/healthz", nil, "")
+		resp, body := a.call(t, "GET", "/readyz", nil, "")
 		wantJSONError(t, resp, body, http.StatusInternalServerError, "internal")
 		if strings.Contains(body, "exploded") {
 			t.Errorf("the answer tells of the panic: %s", body)
@@ -1002,22 +1009,44 @@ func TestPanicIsJSON500(t *testing.T) {
 	if !strings.Contains(logs.String(), "ping exploded") {
 		t.Errorf("the panic was not logged; logs:\n%s", logs.String())
 	}
-	if rec := findLog(t, &logs, "request", "/healthz"); rec["level"] != "WARN" || rec["status"] != float64(500) {
+	if rec := findLog(t, &logs, "request", "/readyz"); rec["level"] != "WARN" || rec["status"] != float64(500) {
 		t.Errorf("the request that panicked is logged as %v, want level WARN and status 500", rec)
 	}
 	resp, body := a.call(t, "GET", "/api/me", nil, "")
 	wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
 }
 
-func TestHealthz(t *testing.T) {
-	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/healthz", nil, "")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"ok"`) {
-		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
+// TestProbes checks liveness and readiness: /healthz answers 200 whatever
+// fails; /readyz answers 503 once the store cannot take a write, and once
+// the server is shutting down, while the API goes on serving until the
+// server stops taking requests.
+func TestProbes(t *testing.T) {
+	a, broken := newTestAPI(t, false), newTestAPI(t, false)
+	broken.store.Close()
+	a.drain()
+	tests := []struct {
+		name   string
+		api    *testAPI
+		path   string
+		status int
+		want   string // in the body
+	}{
+		{"serving: alive", newTestAPI(t, false), "/healthz", http.StatusOK, `"status":"ok"`},
+		{"serving: ready", newTestAPI(t, false), "/readyz", http.StatusOK, `"status":"ready"`},
+		{"store closed: alive", broken, "/healthz", http.StatusOK, `"status":"ok"`},
+		{"store closed: not ready", broken, "/readyz", http.StatusServiceUnavailable, `"error":"unavailable"`},
+		{"draining: alive", a, "/healthz", http.StatusOK, `"status":"ok"`},
+		{"draining: not ready", a, "/readyz", http.StatusServiceUnavailable, "shutting down"},
+		{"draining: still serving", a, "/api/me", http.StatusOK, instanceA},
 	}
-	a.store.Close()
-	resp, body = a.call(t, "GET", "/healthz", nil, "")
-	wantJSONError(t, resp, body, http.StatusServiceUnavailable, "unavailable")
+	for _, tt := range tests {
+		resp, body := tt.api.call(t, "GET", tt.path, auth(credential(instanceA)), "")
+		if resp.StatusCode != tt.status || !strings.Contains(body, tt.want) {
+			t.Errorf("%s: GET %s: %d %s, want %d with %s", tt.name, tt.path, resp.StatusCode, body, tt.status, tt.want)
+		}
+		wantJSONContentType(t, resp)
+	}
+	wantNoErrorLogged(t, a)
 }
 
 // findLog returns the first log record with message msg and path, waiting

@@ -37,6 +37,7 @@ type Config struct {
 	AccountID             string         // WIX_ACCOUNT_ID
 	CORSOrigins           []string       // CORS_ALLOWED_ORIGINS
 	LogLevel              slog.Level     // LOG_LEVEL
+	ShutdownDelay         time.Duration  // SHUTDOWN_DELAY
 	InstanceMaxAge        time.Duration  // WIX_INSTANCE_MAX_AGE; zero: no limit
 	CheckInstancesWithWix bool           // WIX_INSTANCE_CHECK=wix
 	AnyTokenShape         bool           // WIX_TOKEN_ANY_SHAPE
@@ -104,12 +105,8 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 			return c.LogLevel.UnmarshalText([]byte(v))
 		}},
-		{name: "WIX_INSTANCE_MAX_AGE", parse: func(v string) (err error) {
-			if c.InstanceMaxAge, err = time.ParseDuration(v); err != nil || c.InstanceMaxAge < 0 {
-				return errors.New("use a duration such as 12h or 30m, or 0 for no limit")
-			}
-			return nil
-		}},
+		{name: "SHUTDOWN_DELAY", def: "5s", parse: duration(&c.ShutdownDelay, "to stop at once")},
+		{name: "WIX_INSTANCE_MAX_AGE", parse: duration(&c.InstanceMaxAge, "for no limit")},
 		{name: "WIX_INSTANCE_CHECK", def: "local", parse: func(v string) error {
 			if v != "local" && v != "wix" {
 				return errors.New("use local (the app secret checks instances) or wix (token-info is asked too)")
@@ -174,6 +171,16 @@ var uuid = regexp.MustCompile(`^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{1
 
 func text(field *string) func(string) error {
 	return func(v string) error { *field = v; return nil }
+}
+
+// duration parses a duration of at least 0, which means what zero says.
+func duration(field *time.Duration, zero string) func(string) error {
+	return func(v string) (err error) {
+		if *field, err = time.ParseDuration(v); err != nil || *field < 0 {
+			return errors.New("use a duration such as 12h, 30m or 5s, or 0 " + zero)
+		}
+		return nil
+	}
 }
 
 func boolean(field *bool) func(string) error {
@@ -245,6 +252,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("account_id", c.AccountID),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.Duration("shutdown_delay", c.ShutdownDelay),
 		slog.Duration("instance_max_age", c.InstanceMaxAge),
 		slog.Bool("instance_check_wix", c.CheckInstancesWithWix),
 		slog.Bool("token_any_shape", c.AnyTokenShape),

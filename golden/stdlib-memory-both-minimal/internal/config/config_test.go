@@ -58,11 +58,12 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:     DefaultAppID,
-		AppSecret: testSecret,
-		Port:      8080,
-		APIBase:   "https://www.wixapis.com",
-		LogLevel:  slog.LevelInfo,
+		AppID:         DefaultAppID,
+		AppSecret:     testSecret,
+		Port:          8080,
+		APIBase:       "https://www.wixapis.com",
+		LogLevel:      slog.LevelInfo,
+		ShutdownDelay: 5 * time.Second,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
@@ -79,6 +80,7 @@ func TestLoadAllSet(t *testing.T) {
 		"WIX_SITE_ID":             "site-1",
 		"CORS_ALLOWED_ORIGINS":    "https://example.com, http://localhost:5173",
 		"LOG_LEVEL":               "debug",
+		"SHUTDOWN_DELAY":          "0",
 		"WIX_INSTANCE_MAX_AGE":    "12h",
 		"WIX_APP_SECRET_PREVIOUS": "0ld-app-secret-value",
 		"WIX_INSTANCE_CHECK":      "wix",
@@ -252,6 +254,8 @@ func TestLoadRejects(t *testing.T) {
 		{"LOG_LEVEL unknown", map[string]string{"LOG_LEVEL": "verbose"}, "LOG_LEVEL", `"verbose": use debug, info, warn or error`},
 		{"LOG_LEVEL warning", map[string]string{"LOG_LEVEL": "warning"}, "LOG_LEVEL", "use debug, info, warn or error"},
 		{"LOG_LEVEL with an offset", map[string]string{"LOG_LEVEL": "info+2"}, "LOG_LEVEL", "use debug, info, warn or error"},
+		{"shutdown delay without a unit", map[string]string{"SHUTDOWN_DELAY": "5"}, "SHUTDOWN_DELAY", `"5": use a duration such as 12h, 30m or 5s, or 0 to stop at once, or leave it unset for 5s`},
+		{"shutdown delay negative", map[string]string{"SHUTDOWN_DELAY": "-1s"}, "SHUTDOWN_DELAY", "or 0 to stop at once"},
 		{"instance max age not a duration", map[string]string{"WIX_INSTANCE_MAX_AGE": "a day"}, "WIX_INSTANCE_MAX_AGE", `"a day": use a duration such as 12h`},
 		{"instance max age negative", map[string]string{"WIX_INSTANCE_MAX_AGE": "-1h"}, "WIX_INSTANCE_MAX_AGE", "or 0 for no limit"},
 		{"instance check neither local nor wix", map[string]string{"WIX_INSTANCE_CHECK": "remote"}, "WIX_INSTANCE_CHECK", "use local"},
@@ -388,6 +392,7 @@ func TestLogValue(t *testing.T) {
 				"cfg.site_id=site-1",
 				"cfg.cors_origins=[https://example.com]",
 				"cfg.log_level=DEBUG",
+				"cfg.shutdown_delay=0s",
 				"cfg.instance_max_age=0s",
 				"cfg.app_secret_previous=set",
 				"cfg.token_any_shape=false",

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"io"
 	"net"
@@ -41,6 +42,8 @@ func testEnv(t *testing.T) map[string]string {
 	return map[string]string{
 		"WIX_APP_ID":     testAppID,
 		"WIX_APP_SECRET": testSecret,
+		// Stop at once; TestSIGTERMUnreadyFirst tests the delay.
+		"SHUTDOWN_DELAY": "0",
 		"WIX_PUBLIC_KEY": string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
 		// No database until a test sets one: see TestServerAnswersAndShutsDown.
 		"DATABASE_URL": unreachableDatabaseURL,
@@ -63,6 +66,52 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// settings is the body of GET and PUT /api/settings.
+type settings struct {
+	Doc     json.RawMessage `json:"doc"`
+	Version int64           `json:"version"`
+}
+
+// testInstance is the instance the test credential is for.
+const testInstance = "6a5f1c9e-7b3d-4c2a-9e1f-0d8b7a6c5e4f"
+
+// credential is what the app's frontend would send.
+func credential() string {
+	return wixauthtest.SignInstance(testSecret, map[string]any{
+		"instanceId": testInstance, "appDefId": testAppID, "uid": "user-1", "permissions": "OWNER",
+		"signDate": time.Now().UTC().Format(time.RFC3339Nano),
+	})
+}
+
+// client makes a new connection per request, so that nothing outlives a
+// server.
+var client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+
+// callSettings makes a request to the settings endpoint of the server at
+// addr, with doc as the body when it is not empty and If-Match when ifMatch
+// is, and returns the status and the settings answered (none but for 200).
+func callSettings(addr, method, doc, ifMatch string) (int, settings, error) {
+	req, err := http.NewRequest(method, "http://"+addr+"/api/settings", strings.NewReader(doc))
+	if err != nil {
+		return 0, settings{}, err
+	}
+	req.Header.Set("Authorization", credential())
+	req.Header.Set("Content-Type", "application/json")
+	if ifMatch != "" {
+		req.Header.Set("If-Match", ifMatch)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, settings{}, err
+	}
+	defer resp.Body.Close()
+	var body settings
+	if resp.StatusCode == http.StatusOK {
+		err = json.NewDecoder(resp.Body).Decode(&body)
+	}
+	return resp.StatusCode, body, err
 }
 
 // TestServerAnswersAndShutsDown starts the real server as main does, calls
@@ -95,13 +144,13 @@ func TestServerAnswersAndShutsDown(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(body)
 	}
-	credential := wixauthtest.SignInstance(testSecret, map[string]any{
-		"instanceId": "6a5f1c9e-7b3d-4c2a-9e1f-0d8b7a6c5e4f", "appDefId": testAppID, "uid": "user-1", "permissions": "OWNER",
-	})
-	if code, body := get("/healthz", ""); code != http.StatusOK {
-		t.Errorf("GET /healthz: %d %s", code, body)
+	cred := credential()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, body := get(path, ""); code != http.StatusOK {
+			t.Errorf("GET %s: %d %s", path, code, body)
+		}
 	}
-	if code, body := get("/api/me", credential); code != http.StatusOK || !strings.Contains(body, "6a5f1c9e") {
+	if code, body := get("/api/me", cred); code != http.StatusOK || !strings.Contains(body, testInstance) {
 		t.Errorf("GET /api/me with a credential: %d %s", code, body)
 	}
 	if code, body := get("/api/me", ""); code != http.StatusUnauthorized {
@@ -117,7 +166,7 @@ func TestServerAnswersAndShutsDown(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("server did not shut down")
 	}
-	if l := logs.String(); strings.Contains(l, testSecret) || strings.Contains(l, credential) {
+	if l := logs.String(); strings.Contains(l, testSecret) || strings.Contains(l, cred) {
 		t.Errorf("logs contain a secret or a credential:\n%s", l)
 	}
 }

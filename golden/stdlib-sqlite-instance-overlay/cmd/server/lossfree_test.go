@@ -5,21 +5,17 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
-
-	"example.com/shop/internal/wixauth/wixauthtest"
 )
 
 // These tests check what a stop or a crash must not lose, with the server in
@@ -119,46 +115,14 @@ func (s *server) wait() error {
 	}
 }
 
-// settings is the body of GET and PUT /api/settings.
-type settings struct {
-	Doc     json.RawMessage `json:"doc"`
-	Version int64           `json:"version"`
-}
-
-// testInstance is the instance the test credential is for.
-const testInstance = "6a5f1c9e-7b3d-4c2a-9e1f-0d8b7a6c5e4f"
-
-// credential is what the app's frontend would send.
-func credential() string {
-	return wixauthtest.SignInstance(testSecret, map[string]any{
-		"instanceId": testInstance, "appDefId": testAppID, "uid": "user-1", "permissions": "OWNER",
-		"signDate": time.Now().UTC().Format(time.RFC3339Nano),
-	})
-}
-
-// client makes a new connection per request, so that nothing outlives a
-// server.
-var client = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-
 // call makes a request to the settings endpoint, with doc as the body when
 // it is not empty, and returns the settings the server answers with.
 func (s *server) call(method, doc string) (settings, error) {
-	req, err := http.NewRequest(method, "http://"+s.addr+"/api/settings", strings.NewReader(doc))
-	if err != nil {
-		return settings{}, err
+	status, body, err := callSettings(s.addr, method, doc, "")
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("%s /api/settings: status %d", method, status)
 	}
-	req.Header.Set("Authorization", credential())
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return settings{}, err
-	}
-	defer resp.Body.Close()
-	var body settings
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK {
-		return settings{}, fmt.Errorf("%s /api/settings: status %d, %v", method, resp.StatusCode, err)
-	}
-	return body, nil
+	return body, err
 }
 
 // refusesConnections waits until nothing accepts connections at addr.
@@ -174,12 +138,15 @@ func refusesConnections(t *testing.T, addr string) {
 	t.Fatal("the server still accepts connections 10 s after SIGTERM")
 }
 
-// TestSIGTERMDrainsInFlightRequest sends SIGTERM while the server is reading
-// a request's body: the server stops accepting connections, yet answers the
-// request, stores its write and exits cleanly.
-func TestSIGTERMDrainsInFlightRequest(t *testing.T) {
+// TestSIGTERMUnreadyFirst sends SIGTERM while the server is reading a
+// request's body: /readyz fails at once, yet the server goes on serving
+// through SHUTDOWN_DELAY, which a second SIGTERM cuts short; then it stops
+// accepting connections, answers the request, stores its write and exits
+// cleanly.
+func TestSIGTERMUnreadyFirst(t *testing.T) {
 	t.Parallel()
 	env := testEnv(t)
+	env["SHUTDOWN_DELAY"] = "1h" // longer than the test: only the second SIGTERM ends it
 	srv := startServer(t, env)
 
 	// Expect: 100-continue makes the server say when its handler starts to
@@ -196,6 +163,29 @@ func TestSIGTERMDrainsInFlightRequest(t *testing.T) {
 	r := bufio.NewReader(conn)
 	if resp, err := http.ReadResponse(r, nil); err != nil || resp.StatusCode != http.StatusContinue {
 		t.Fatalf("before the body: %v, %v; want 100 Continue", resp, err)
+	}
+
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	status := func(path string) int {
+		resp, err := client.Get("http://" + srv.addr + path)
+		if err != nil {
+			t.Fatalf("GET %s after SIGTERM: %v", path, err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for deadline := time.Now().Add(10 * time.Second); status("/readyz") != http.StatusServiceUnavailable; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("GET /readyz does not answer 503 10 s after SIGTERM")
+		}
+	}
+	if code := status("/healthz"); code != http.StatusOK {
+		t.Errorf("GET /healthz while shutting down: %d, want 200", code)
+	}
+	if _, err := srv.call(http.MethodGet, ""); err != nil {
+		t.Errorf("the API while shutting down: %v", err)
 	}
 
 	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -9,74 +9,101 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
-// MinKeyBits is the smallest RSA modulus ParsePublicKey accepts.
+// MinKeyBits is the smallest RSA modulus ParsePublicKeys accepts.
 const MinKeyBits = 2048
 
-// ErrPublicKey is wrapped by every error ParsePublicKey returns.
+// ErrPublicKey is wrapped by every error ParsePublicKeys returns.
 var ErrPublicKey = errors.New("webhooks: invalid public key")
 
-// ParsePublicKey parses the app's webhook public key as copied from the Wix
-// app dashboard: a PEM "PUBLIC KEY" (PKIX, what Wix shows) or "RSA PUBLIC
-// KEY" (PKCS #1) block, or its base64 body alone. It forgives what an
-// environment variable does to the text: surrounding whitespace and quotes,
-// newlines written as \n or replaced by spaces, missing padding. The key
-// must be RSA, at least MinKeyBits long.
-func ParsePublicKey(s string) (*rsa.PublicKey, error) {
+// ParsePublicKeys parses WIX_PUBLIC_KEY: the app's webhook public key, or
+// several while it is replaced, in every form a pasted key takes (PEM, its
+// line breaks written as \n or lost, base64 of the PEM text, base64 of the
+// DER key), as PEM blocks one after another or separated by commas. Quotes
+// around it are forgiven. Each must be an RSA key of MinKeyBits or more.
+func ParsePublicKeys(s string) ([]*rsa.PublicKey, error) {
 	s = strings.TrimSpace(s)
 	for len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
 		s = strings.TrimSpace(s[1 : len(s)-1])
 	}
 	s = strings.NewReplacer(`\r`, "", `\n`, "\n").Replace(s)
-	if s == "" {
+	var keys []*rsa.PublicKey
+	for item := range strings.SplitSeq(s, ",") {
+		if err := appendKeys(&keys, item); err != nil {
+			return nil, fmt.Errorf("%w: key %d: %w", ErrPublicKey, len(keys)+1, err)
+		}
+	}
+	if len(keys) == 0 {
 		return nil, fmt.Errorf("%w: empty", ErrPublicKey)
 	}
-	if strings.Contains(s, "-----BEGIN") {
-		typ, body, ok := splitArmor(s)
-		if !ok {
-			return nil, fmt.Errorf("%w: malformed PEM armor", ErrPublicKey)
-		}
-		if typ != "PUBLIC KEY" && typ != "RSA PUBLIC KEY" {
-			return nil, fmt.Errorf("%w: PEM block is %q, want \"PUBLIC KEY\" or \"RSA PUBLIC KEY\"", ErrPublicKey, typ)
-		}
-		s = body
+	return keys, nil
+}
+
+// pemBlock matches the PEM block that starts s, whatever whitespace
+// separates its parts.
+var pemBlock = regexp.MustCompile(`^\s*-----BEGIN ([A-Z0-9 ]+)-----([^-]*)-----END ([A-Z0-9 ]+)-----`)
+
+// appendKeys appends the keys in s: PEM blocks one after another, or
+// base64 of such text, or of one DER key.
+func appendKeys(keys *[]*rsa.PublicKey, s string) error {
+	if strings.TrimSpace(s) == "" {
+		return nil
 	}
-	der, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(strings.Join(strings.Fields(s), ""), "="))
+	if !strings.Contains(s, "-----BEGIN") {
+		der, err := decodeBase64(s)
+		if err != nil || !strings.Contains(string(der), "-----BEGIN") {
+			return appendKey(keys, der, err)
+		}
+		s = string(der) // base64 of PEM text
+	}
+	for strings.TrimSpace(s) != "" {
+		m := pemBlock.FindStringSubmatch(s)
+		if m == nil || m[1] != m[3] {
+			return errors.New("malformed PEM armor")
+		}
+		if m[1] != "PUBLIC KEY" && m[1] != "RSA PUBLIC KEY" {
+			return fmt.Errorf(`PEM block is %q, want "PUBLIC KEY" or "RSA PUBLIC KEY"`, m[1])
+		}
+		der, err := decodeBase64(m[2])
+		if err := appendKey(keys, der, err); err != nil {
+			return err
+		}
+		s = s[len(m[0]):]
+	}
+	return nil
+}
+
+// decodeBase64 decodes standard base64, ignoring whitespace and padding.
+func decodeBase64(s string) ([]byte, error) {
+	b, err := base64.RawStdEncoding.DecodeString(strings.TrimRight(strings.Join(strings.Fields(s), ""), "="))
 	if err != nil {
-		return nil, fmt.Errorf("%w: bad base64: %w", ErrPublicKey, err)
+		return nil, fmt.Errorf("bad base64: %w", err)
+	}
+	return b, nil
+}
+
+// appendKey appends der, a PKIX or PKCS #1 public key, which must be RSA
+// and at least MinKeyBits long; err, if any, is returned instead.
+func appendKey(keys *[]*rsa.PublicKey, der []byte, err error) error {
+	if err != nil {
+		return err
 	}
 	pub, err := x509.ParsePKIXPublicKey(der)
 	if err != nil {
 		if pub, err = x509.ParsePKCS1PublicKey(der); err != nil {
-			return nil, fmt.Errorf("%w: not a PKIX or PKCS #1 public key", ErrPublicKey)
+			return errors.New("not a PKIX or PKCS #1 public key")
 		}
 	}
 	key, ok := pub.(*rsa.PublicKey)
 	if !ok {
-		return nil, fmt.Errorf("%w: key type is %T, want an RSA key", ErrPublicKey, pub)
+		return fmt.Errorf("key type is %T, want an RSA key", pub)
 	}
 	if bits := key.N.BitLen(); bits < MinKeyBits {
-		return nil, fmt.Errorf("%w: RSA key is %d bits, want at least %d", ErrPublicKey, bits, MinKeyBits)
+		return fmt.Errorf("RSA key is %d bits, want at least %d", bits, MinKeyBits)
 	}
-	return key, nil
-}
-
-// splitArmor returns the label and body of
-// "-----BEGIN label----- body -----END label-----", whatever separates them.
-func splitArmor(s string) (typ, body string, ok bool) {
-	_, rest, ok := strings.Cut(s, "-----BEGIN ")
-	if !ok {
-		return "", "", false
-	}
-	typ, rest, ok = strings.Cut(rest, "-----")
-	if !ok {
-		return "", "", false
-	}
-	body, rest, ok = strings.Cut(rest, "-----END "+typ+"-----")
-	if !ok || strings.TrimSpace(rest) != "" {
-		return "", "", false
-	}
-	return typ, body, true
+	*keys = append(*keys, key)
+	return nil
 }

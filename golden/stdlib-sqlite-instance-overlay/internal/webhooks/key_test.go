@@ -12,14 +12,15 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
 
-func TestParsePublicKey(t *testing.T) {
+func TestParsePublicKeys(t *testing.T) {
 	t.Parallel()
 
-	key := newRSAKey(t, 2048)
+	key, next := newRSAKey(t, 2048), newRSAKey(t, 2048)
 	small := newRSAKey(t, 1024)
 	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -34,40 +35,64 @@ func TestParsePublicKey(t *testing.T) {
 	// The PEM body with its 64-column lines, as pasted without the armor lines.
 	pemLines := strings.Split(strings.TrimSpace(pkixPEM), "\n")
 	bareLines := strings.Join(pemLines[1:len(pemLines)-1], "\n")
+	oneLine := func(pem string) string { return strings.ReplaceAll(pem, "\n", `\n`) }
+	b64 := func(text string) string { return base64.StdEncoding.EncodeToString([]byte(text)) }
+	nextPEM := encodePEM("PUBLIC KEY", marshalPKIX(t, &next.PublicKey))
+	smallPEM := encodePEM("PUBLIC KEY", marshalPKIX(t, &small.PublicKey))
 
+	one := []*rsa.PublicKey{&key.PublicKey}
+	two := []*rsa.PublicKey{&key.PublicKey, &next.PublicKey}
 	tests := []struct {
 		name    string
 		in      string
-		wantErr string // substring of the error; "" for success
+		want    []*rsa.PublicKey
+		wantErr string // substring of the error, instead of want
 	}{
-		{name: "PEM PKIX", in: pkixPEM},
-		{name: "PEM PKCS1", in: pkcs1PEM},
-		{name: "PEM with CRLF line ends", in: strings.ReplaceAll(pkixPEM, "\n", "\r\n")},
-		{name: "PEM with surrounding whitespace", in: "\n  " + pkixPEM + "  \n"},
-		{name: "escaped newlines", in: strings.ReplaceAll(pkixPEM, "\n", `\n`)},
-		{name: "escaped newlines in double quotes", in: `"` + strings.ReplaceAll(pkixPEM, "\n", `\n`) + `"`},
-		{name: "escaped newlines in single quotes", in: `'` + strings.ReplaceAll(pkixPEM, "\n", `\n`) + `'`},
-		{name: "PEM flattened to one line", in: "-----BEGIN PUBLIC KEY----- " + bare + " -----END PUBLIC KEY-----"},
-		{name: "bare base64 PKIX", in: bare},
-		{name: "bare base64 PKIX with line breaks", in: bareLines},
-		{name: "bare base64 PKIX without padding", in: strings.TrimRight(bare, "=")},
-		{name: "bare base64 PKCS1", in: base64.StdEncoding.EncodeToString(pkcs1DER)},
+		// The forms of issue 11; @wix/sdk itself takes only PEM and base64
+		// of the PEM text.
+		{name: "PEM PKIX", in: pkixPEM, want: one},
+		{name: "PEM PKCS1", in: pkcs1PEM, want: one},
+		{name: "PEM on one line with \\n", in: oneLine(pkixPEM), want: one},
+		{name: "base64 DER", in: bare, want: one},
+		{name: "base64 of the PEM text", in: b64(pkixPEM), want: one},
+		// What pasting does to them.
+		{name: "PEM with CRLF line ends", in: strings.ReplaceAll(pkixPEM, "\n", "\r\n"), want: one},
+		{name: "PEM with surrounding whitespace", in: "\n  " + pkixPEM + "  \n", want: one},
+		{name: "escaped newlines in double quotes", in: `"` + oneLine(pkixPEM) + `"`, want: one},
+		{name: "escaped newlines in single quotes", in: `'` + oneLine(pkixPEM) + `'`, want: one},
+		{name: "PEM flattened to one line", in: "-----BEGIN PUBLIC KEY----- " + bare + " -----END PUBLIC KEY-----", want: one},
+		{name: "base64 DER with line breaks", in: bareLines, want: one},
+		{name: "base64 DER without padding", in: strings.TrimRight(bare, "="), want: one},
+		{name: "base64 DER PKCS1", in: base64.StdEncoding.EncodeToString(pkcs1DER), want: one},
+		{name: "base64 of the PEM text with CRLF", in: b64(strings.ReplaceAll(pkixPEM, "\n", "\r\n")), want: one},
+		// Several keys, in the order given.
+		{name: "two PEM blocks", in: pkixPEM + nextPEM, want: two},
+		{name: "two PEM blocks on one line with \\n", in: oneLine(pkixPEM + nextPEM), want: two},
+		{name: "base64 of two PEM blocks", in: b64(pkixPEM + nextPEM), want: two},
+		{name: "comma-separated forms", in: bare + ", " + b64(nextPEM), want: two},
+		{name: "PEM, comma, base64 DER", in: oneLine(pkixPEM) + "," + base64.StdEncoding.EncodeToString(marshalPKIX(t, &next.PublicKey)), want: two},
+		{name: "trailing comma", in: pkixPEM + ",", want: one},
+		// Refused, saying why and which key.
 		{name: "empty", in: "  ", wantErr: "empty"},
-		{name: "garbage", in: "this is not a key!", wantErr: "base64"},
+		{name: "only commas", in: " , ,", wantErr: "empty"},
+		{name: "garbage", in: "this is not a key!", wantErr: "key 1: bad base64"},
 		{name: "base64 of garbage", in: base64.StdEncoding.EncodeToString([]byte("hello, world")), wantErr: "not a PKIX or PKCS #1"},
 		{name: "truncated PEM body", in: encodePEM("PUBLIC KEY", pkixDER[:len(pkixDER)/2]), wantErr: "invalid public key"},
 		{name: "unclosed armor", in: "-----BEGIN PUBLIC KEY-----\n" + bare, wantErr: "malformed PEM armor"},
+		{name: "text between PEM blocks", in: pkixPEM + "and then\n" + nextPEM, wantErr: "key 2: malformed PEM armor"},
 		{name: "wrong PEM type", in: encodePEM("CERTIFICATE", pkixDER), wantErr: `"CERTIFICATE"`},
 		{name: "EC key rejected", in: encodePEM("PUBLIC KEY", marshalPKIX(t, &ec.PublicKey)), wantErr: "want an RSA key"},
-		{name: "1024-bit key rejected", in: encodePEM("PUBLIC KEY", marshalPKIX(t, &small.PublicKey)), wantErr: "1024 bits"},
+		{name: "1024-bit key rejected", in: smallPEM, wantErr: "1024 bits"},
+		{name: "second key too small", in: pkixPEM + smallPEM, wantErr: "key 2: RSA key is 1024 bits"},
+		{name: "second of base64 PEM blocks too small", in: bare + "," + b64(nextPEM+smallPEM), wantErr: "key 3: RSA key is 1024 bits"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := ParsePublicKey(tt.in)
+			got, err := ParsePublicKeys(tt.in)
 			if tt.wantErr != "" {
 				if err == nil {
-					t.Fatalf("ParsePublicKey() = %v, want error containing %q", got, tt.wantErr)
+					t.Fatalf("ParsePublicKeys() = %d keys, want an error containing %q", len(got), tt.wantErr)
 				}
 				if !errors.Is(err, ErrPublicKey) {
 					t.Errorf("error %v does not wrap ErrPublicKey", err)
@@ -78,10 +103,10 @@ func TestParsePublicKey(t *testing.T) {
 				return
 			}
 			if err != nil {
-				t.Fatalf("ParsePublicKey() error = %v", err)
+				t.Fatalf("ParsePublicKeys() error = %v", err)
 			}
-			if !got.Equal(&key.PublicKey) {
-				t.Errorf("ParsePublicKey() returned a different key")
+			if !slices.EqualFunc(got, tt.want, func(a, b *rsa.PublicKey) bool { return a.Equal(b) }) {
+				t.Errorf("ParsePublicKeys() returned %d keys, not the %d expected in order", len(got), len(tt.want))
 			}
 		})
 	}

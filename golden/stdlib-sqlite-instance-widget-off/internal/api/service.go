@@ -91,21 +91,35 @@ func bodyError(err error) *apiError {
 
 // service does what the endpoints do.
 type service struct {
-	log   *slog.Logger
-	store store.Store
-	wix   *wix.Client
+	log      *slog.Logger
+	store    store.Store
+	wix      *wix.Client
+	draining <-chan struct{} // Deps.Draining
 }
 
-// health reports whether the store answers within two seconds, so a load
-// balancer stops sending traffic to a broken replica.
-func (s *service) health(ctx context.Context) (map[string]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+// healthz answers 200 while the process serves, whatever else fails: a
+// failing store makes the server unready, not dead, as a restart would
+// not mend it. The probes are net/http handlers for every router.
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 when the server can serve: it is not shutting down,
+// and the store takes a write within two seconds.
+func (s *service) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
-		s.log.WarnContext(ctx, "health check: store unreachable", "err", err)
-		return nil, &apiError{Status: http.StatusServiceUnavailable, Code: httpjson.CodeUnavailable, Message: "the store is unreachable"}
+	select {
+	case <-s.draining:
+		httpjson.Error(w, http.StatusServiceUnavailable, httpjson.CodeUnavailable, "the server is shutting down")
+	default:
+		if err := s.store.Ping(ctx); err != nil {
+			s.log.WarnContext(ctx, "not ready: the store cannot take a write", "err", err)
+			httpjson.Error(w, http.StatusServiceUnavailable, httpjson.CodeUnavailable, "the store cannot take a write")
+			return
+		}
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ready"})
 	}
-	return map[string]string{"status": "ok"}, nil
 }
 
 // settings returns an instance's settings and their ETag; before the

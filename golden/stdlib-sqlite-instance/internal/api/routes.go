@@ -9,7 +9,8 @@ import (
 
 // New returns the API's handler, routed by net/http's ServeMux:
 //
-//	GET  /healthz        200 when the store answers, 503 when it does not
+//	GET  /healthz        liveness: 200 while the process serves
+//	GET  /readyz         readiness: 503 when the store fails or the server stops
 //	GET  /api/me         the caller's verified identity
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
@@ -27,7 +28,7 @@ import (
 // form, such as //healthz or /api/./me, is unknown (404) rather than
 // redirected.
 func New(d Deps) http.Handler {
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining}}
 	dashboard := func(next http.HandlerFunc) http.Handler {
 		return d.Auth.Middleware(wixauth.RequireRole(wixauth.RoleUser)(next))
 	}
@@ -37,7 +38,8 @@ func New(d Deps) http.Handler {
 	d.CORS.AnyOrigin = widgetPaths
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", h.healthz)
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", h.svc.readyz)
 	mux.Handle("GET /api/me", dashboard(h.me))
 	mux.Handle("GET /api/settings", dashboard(h.getSettings))
 	mux.Handle("PUT /api/settings", dashboard(h.putSettings))

@@ -28,23 +28,24 @@ const DefaultAppID = "1b2c3d4e-0000-4000-8000-000000000001"
 // Config is the server's configuration. It holds secrets: log it through
 // its LogValue method, which leaves them out, and never print it with fmt.
 type Config struct {
-	AppID                 string         // WIX_APP_ID, lower-cased
-	AppSecret             string         // WIX_APP_SECRET
-	PreviousSecret        string         // WIX_APP_SECRET_PREVIOUS
-	PublicKey             *rsa.PublicKey // WIX_PUBLIC_KEY, which verifies webhooks
-	Port                  int            // PORT
-	DatabaseURL           string         // DATABASE_URL
-	Dev                   bool           // DEV
-	APIBase               string         // WIX_API_BASE, without a trailing slash
-	APIKey                string         // WIX_API_KEY
-	SiteID                string         // WIX_SITE_ID
-	AccountID             string         // WIX_ACCOUNT_ID
-	CORSOrigins           []string       // CORS_ALLOWED_ORIGINS
-	LogLevel              slog.Level     // LOG_LEVEL
-	InstanceMaxAge        time.Duration  // WIX_INSTANCE_MAX_AGE; zero: no limit
-	CheckInstancesWithWix bool           // WIX_INSTANCE_CHECK=wix
-	AnyTokenShape         bool           // WIX_TOKEN_ANY_SHAPE
-	TrustedProxies        []netip.Prefix // TRUSTED_PROXIES
+	AppID                 string           // WIX_APP_ID, lower-cased
+	AppSecret             string           // WIX_APP_SECRET
+	PreviousSecret        string           // WIX_APP_SECRET_PREVIOUS
+	PublicKeys            []*rsa.PublicKey // WIX_PUBLIC_KEY: one or more, which verify webhooks
+	Port                  int              // PORT
+	DatabaseURL           string           // DATABASE_URL
+	Dev                   bool             // DEV
+	APIBase               string           // WIX_API_BASE, without a trailing slash
+	APIKey                string           // WIX_API_KEY
+	SiteID                string           // WIX_SITE_ID
+	AccountID             string           // WIX_ACCOUNT_ID
+	CORSOrigins           []string         // CORS_ALLOWED_ORIGINS
+	LogLevel              slog.Level       // LOG_LEVEL
+	ShutdownDelay         time.Duration    // SHUTDOWN_DELAY
+	InstanceMaxAge        time.Duration    // WIX_INSTANCE_MAX_AGE; zero: no limit
+	CheckInstancesWithWix bool             // WIX_INSTANCE_CHECK=wix
+	AnyTokenShape         bool             // WIX_TOKEN_ANY_SHAPE
+	TrustedProxies        []netip.Prefix   // TRUSTED_PROXIES
 }
 
 // variable is one environment variable and how it is read.
@@ -76,7 +77,7 @@ func Load(getenv func(string) string) (Config, error) {
 		{name: "WIX_APP_SECRET_PREVIOUS", secret: true, parse: text(&c.PreviousSecret)},
 		{name: "WIX_PUBLIC_KEY", required: true, secret: true,
 			hint:  `copy the public key from your app's Webhooks page in the Wix app dashboard, including the BEGIN and END lines (line breaks may be written as \n)`,
-			parse: func(v string) (err error) { c.PublicKey, err = webhooks.ParsePublicKey(v); return err }},
+			parse: func(v string) (err error) { c.PublicKeys, err = webhooks.ParsePublicKeys(v); return err }},
 		{name: "PORT", def: "8080", parse: func(v string) (err error) {
 			if c.Port, err = strconv.Atoi(v); err != nil || c.Port < 1 || c.Port > 65535 {
 				return errors.New("use a TCP port number from 1 to 65535")
@@ -113,12 +114,8 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 			return c.LogLevel.UnmarshalText([]byte(v))
 		}},
-		{name: "WIX_INSTANCE_MAX_AGE", parse: func(v string) (err error) {
-			if c.InstanceMaxAge, err = time.ParseDuration(v); err != nil || c.InstanceMaxAge < 0 {
-				return errors.New("use a duration such as 12h or 30m, or 0 for no limit")
-			}
-			return nil
-		}},
+		{name: "SHUTDOWN_DELAY", def: "5s", parse: duration(&c.ShutdownDelay, "to stop at once")},
+		{name: "WIX_INSTANCE_MAX_AGE", parse: duration(&c.InstanceMaxAge, "for no limit")},
 		{name: "WIX_INSTANCE_CHECK", def: "local", parse: func(v string) error {
 			if v != "local" && v != "wix" {
 				return errors.New("use local (the app secret checks instances) or wix (token-info is asked too)")
@@ -185,6 +182,16 @@ func text(field *string) func(string) error {
 	return func(v string) error { *field = v; return nil }
 }
 
+// duration parses a duration of at least 0, which means what zero says.
+func duration(field *time.Duration, zero string) func(string) error {
+	return func(v string) (err error) {
+		if *field, err = time.ParseDuration(v); err != nil || *field < 0 {
+			return errors.New("use a duration such as 12h, 30m or 5s, or 0 " + zero)
+		}
+		return nil
+	}
+}
+
 func boolean(field *bool) func(string) error {
 	return func(v string) (err error) {
 		if *field, err = strconv.ParseBool(v); err != nil {
@@ -246,7 +253,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("app_id", c.AppID),
 		slog.String("app_secret", setOrUnset(c.AppSecret != "")),
 		slog.String("app_secret_previous", setOrUnset(c.PreviousSecret != "")),
-		slog.String("public_key", setOrUnset(c.PublicKey != nil)),
+		slog.Int("public_keys", len(c.PublicKeys)),
 		slog.Int("port", c.Port),
 		slog.String("database_url", c.DatabaseURL),
 		slog.Bool("dev", c.Dev),
@@ -256,6 +263,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("account_id", c.AccountID),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.Duration("shutdown_delay", c.ShutdownDelay),
 		slog.Duration("instance_max_age", c.InstanceMaxAge),
 		slog.Bool("instance_check_wix", c.CheckInstancesWithWix),
 		slog.Bool("token_any_shape", c.AnyTokenShape),

@@ -37,14 +37,14 @@ func getenv(overrides map[string]string) func(string) string {
 	return func(name string) string { return env[name] }
 }
 
-// publicKey is testKey parsed.
-func publicKey(t *testing.T) *rsa.PublicKey {
+// publicKeys is testKey parsed.
+func publicKeys(t *testing.T) []*rsa.PublicKey {
 	t.Helper()
-	key, err := webhooks.ParsePublicKey(testKey)
+	keys, err := webhooks.ParsePublicKeys(testKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return key
+	return keys
 }
 
 func problemVars(t *testing.T, err error) []string {
@@ -73,13 +73,14 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:       DefaultAppID,
-		AppSecret:   testSecret,
-		PublicKey:   publicKey(t),
-		Port:        8080,
-		DatabaseURL: "data/shop.db",
-		APIBase:     "https://www.wixapis.com",
-		LogLevel:    slog.LevelInfo,
+		AppID:         DefaultAppID,
+		AppSecret:     testSecret,
+		PublicKeys:    publicKeys(t),
+		Port:          8080,
+		DatabaseURL:   "data/shop.db",
+		APIBase:       "https://www.wixapis.com",
+		LogLevel:      slog.LevelInfo,
+		ShutdownDelay: 5 * time.Second,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
@@ -97,6 +98,7 @@ func TestLoadAllSet(t *testing.T) {
 		"WIX_SITE_ID":             "site-1",
 		"CORS_ALLOWED_ORIGINS":    "https://example.com, http://localhost:5173",
 		"LOG_LEVEL":               "debug",
+		"SHUTDOWN_DELAY":          "0",
 		"WIX_INSTANCE_MAX_AGE":    "12h",
 		"WIX_APP_SECRET_PREVIOUS": "0ld-app-secret-value",
 		"WIX_INSTANCE_CHECK":      "wix",
@@ -109,7 +111,7 @@ func TestLoadAllSet(t *testing.T) {
 	want := Config{
 		AppID:                 "1b2c3d4e-0000-4000-8000-00000000abcd",
 		AppSecret:             testSecret,
-		PublicKey:             publicKey(t),
+		PublicKeys:            publicKeys(t),
 		Port:                  9090,
 		DatabaseURL:           "/data/shop.db",
 		Dev:                   true,
@@ -279,6 +281,8 @@ func TestLoadRejects(t *testing.T) {
 		{"LOG_LEVEL unknown", map[string]string{"LOG_LEVEL": "verbose"}, "LOG_LEVEL", `"verbose": use debug, info, warn or error`},
 		{"LOG_LEVEL warning", map[string]string{"LOG_LEVEL": "warning"}, "LOG_LEVEL", "use debug, info, warn or error"},
 		{"LOG_LEVEL with an offset", map[string]string{"LOG_LEVEL": "info+2"}, "LOG_LEVEL", "use debug, info, warn or error"},
+		{"shutdown delay without a unit", map[string]string{"SHUTDOWN_DELAY": "5"}, "SHUTDOWN_DELAY", `"5": use a duration such as 12h, 30m or 5s, or 0 to stop at once, or leave it unset for 5s`},
+		{"shutdown delay negative", map[string]string{"SHUTDOWN_DELAY": "-1s"}, "SHUTDOWN_DELAY", "or 0 to stop at once"},
 		{"instance max age not a duration", map[string]string{"WIX_INSTANCE_MAX_AGE": "a day"}, "WIX_INSTANCE_MAX_AGE", `"a day": use a duration such as 12h`},
 		{"instance max age negative", map[string]string{"WIX_INSTANCE_MAX_AGE": "-1h"}, "WIX_INSTANCE_MAX_AGE", "or 0 for no limit"},
 		{"instance check neither local nor wix", map[string]string{"WIX_INSTANCE_CHECK": "remote"}, "WIX_INSTANCE_CHECK", "use local"},
@@ -399,7 +403,7 @@ func TestLogValue(t *testing.T) {
 				AppID:          "app-1",
 				AppSecret:      testSecret,
 				PreviousSecret: "0ld-app-secret-value",
-				PublicKey:      publicKey(t),
+				PublicKeys:     publicKeys(t),
 				Port:           8080,
 				DatabaseURL:    "/var/lib/shop/shop.db",
 				APIBase:        "https://www.wixapis.com",
@@ -411,7 +415,7 @@ func TestLogValue(t *testing.T) {
 			want: []string{
 				"cfg.app_id=app-1",
 				"cfg.app_secret=set",
-				"cfg.public_key=set",
+				"cfg.public_keys=1",
 				"cfg.port=8080",
 				"cfg.database_url=/var/lib/shop/shop.db",
 				"cfg.dev=false",
@@ -420,6 +424,7 @@ func TestLogValue(t *testing.T) {
 				"cfg.site_id=site-1",
 				"cfg.cors_origins=[https://example.com]",
 				"cfg.log_level=DEBUG",
+				"cfg.shutdown_delay=0s",
 				"cfg.instance_max_age=0s",
 				"cfg.app_secret_previous=set",
 				"cfg.token_any_shape=false",
@@ -433,7 +438,7 @@ func TestLogValue(t *testing.T) {
 			},
 			want: []string{
 				"cfg.app_secret=unset",
-				"cfg.public_key=unset",
+				"cfg.public_keys=0",
 				"cfg.api_key=unset",
 				"cfg.database_url=data/shop.db",
 			},

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -58,9 +59,10 @@ type Store interface {
 
 // Config configures New.
 type Config struct {
-	// PublicKey verifies the tokens: the app's webhook public key, as
-	// ParsePublicKey reads it.
-	PublicKey *rsa.PublicKey
+	// PublicKeys verify the tokens: a token signed with any of them is
+	// Wix's. One key, or the old and the new while Wix's key is replaced;
+	// ParsePublicKeys reads them from WIX_PUBLIC_KEY.
+	PublicKeys []*rsa.PublicKey
 	// Store receives the lifecycle events.
 	Store Store
 	// Logger receives a line per event; nil discards them.
@@ -84,17 +86,18 @@ type Stats struct {
 type Handler struct {
 	cfg    Config
 	parser *jwt.Parser
+	keys   jwt.VerificationKeySet
 	events map[string]func(context.Context, Event) error
 
 	applied, ignored, unusable, refused, failed atomic.Int64
 	lastRefusalLog                              atomic.Int64 // Unix nanoseconds
 }
 
-// New returns a Handler that accepts tokens signed with cfg.PublicKey and
-// applies their events to cfg.Store.
+// New returns a Handler that accepts tokens signed with any of
+// cfg.PublicKeys and applies their events to cfg.Store.
 func New(cfg Config) (*Handler, error) {
-	if cfg.PublicKey == nil || cfg.Store == nil {
-		return nil, errors.New("webhooks: New needs a public key and a store")
+	if len(cfg.PublicKeys) == 0 || slices.Contains(cfg.PublicKeys, nil) || cfg.Store == nil {
+		return nil, errors.New("webhooks: New needs public keys and a store")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -111,6 +114,9 @@ func New(cfg Config) (*Handler, error) {
 			jwt.WithJSONNumber(),
 			jwt.WithoutClaimsValidation(),
 		),
+	}
+	for _, key := range cfg.PublicKeys {
+		h.keys.Keys = append(h.keys.Keys, key)
 	}
 	h.events = map[string]func(context.Context, Event) error{
 		EventAppInstalled:      h.appInstalled,

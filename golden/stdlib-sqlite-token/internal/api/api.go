@@ -1,5 +1,5 @@
 // Package api serves the app's HTTP API: the endpoints the app's dashboard
-// pages and site widgets call, the health check and the webhook endpoint.
+// pages and site widgets call, the probes and the webhook endpoint.
 //
 // The API is the same whatever router serves it. routes.go, handlers.go and
 // middleware.go are written for the router; what the endpoints do
@@ -36,6 +36,10 @@ type Deps struct {
 	Store store.Store
 	// Wix calls the Wix REST API on behalf of an instance.
 	Wix *wix.Client
+	// Draining is closed when the server starts to shut down: /readyz
+	// answers 503 from then on, so that load balancers stop sending
+	// requests before the server stops taking them. Nil: never.
+	Draining <-chan struct{}
 	// Webhooks receives Wix webhooks at POST /webhooks.
 	Webhooks http.Handler
 }

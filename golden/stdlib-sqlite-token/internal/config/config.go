@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"example.com/shop/internal/cors"
 	"example.com/shop/internal/ratelimit"
@@ -27,20 +28,21 @@ const DefaultAppID = "1b2c3d4e-0000-4000-8000-000000000001"
 // Config is the server's configuration. It holds secrets: log it through
 // its LogValue method, which leaves them out, and never print it with fmt.
 type Config struct {
-	AppID          string         // WIX_APP_ID, lower-cased
-	AppSecret      string         // WIX_APP_SECRET
-	PublicKey      *rsa.PublicKey // WIX_PUBLIC_KEY, which verifies webhooks
-	Port           int            // PORT
-	DatabaseURL    string         // DATABASE_URL
-	Dev            bool           // DEV
-	APIBase        string         // WIX_API_BASE, without a trailing slash
-	APIKey         string         // WIX_API_KEY
-	SiteID         string         // WIX_SITE_ID
-	AccountID      string         // WIX_ACCOUNT_ID
-	CORSOrigins    []string       // CORS_ALLOWED_ORIGINS
-	LogLevel       slog.Level     // LOG_LEVEL
-	AnyTokenShape  bool           // WIX_TOKEN_ANY_SHAPE
-	TrustedProxies []netip.Prefix // TRUSTED_PROXIES
+	AppID          string           // WIX_APP_ID, lower-cased
+	AppSecret      string           // WIX_APP_SECRET
+	PublicKeys     []*rsa.PublicKey // WIX_PUBLIC_KEY: one or more, which verify webhooks
+	Port           int              // PORT
+	DatabaseURL    string           // DATABASE_URL
+	Dev            bool             // DEV
+	APIBase        string           // WIX_API_BASE, without a trailing slash
+	APIKey         string           // WIX_API_KEY
+	SiteID         string           // WIX_SITE_ID
+	AccountID      string           // WIX_ACCOUNT_ID
+	CORSOrigins    []string         // CORS_ALLOWED_ORIGINS
+	LogLevel       slog.Level       // LOG_LEVEL
+	ShutdownDelay  time.Duration    // SHUTDOWN_DELAY
+	AnyTokenShape  bool             // WIX_TOKEN_ANY_SHAPE
+	TrustedProxies []netip.Prefix   // TRUSTED_PROXIES
 }
 
 // variable is one environment variable and how it is read.
@@ -74,7 +76,7 @@ func Load(getenv func(string) string) (Config, error) {
 			hint: secretHint + "; the Wix client needs it to call Wix for each site (or set WIX_API_KEY for API-key mode)", parse: text(&c.AppSecret)},
 		{name: "WIX_PUBLIC_KEY", required: true, secret: true,
 			hint:  `copy the public key from your app's Webhooks page in the Wix app dashboard, including the BEGIN and END lines (line breaks may be written as \n)`,
-			parse: func(v string) (err error) { c.PublicKey, err = webhooks.ParsePublicKey(v); return err }},
+			parse: func(v string) (err error) { c.PublicKeys, err = webhooks.ParsePublicKeys(v); return err }},
 		{name: "PORT", def: "8080", parse: func(v string) (err error) {
 			if c.Port, err = strconv.Atoi(v); err != nil || c.Port < 1 || c.Port > 65535 {
 				return errors.New("use a TCP port number from 1 to 65535")
@@ -111,6 +113,7 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 			return c.LogLevel.UnmarshalText([]byte(v))
 		}},
+		{name: "SHUTDOWN_DELAY", def: "5s", parse: duration(&c.ShutdownDelay, "to stop at once")},
 		{name: "WIX_TOKEN_ANY_SHAPE", def: "false", parse: boolean(&c.AnyTokenShape)},
 		{name: "TRUSTED_PROXIES", parse: func(v string) (err error) {
 			c.TrustedProxies, err = ratelimit.ParseTrustedProxies(v)
@@ -168,6 +171,16 @@ var uuid = regexp.MustCompile(`^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{1
 
 func text(field *string) func(string) error {
 	return func(v string) error { *field = v; return nil }
+}
+
+// duration parses a duration of at least 0, which means what zero says.
+func duration(field *time.Duration, zero string) func(string) error {
+	return func(v string) (err error) {
+		if *field, err = time.ParseDuration(v); err != nil || *field < 0 {
+			return errors.New("use a duration such as 12h, 30m or 5s, or 0 " + zero)
+		}
+		return nil
+	}
 }
 
 func boolean(field *bool) func(string) error {
@@ -230,7 +243,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("app_id", c.AppID),
 		slog.String("app_secret", setOrUnset(c.AppSecret != "")),
-		slog.String("public_key", setOrUnset(c.PublicKey != nil)),
+		slog.Int("public_keys", len(c.PublicKeys)),
 		slog.Int("port", c.Port),
 		slog.String("database_url", c.DatabaseURL),
 		slog.Bool("dev", c.Dev),
@@ -240,6 +253,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("account_id", c.AccountID),
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.String("log_level", c.LogLevel.String()),
+		slog.Duration("shutdown_delay", c.ShutdownDelay),
 		slog.Bool("token_any_shape", c.AnyTokenShape),
 		slog.Any("trusted_proxies", c.TrustedProxies),
 	)
