@@ -21,6 +21,7 @@ type Answers struct {
 	Store    string `json:"store"`
 	Auth     string `json:"auth"`
 	Webhooks bool   `json:"webhooks"`
+	Billing  bool   `json:"billing"`
 	Docker   bool   `json:"docker"`
 	CI       bool   `json:"ci"`
 }
@@ -67,6 +68,9 @@ type Option struct {
 	// [addedLater].
 	AddedLater bool   `json:"addedLater,omitempty"`
 	Before     string `json:"before,omitempty"`
+	// Needs is the key of a bool option this bool option builds on: while
+	// that one is false, this one must be false too, and is not asked.
+	Needs string `json:"needs,omitempty"`
 
 	get   func(*Answers) string
 	set   func(*Answers, string)
@@ -160,6 +164,9 @@ var options = []Option{
 	},
 	boolOption("webhooks", "receive Wix webhooks (AppInstalled, AppRemoved, paid plan events) at POST /webhooks",
 		"Receive Wix webhooks?", func(a *Answers) *bool { return &a.Webhooks }),
+	addedLater(needs("webhooks", boolOption("billing",
+		"paid plans per site (GET /api/plan, RequirePlan), every app lifecycle event, and webhook handlers of your own",
+		"Track paid plans and handle webhook events of your own?", func(a *Answers) *bool { return &a.Billing })), "false"),
 	boolOption("docker", "add a Dockerfile and .dockerignore",
 		"Add a Dockerfile?", func(a *Answers) *bool { return &a.Docker }),
 	boolOption("ci", "add GitHub Actions workflows: CI, and a weekly wixgen upgrade pull request",
@@ -170,6 +177,13 @@ var options = []Option{
 // such a project renders with before (see Option.AddedLater).
 func addedLater(o Option, before string) Option {
 	o.AddedLater, o.Before = true, before
+	return o
+}
+
+// needs marks the bool option o as building on the bool option key (see
+// Option.Needs).
+func needs(key string, o Option) Option {
+	o.Needs = key
 	return o
 }
 
@@ -277,6 +291,10 @@ func (o Option) Check(a *Answers, v string) error {
 	}
 	if !slices.Contains(o.Values(), v) {
 		return &OptionError{Key: o.Key, Value: v, Valid: o.Values()}
+	}
+	if need, ok := LookupOption(o.Needs); ok && v == "true" && need.Get(a) != "true" {
+		return &OptionError{Key: o.Key, Value: v, Reason: fmt.Sprintf("%[1]s needs %[2]s, and %[2]s is %[3]s: set %[1]s=false too, or %[2]s=true",
+			o.Key, need.Key, need.Get(a))}
 	}
 	return nil
 }
