@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -10,6 +11,9 @@ import (
 type install struct {
 	rec       InstanceRecord
 	removedAt time.Time
+	plan      Plan // its Cycle, AutoRenew and expiry; rec has the rest
+	site      json.RawMessage
+	siteAt    time.Time
 }
 
 // removed reports whether the instance is removed: nothing was recorded
@@ -50,7 +54,7 @@ func (m *Memory) SaveInstance(ctx context.Context, rec InstanceRecord) error {
 		if !rec.InstalledAt.After(e.removedAt) {
 			return nil // installed at or before a removal already applied
 		}
-		if !e.rec.InstalledAt.IsZero() && e.rec.InstalledAt.Before(rec.InstalledAt) {
+		if e.rec.InstalledAt.After(rec.InstalledAt) {
 			rec.InstalledAt = e.rec.InstalledAt
 		}
 		if !rec.PlanUpdatedAt.After(e.rec.PlanUpdatedAt) || !rec.PlanUpdatedAt.After(e.removedAt) {
@@ -79,35 +83,6 @@ func (m *Memory) Instance(ctx context.Context, id string) (InstanceRecord, error
 	return e.rec, nil
 }
 
-// SetPlan implements Installs.
-func (m *Memory) SetPlan(ctx context.Context, id, plan string, at time.Time) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	if err := checkEventTime("plan time", at); err != nil {
-		return err
-	}
-	if err := checkText("plan", plan); err != nil {
-		return err
-	}
-	at = storedTime(at)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.usable(ctx, "set plan"); err != nil {
-		return err
-	}
-	e, ok := m.installs[id]
-	if !ok {
-		e.rec.ID = id
-	}
-	if !at.After(e.rec.PlanUpdatedAt) || !at.After(e.removedAt) {
-		return nil // an older or repeated event, or one of a removed installation
-	}
-	e.rec.Plan, e.rec.PlanUpdatedAt = plan, at
-	m.installs[id] = e
-	return nil
-}
-
 // DeleteInstance implements Installs.
 func (m *Memory) DeleteInstance(ctx context.Context, id string, at time.Time) error {
 	if err := checkID(id); err != nil {
@@ -126,18 +101,22 @@ func (m *Memory) DeleteInstance(ctx context.Context, id string, at time.Time) er
 	if !ok {
 		e.rec.ID = id
 	}
-	if e.rec.InstalledAt.After(at) {
-		return nil // the removal of an earlier installation
-	}
 	if at.After(e.removedAt) {
 		e.removedAt = at
 	}
-	e.rec.InstalledAt = time.Time{}
 	if !e.rec.PlanUpdatedAt.After(e.removedAt) {
 		e.rec.Plan, e.rec.PlanUpdatedAt = "", time.Time{}
 	}
+	current := !e.rec.InstalledAt.After(at) // not the removal of an earlier installation
+	if current {
+		e.rec.InstalledAt = time.Time{}
+	}
 	m.installs[id] = e
-	delete(m.settings, id)
+	if current {
+		if m.retention == 0 {
+			m.purgeSite(id)
+		}
+	}
 	return nil
 }
 

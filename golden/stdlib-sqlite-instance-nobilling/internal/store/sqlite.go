@@ -196,9 +196,11 @@ func queryRow(ctx context.Context, stmt *sql.Stmt, args []any, dest ...any) erro
 }
 
 // Times are stored as UTC text in a fixed-width RFC 3339 layout, which sorts
-// in time order: SQLite has no time type. The zero time is
-// 0001-01-01T00:00:00.000000000Z.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+// in time order: SQLite has no time type.
+const (
+	timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+	zeroTime   = "0001-01-01T00:00:00.000000000Z"
+)
 
 // formatTime renders t for storage.
 func formatTime(t time.Time) string {

@@ -41,13 +41,13 @@ func (c call) equal(o call) bool {
 	return c.Method == o.Method && c.ID == o.ID && c.Plan == o.Plan && c.At.Equal(o.At)
 }
 
-// fakeStore records calls and keeps state with the semantics store.Instances
-// promises: it remembers the latest removal applied (removedAt) and refuses
+// fakeStore records calls and keeps state with the semantics store.Installs
+// promises: it remembers the latest removal (removedAt) and refuses
 // installs and plan changes at or before it; SaveInstance upserts, keeping
-// the earliest install time and the plan; SetPlan applies only a newer
-// operation time and creates missing records; DeleteInstance is ignored when
-// the instance was installed after it, and otherwise leaves a tombstone,
-// also for an unknown instance.
+// the latest install time and the plan; SetPlan applies only a newer
+// operation time and creates missing records; DeleteInstance leaves the
+// installation alone when it was installed after the removal, and otherwise
+// leaves a tombstone, also for an unknown instance.
 type fakeStore struct {
 	err error // returned by every method when set
 
@@ -107,7 +107,7 @@ func (f *fakeStore) SaveInstance(ctx context.Context, rec store.InstanceRecord) 
 		if !rec.InstalledAt.After(e.removedAt) {
 			return nil // stale: a removal at or after it is applied
 		}
-		if !e.rec.InstalledAt.IsZero() && e.rec.InstalledAt.Before(rec.InstalledAt) {
+		if e.rec.InstalledAt.After(rec.InstalledAt) {
 			rec.InstalledAt = e.rec.InstalledAt
 		}
 		if !rec.PlanUpdatedAt.After(e.rec.PlanUpdatedAt) || !rec.PlanUpdatedAt.After(e.removedAt) {
@@ -118,7 +118,6 @@ func (f *fakeStore) SaveInstance(ctx context.Context, rec store.InstanceRecord) 
 	f.instances[rec.ID] = e
 	return nil
 }
-
 func (f *fakeStore) SetPlan(ctx context.Context, id, plan string, at time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -154,18 +153,17 @@ func (f *fakeStore) DeleteInstance(ctx context.Context, id string, at time.Time)
 	if !ok {
 		e.rec = store.InstanceRecord{ID: id}
 	}
-	if e.rec.InstalledAt.After(at) {
-		return nil // stale: the instance was installed after it
-	}
 	if at.After(e.removedAt) {
 		e.removedAt = at
 	}
-	e.rec.InstalledAt = time.Time{}
 	if !e.rec.PlanUpdatedAt.After(e.removedAt) {
 		e.rec.Plan, e.rec.PlanUpdatedAt = "", time.Time{}
 	}
+	if !e.rec.InstalledAt.After(at) { // not an earlier installation's removal
+		e.rec.InstalledAt = time.Time{}
+		f.wipes[id]++
+	}
 	f.instances[id] = e
-	f.wipes[id]++
 	return nil
 }
 
@@ -281,7 +279,6 @@ func TestServeHTTP(t *testing.T) {
 
 	key := newRSAKey(t, 2048)
 	otherKey := newRSAKey(t, 2048)
-
 	opTime := time.Date(2024, 4, 30, 8, 15, 30, 549_000_000, time.UTC)
 	opStamp := "2024-04-30T08:15:30.549Z"
 

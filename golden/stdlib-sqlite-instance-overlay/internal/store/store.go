@@ -43,6 +43,10 @@ type Config struct {
 	DatabaseURL string
 	// Logger receives what the store reports while opening; nil discards it.
 	Logger *slog.Logger
+	// RemovedRetention is how long a removed site's data is kept, unread,
+	// in case the site installs the app again; zero deletes it with the
+	// removal (see Billing.Purge).
+	RemovedRetention time.Duration
 }
 
 // Settings is one instance's settings document.
@@ -66,6 +70,8 @@ type Settings struct {
 type Store interface {
 	// Installs holds the installation records (installs.go).
 	Installs
+	// Billing holds plans, site details and handled events (plans.go).
+	Billing
 
 	// Settings returns the settings of instanceID, or ErrNotFound when they
 	// have never been written.

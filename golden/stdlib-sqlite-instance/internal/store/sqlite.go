@@ -40,6 +40,8 @@ type SQLite struct {
 	// The statements every settings request runs, prepared once: SQLite
 	// takes longer to parse them than to run them.
 	getSettings, putSettings, putSettingsIf *sql.Stmt
+	getPlan                                 *sql.Stmt
+	retention                               time.Duration // Config.RemovedRetention
 }
 
 var _ Store = (*SQLite)(nil)
@@ -78,8 +80,8 @@ func Open(ctx context.Context, cfg Config) (*SQLite, error) {
 		db.Close()
 		return nil, err
 	}
-	s := &SQLite{db: db}
-	for stmt, q := range map[**sql.Stmt]string{&s.getSettings: getSettingsSQL, &s.putSettings: putSettingsSQL, &s.putSettingsIf: putSettingsIfSQL} {
+	s := &SQLite{db: db, retention: cfg.RemovedRetention}
+	for stmt, q := range map[**sql.Stmt]string{&s.getSettings: getSettingsSQL, &s.putSettings: putSettingsSQL, &s.putSettingsIf: putSettingsIfSQL, &s.getPlan: getPlanSQL} {
 		if *stmt, err = db.PrepareContext(ctx, q); err != nil {
 			db.Close()
 			return nil, ctxError(ctx, "prepare", err)
@@ -196,9 +198,11 @@ func queryRow(ctx context.Context, stmt *sql.Stmt, args []any, dest ...any) erro
 }
 
 // Times are stored as UTC text in a fixed-width RFC 3339 layout, which sorts
-// in time order: SQLite has no time type. The zero time is
-// 0001-01-01T00:00:00.000000000Z.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+// in time order: SQLite has no time type.
+const (
+	timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+	zeroTime   = "0001-01-01T00:00:00.000000000Z"
+)
 
 // formatTime renders t for storage.
 func formatTime(t time.Time) string {
