@@ -802,7 +802,7 @@ func TestWebhooks(t *testing.T) {
 	// A credential issued before the removal writes nothing, even where the
 	// authenticator has not heard of the removal: the store refuses it in
 	// the write itself. One issued after it works.
-	resp, body = a.call(t, "PUT", "/api/settings", auth(credential(instanceA)), `{"stale":true}`)
+	resp, body = a.call(t, "PUT", "/api/settings", auth(credentialIssuedAt(instanceA, now.Add(-150*time.Second))), `{"stale":true}`)
 	wantJSONError(t, resp, body, http.StatusUnauthorized, "instance_removed")
 	if got := resp.Header.Get("WWW-Authenticate"); got != wixauth.Challenge {
 		t.Errorf("401 instance_removed: WWW-Authenticate = %q, want %q", got, wixauth.Challenge)

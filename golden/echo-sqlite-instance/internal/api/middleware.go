@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
 
-	"example.com/shop/internal/httpjson"
 	"example.com/shop/internal/wixauth"
 )
 
