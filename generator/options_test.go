@@ -85,7 +85,7 @@ func TestOptionSet(t *testing.T) {
 }
 
 func TestDefaultAnswers(t *testing.T) {
-	want := Answers{Name: "shop", Module: "example.com/shop", Router: "stdlib", Store: "sqlite", Auth: "instance", Webhooks: true, Docker: true, CI: true}
+	want := Answers{Name: "shop", Module: "example.com/shop", Router: "stdlib", Store: "sqlite", Auth: "instance", Webhooks: true, Billing: true, Docker: true, CI: true}
 	if got := DefaultAnswers("shop"); got != want {
 		t.Errorf("DefaultAnswers(shop) = %+v, want %+v", got, want)
 	}
@@ -183,7 +183,7 @@ func TestManifestWithoutALaterOption(t *testing.T) {
 	manifest := func(answers string) []byte {
 		return []byte(`{"generator": "wixgen", "version": "v0.1.0", "answers": {` + answers + `}, "files": []}`)
 	}
-	const common = `"name": "shop", "module": "example.com/shop", "app-id": "", "router": "stdlib", "store": "sqlite", "auth": "instance", "webhooks": true, "ci": true`
+	const common = `"name": "shop", "module": "example.com/shop", "app-id": "", "router": "stdlib", "store": "sqlite", "auth": "instance", "webhooks": true, "billing": true, "ci": true`
 	tests := []struct {
 		name       string
 		answers    string

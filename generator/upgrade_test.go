@@ -667,13 +667,13 @@ func TestUpgradeOptionOffAndOn(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, rel), []byte(mine), 0o644)
 
 	for _, step := range []struct {
-		webhooks string
+		webhooks string    // billing, which needs webhooks, goes with it
 		want     []planned // for rel
 	}{
 		{"false", []planned{{rel, generator.ActionKeep, false}}},
 		{"true", nil},
 	} {
-		plan := planUpgrade(t, g, dir, map[string]string{"webhooks": step.webhooks, "billing": "false"}, generator.UpgradeOptions{})
+		plan := planUpgrade(t, g, dir, map[string]string{"webhooks": step.webhooks, "billing": step.webhooks}, generator.UpgradeOptions{})
 		var got []planned
 		for _, c := range summary(plan) {
 			if c.Path == rel {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -103,10 +104,7 @@ func (p *Postgres) Site(ctx context.Context, id string) (json.RawMessage, error)
 
 // CopySettings implements Billing.
 func (p *Postgres) CopySettings(ctx context.Context, from, id string) (bool, error) {
-	if err := checkID(from); err != nil {
-		return false, err
-	}
-	if err := checkID(id); err != nil {
+	if err := cmp.Or(checkID(from), checkID(id)); err != nil {
 		return false, err
 	}
 	const q = `INSERT INTO settings (instance_id, doc, version, updated_at)

@@ -16,6 +16,8 @@ import (
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
+//	GET  /api/plan       the plan of the caller's site, and where to upgrade it
+//	GET  /api/premium    an example for paying sites only (RequirePlan)
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
 // Every request goes through request logging, panic recovery, CORS and a
@@ -24,7 +26,7 @@ import (
 // "message": text}, including 404 and 405; a body over MaxBodyBytes gets
 // 413.
 func New(d Deps) http.Handler {
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, plans: d.Plans}}
 
 	r := chi.NewRouter()
 	r.Use(logRequests(d.Logger))
@@ -47,6 +49,8 @@ func New(d Deps) http.Handler {
 			r.Get("/settings", h.getSettings)
 			r.Put("/settings", h.putSettings)
 			r.Get("/site", h.site)
+			r.Get("/plan", h.plan)
+			r.With(h.RequirePlan()).Get("/premium", h.premium)
 		})
 	})
 	r.Method(http.MethodPost, "/webhooks", d.Webhooks)

@@ -16,6 +16,8 @@ import (
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
+//	GET  /api/plan       the plan of the caller's site, and where to upgrade it
+//	GET  /api/premium    an example for paying sites only (RequirePlan)
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
 // Every request goes through request logging, panic recovery, CORS and a
@@ -24,7 +26,7 @@ import (
 // one of them, and echo's own 404 and 405, as JSON {"error": code,
 // "message": text}; a body over MaxBodyBytes gets 413.
 func New(d Deps) http.Handler {
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, plans: d.Plans}}
 
 	e := echo.NewWithConfig(echo.Config{
 		Logger:           d.Logger,
@@ -58,6 +60,8 @@ func New(d Deps) http.Handler {
 	api.GET("/settings", h.getSettings)
 	api.PUT("/settings", h.putSettings)
 	api.GET("/site", h.site)
+	api.GET("/plan", h.plan)
+	api.GET("/premium", h.premium, h.RequirePlan())
 	e.POST("/webhooks", echo.WrapHandler(d.Webhooks))
 	return e
 }

@@ -1,31 +1,22 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"time"
 )
 
-// The instances table holds removed instances too: removed_at set,
-// installed_at and plan_updated_at the zero time (see timeLayout).
-// Every statement keeps that: an install or plan event applied writes a time
-// after removed_at, and a removal clears the times at or before it. Each
-// rule is one upsert, so deliveries cannot interleave, and each keeps the
-// latest time of its kind, so any order of deliveries ends the same.
+// The instances table holds removed instances too: removed_at set, the
+// other times zero. Each rule is one upsert, so deliveries cannot
+// interleave, and keeps the latest time of its kind, so any order ends the
+// same; what is at or before removed_at is not the instance's.
 
 // SaveInstance implements Installs.
 func (s *SQLite) SaveInstance(ctx context.Context, rec InstanceRecord) error {
-	if err := checkID(rec.ID); err != nil {
-		return err
-	}
-	if err := checkEventTime("InstalledAt", rec.InstalledAt); err != nil {
-		return err
-	}
-	if err := checkTime("PlanUpdatedAt", rec.PlanUpdatedAt); err != nil {
-		return err
-	}
-	if err := checkText("plan", rec.Plan); err != nil {
+	if err := cmp.Or(checkID(rec.ID), checkEventTime("InstalledAt", rec.InstalledAt),
+		checkTime("PlanUpdatedAt", rec.PlanUpdatedAt), checkText("plan", rec.Plan)); err != nil {
 		return err
 	}
 	// The WHERE refuses an install at or before the last removal.
@@ -72,10 +63,7 @@ func (s *SQLite) Instance(ctx context.Context, id string) (InstanceRecord, error
 // the settings are deleted in the same transaction when it removed the
 // current installation.
 func (s *SQLite) DeleteInstance(ctx context.Context, id string, at time.Time) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	if err := checkEventTime("removal time", at); err != nil {
+	if err := cmp.Or(checkID(id), checkEventTime("removal time", at)); err != nil {
 		return err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)

@@ -20,8 +20,10 @@ import (
 	"time"
 
 	"example.com/shop/internal/api"
+	"example.com/shop/internal/billing"
 	"example.com/shop/internal/config"
 	"example.com/shop/internal/cors"
+	"example.com/shop/internal/events"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/webhooks"
 	"example.com/shop/internal/wix"
@@ -106,7 +108,7 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer, ln n
 }
 
 // newHandler builds the API from the configuration. The returned function
-// closes the store.
+// stops the plans' background work and closes the store.
 func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handler, func(), error) {
 	wixClient, err := wix.New(wix.Config{
 		BaseURL:   cfg.APIBase,
@@ -120,7 +122,7 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(ctx, store.Config{Logger: log})
+	st, err := store.Open(ctx, store.Config{Logger: log, RemovedRetention: cfg.RemovedRetention})
 	if err != nil {
 		return nil, nil, fmt.Errorf("open store: %w", err)
 	}
@@ -146,6 +148,19 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 		closeStore()
 		return nil, nil, err
 	}
+	// Each site's plan, kept from the paid plan events and Get App
+	// Instance; then the app's own event handlers (internal/events).
+	plans, err := billing.New(billing.Config{AppID: cfg.AppID, Store: st, Wix: wixClient, MaxAge: cfg.PlanMaxAge, Logger: log})
+	if err != nil {
+		closeStore()
+		return nil, nil, err
+	}
+	plans.Register(hooks)
+	events.Register(hooks, events.Deps{Logger: log, Store: st, Wix: wixClient, Plans: plans})
+	closeAll := func() {
+		plans.Close() // its work in flight ends before the store closes
+		closeStore()
+	}
 	handler := api.New(api.Deps{
 		Logger:   log,
 		Auth:     auth,
@@ -153,8 +168,9 @@ func newHandler(ctx context.Context, cfg config.Config, log *slog.Logger) (http.
 		Store:    st,
 		Wix:      wixClient,
 		Webhooks: hooks,
+		Plans:    plans,
 	})
-	return handler, closeStore, nil
+	return handler, closeAll, nil
 }
 
 // newLogger logs JSON lines for machines, or readable text in DEV mode.

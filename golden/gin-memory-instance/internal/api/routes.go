@@ -14,6 +14,8 @@ import (
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
+//	GET  /api/plan       the plan of the caller's site, and where to upgrade it
+//	GET  /api/premium    an example for paying sites only (RequirePlan)
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
 // Every request goes through request logging, panic recovery, CORS and a
@@ -27,7 +29,7 @@ func New(d Deps) http.Handler {
 	if os.Getenv(gin.EnvGinMode) == "" {
 		gin.SetMode(gin.ReleaseMode)
 	}
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, plans: d.Plans}}
 
 	r := gin.New()
 	// Answer a known path with the wrong method 405 (with Allow), do not
@@ -49,6 +51,8 @@ func New(d Deps) http.Handler {
 	api.Match(getHead, "/settings", h.getSettings)
 	api.PUT("/settings", h.putSettings)
 	api.Match(getHead, "/site", h.site)
+	api.Match(getHead, "/plan", h.plan)
+	api.Match(getHead, "/premium", h.RequirePlan(), h.premium)
 	r.POST("/webhooks", gin.WrapH(d.Webhooks))
 	return r
 }

@@ -26,18 +26,20 @@ const DefaultAppID = "1b2c3d4e-0000-4000-8000-000000000001"
 // Config is the server's configuration. It holds secrets: log it through
 // its LogValue method, which leaves them out, and never print it with fmt.
 type Config struct {
-	AppID          string         // WIX_APP_ID, lower-cased
-	AppSecret      string         // WIX_APP_SECRET
-	PublicKey      *rsa.PublicKey // WIX_PUBLIC_KEY, which verifies webhooks
-	Port           int            // PORT
-	Dev            bool           // DEV
-	APIBase        string         // WIX_API_BASE, without a trailing slash
-	APIKey         string         // WIX_API_KEY
-	SiteID         string         // WIX_SITE_ID
-	AccountID      string         // WIX_ACCOUNT_ID
-	CORSOrigins    []string       // CORS_ALLOWED_ORIGINS
-	LogLevel       slog.Level     // LOG_LEVEL
-	InstanceMaxAge time.Duration  // WIX_INSTANCE_MAX_AGE; zero: no limit
+	AppID            string         // WIX_APP_ID, lower-cased
+	AppSecret        string         // WIX_APP_SECRET
+	PublicKey        *rsa.PublicKey // WIX_PUBLIC_KEY, which verifies webhooks
+	Port             int            // PORT
+	Dev              bool           // DEV
+	APIBase          string         // WIX_API_BASE, without a trailing slash
+	APIKey           string         // WIX_API_KEY
+	SiteID           string         // WIX_SITE_ID
+	AccountID        string         // WIX_ACCOUNT_ID
+	CORSOrigins      []string       // CORS_ALLOWED_ORIGINS
+	LogLevel         slog.Level     // LOG_LEVEL
+	InstanceMaxAge   time.Duration  // WIX_INSTANCE_MAX_AGE; zero: no limit
+	PlanMaxAge       time.Duration  // WIX_PLAN_MAX_AGE
+	RemovedRetention time.Duration  // WIX_REMOVED_RETENTION; zero: delete at once
 }
 
 // variable is one environment variable and how it is read.
@@ -106,6 +108,18 @@ func Load(getenv func(string) string) (Config, error) {
 		{name: "WIX_INSTANCE_MAX_AGE", parse: func(v string) (err error) {
 			if c.InstanceMaxAge, err = time.ParseDuration(v); err != nil || c.InstanceMaxAge < 0 {
 				return errors.New("use a duration such as 12h or 30m, or 0 for no limit")
+			}
+			return nil
+		}},
+		{name: "WIX_PLAN_MAX_AGE", def: "12h", parse: func(v string) (err error) {
+			if c.PlanMaxAge, err = time.ParseDuration(v); err != nil || c.PlanMaxAge < time.Minute {
+				return errors.New("use a duration of a minute or more, such as 12h")
+			}
+			return nil
+		}},
+		{name: "WIX_REMOVED_RETENTION", def: "0", parse: func(v string) (err error) {
+			if c.RemovedRetention, err = time.ParseDuration(v); err != nil || c.RemovedRetention < 0 {
+				return errors.New("use a duration such as 720h (30 days), or 0 to delete a removed site's data at once")
 			}
 			return nil
 		}},
@@ -233,6 +247,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("instance_max_age", c.InstanceMaxAge),
+		slog.Duration("plan_max_age", c.PlanMaxAge),
+		slog.Duration("removed_retention", c.RemovedRetention),
 	)
 }
 

@@ -72,12 +72,13 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:     DefaultAppID,
-		AppSecret: testSecret,
-		PublicKey: publicKey(t),
-		Port:      8080,
-		APIBase:   "https://www.wixapis.com",
-		LogLevel:  slog.LevelInfo,
+		AppID:      DefaultAppID,
+		AppSecret:  testSecret,
+		PublicKey:  publicKey(t),
+		Port:       8080,
+		APIBase:    "https://www.wixapis.com",
+		LogLevel:   slog.LevelInfo,
+		PlanMaxAge: 12 * time.Hour,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
@@ -87,30 +88,34 @@ func TestLoadDefaults(t *testing.T) {
 func TestLoadAllSet(t *testing.T) {
 	t.Parallel()
 	cfg, err := Load(getenv(map[string]string{
-		"PORT":                 "9090",
-		"DEV":                  "true",
-		"WIX_API_BASE":         "http://127.0.0.1:4010/",
-		"WIX_API_KEY":          testAPIKey,
-		"WIX_SITE_ID":          "site-1",
-		"CORS_ALLOWED_ORIGINS": "https://example.com, http://localhost:5173",
-		"LOG_LEVEL":            "debug",
-		"WIX_INSTANCE_MAX_AGE": "12h",
+		"PORT":                  "9090",
+		"DEV":                   "true",
+		"WIX_API_BASE":          "http://127.0.0.1:4010/",
+		"WIX_API_KEY":           testAPIKey,
+		"WIX_SITE_ID":           "site-1",
+		"CORS_ALLOWED_ORIGINS":  "https://example.com, http://localhost:5173",
+		"LOG_LEVEL":             "debug",
+		"WIX_INSTANCE_MAX_AGE":  "12h",
+		"WIX_PLAN_MAX_AGE":      "30m",
+		"WIX_REMOVED_RETENTION": "720h",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:          "1b2c3d4e-0000-4000-8000-00000000abcd",
-		AppSecret:      testSecret,
-		PublicKey:      publicKey(t),
-		Port:           9090,
-		Dev:            true,
-		APIBase:        "http://127.0.0.1:4010",
-		APIKey:         testAPIKey,
-		SiteID:         "site-1",
-		CORSOrigins:    []string{"https://example.com", "http://localhost:5173"},
-		LogLevel:       slog.LevelDebug,
-		InstanceMaxAge: 12 * time.Hour,
+		AppID:            "1b2c3d4e-0000-4000-8000-00000000abcd",
+		AppSecret:        testSecret,
+		PublicKey:        publicKey(t),
+		Port:             9090,
+		Dev:              true,
+		APIBase:          "http://127.0.0.1:4010",
+		APIKey:           testAPIKey,
+		SiteID:           "site-1",
+		CORSOrigins:      []string{"https://example.com", "http://localhost:5173"},
+		LogLevel:         slog.LevelDebug,
+		InstanceMaxAge:   12 * time.Hour,
+		PlanMaxAge:       30 * time.Minute,
+		RemovedRetention: 30 * 24 * time.Hour,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
@@ -264,6 +269,9 @@ func TestLoadRejects(t *testing.T) {
 		{"LOG_LEVEL with an offset", map[string]string{"LOG_LEVEL": "info+2"}, "LOG_LEVEL", "use debug, info, warn or error"},
 		{"instance max age not a duration", map[string]string{"WIX_INSTANCE_MAX_AGE": "a day"}, "WIX_INSTANCE_MAX_AGE", `"a day": use a duration such as 12h`},
 		{"instance max age negative", map[string]string{"WIX_INSTANCE_MAX_AGE": "-1h"}, "WIX_INSTANCE_MAX_AGE", "or 0 for no limit"},
+		{"plan max age not a duration", map[string]string{"WIX_PLAN_MAX_AGE": "daily"}, "WIX_PLAN_MAX_AGE", `"daily": use a duration of a minute or more`},
+		{"plan max age too short", map[string]string{"WIX_PLAN_MAX_AGE": "5s"}, "WIX_PLAN_MAX_AGE", "a minute or more, such as 12h, or leave it unset for 12h"},
+		{"retention negative", map[string]string{"WIX_REMOVED_RETENTION": "-720h"}, "WIX_REMOVED_RETENTION", "or 0 to delete a removed site's data at once"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -398,6 +406,8 @@ func TestLogValue(t *testing.T) {
 				"cfg.cors_origins=[https://example.com]",
 				"cfg.log_level=DEBUG",
 				"cfg.instance_max_age=0s",
+				"cfg.plan_max_age=0s",
+				"cfg.removed_retention=0s",
 			},
 			wantNone: []string{testSecret, testAPIKey, "MIIBIjAN", "-----BEGIN"},
 		},

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"time"
@@ -31,16 +32,8 @@ func removedSince(removedAt, issuedAt time.Time) bool {
 
 // SaveInstance implements Installs.
 func (m *Memory) SaveInstance(ctx context.Context, rec InstanceRecord) error {
-	if err := checkID(rec.ID); err != nil {
-		return err
-	}
-	if err := checkEventTime("InstalledAt", rec.InstalledAt); err != nil {
-		return err
-	}
-	if err := checkTime("PlanUpdatedAt", rec.PlanUpdatedAt); err != nil {
-		return err
-	}
-	if err := checkText("plan", rec.Plan); err != nil {
+	if err := cmp.Or(checkID(rec.ID), checkEventTime("InstalledAt", rec.InstalledAt),
+		checkTime("PlanUpdatedAt", rec.PlanUpdatedAt), checkText("plan", rec.Plan)); err != nil {
 		return err
 	}
 	rec.InstalledAt, rec.PlanUpdatedAt = storedTime(rec.InstalledAt), storedTime(rec.PlanUpdatedAt)
@@ -85,10 +78,7 @@ func (m *Memory) Instance(ctx context.Context, id string) (InstanceRecord, error
 
 // DeleteInstance implements Installs.
 func (m *Memory) DeleteInstance(ctx context.Context, id string, at time.Time) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	if err := checkEventTime("removal time", at); err != nil {
+	if err := cmp.Or(checkID(id), checkEventTime("removal time", at)); err != nil {
 		return err
 	}
 	at = storedTime(at)

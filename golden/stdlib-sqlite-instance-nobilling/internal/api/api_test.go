@@ -561,7 +561,14 @@ func TestInstancesAreIsolated(t *testing.T) {
 // webhook signs a webhook body as Wix does, issued at iat.
 func (a *testAPI) webhook(t *testing.T, key *rsa.PrivateKey, eventType, instanceID string, iat time.Time) string {
 	t.Helper()
-	envelope, _ := json.Marshal(map[string]string{"eventType": eventType, "instanceId": instanceID, "data": "{}"})
+	return signWebhook(t, key, eventType, instanceID, iat, map[string]string{})
+}
+
+// signWebhook signs a webhook body of eventType with data, issued at iat.
+func signWebhook(t *testing.T, key *rsa.PrivateKey, eventType, instanceID string, iat time.Time, data map[string]string) string {
+	t.Helper()
+	inner, _ := json.Marshal(data)
+	envelope, _ := json.Marshal(map[string]string{"eventType": eventType, "instanceId": instanceID, "data": string(inner)})
 	token, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
 		"data": string(envelope),
 		"iat":  iat.Unix(),
@@ -631,7 +638,7 @@ func TestWebhooks(t *testing.T) {
 	// A credential issued before the removal writes nothing, even where the
 	// authenticator has not heard of the removal: the store refuses it in
 	// the write itself. One issued after it works.
-	resp, body = a.call(t, "PUT", "/api/settings", auth(credential(instanceA)), `{"stale":true}`)
+	resp, body = a.call(t, "PUT", "/api/settings", auth(credentialIssuedAt(instanceA, now.Add(-150*time.Second))), `{"stale":true}`)
 	wantJSONError(t, resp, body, http.StatusUnauthorized, "instance_removed")
 	if got := resp.Header.Get("WWW-Authenticate"); got != wixauth.Challenge {
 		t.Errorf("401 instance_removed: WWW-Authenticate = %q, want %q", got, wixauth.Challenge)

@@ -22,15 +22,11 @@ type InstanceRecord struct {
 }
 
 // Installs is the part of Store that keeps installation records, from Wix's
-// app lifecycle events. Wix may deliver an event late, twice or out of order,
-// so each is applied as of the time it carries, by the rules in the README's
-// "Webhooks" section: in short, a removal wins over an install or plan event
-// at or before it, and an install or plan event after it brings the instance
-// back. Every method is idempotent.
-//
-// Times are kept in UTC to the microsecond; a zero time means "not known" or
-// "never". An event time must be non-zero and in years 1 to 9999, or the
-// method returns ErrInvalid.
+// app lifecycle events, each applied as of the time it carries, by the
+// rules in the README's "Webhooks" section: a removal wins over an install
+// or plan event at or before it, and one after it brings the instance back.
+// Every method is idempotent. A zero time means "not known" or "never"; an
+// event time must be non-zero and in years 1 to 9999, or ErrInvalid.
 type Installs interface {
 	// SaveInstance records an installation at rec.InstalledAt, unless a
 	// removal at or after that time is recorded. The latest install time is

@@ -13,6 +13,8 @@ import (
 //	GET  /api/settings   the caller's settings document
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
+//	GET  /api/plan       the plan of the caller's site, and where to upgrade it
+//	GET  /api/premium    an example for paying sites only (RequirePlan)
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
 // Every request goes through request logging, panic recovery, CORS and a
@@ -21,7 +23,7 @@ import (
 // 413. A path that is not in canonical form, such as //healthz or
 // /api/./me, is unknown (404) rather than redirected.
 func New(d Deps) http.Handler {
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, plans: d.Plans}}
 	authed := d.Auth.Middleware
 
 	mux := http.NewServeMux()
@@ -30,6 +32,9 @@ func New(d Deps) http.Handler {
 	mux.Handle("GET /api/settings", authed(http.HandlerFunc(h.getSettings)))
 	mux.Handle("PUT /api/settings", authed(http.HandlerFunc(h.putSettings)))
 	mux.Handle("GET /api/site", authed(http.HandlerFunc(h.site)))
+	mux.Handle("GET /api/plan", authed(http.HandlerFunc(h.plan)))
+	// Middleware runs outside in: authentication, then the plan.
+	mux.Handle("GET /api/premium", authed(h.RequirePlan()(http.HandlerFunc(h.premium))))
 	mux.Handle("POST /webhooks", d.Webhooks)
 	mux.Handle("/", routeErrors(mux))
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -85,35 +86,19 @@ type Billing interface {
 
 // checkPlan checks SetPlan's arguments.
 func checkPlan(id string, p Plan) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	for name, s := range map[string]string{"plan name": p.Name, "plan cycle": p.Cycle} {
-		if err := checkText(name, s); err != nil {
-			return err
-		}
-	}
-	if err := checkEventTime("plan time", p.UpdatedAt); err != nil {
-		return err
-	}
 	if p.ExpiryUpdatedAt.After(p.UpdatedAt) {
 		return fmt.Errorf("%w: plan expiry time after the plan time", ErrInvalid)
 	}
-	if err := checkTime("plan expiry", p.ExpiresAt); err != nil {
-		return err
-	}
-	return checkTime("plan expiry time", p.ExpiryUpdatedAt)
+	return cmp.Or(checkID(id), checkText("plan name", p.Name), checkText("plan cycle", p.Cycle),
+		checkEventTime("plan time", p.UpdatedAt), checkTime("plan expiry", p.ExpiresAt), checkTime("plan expiry time", p.ExpiryUpdatedAt))
 }
 
 // checkSite checks SetSite's arguments.
 func checkSite(id string, site json.RawMessage, at time.Time) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
 	if !json.Valid(site) || len(site) > 1<<20 {
 		return fmt.Errorf("%w: site details are not JSON of at most 1 MiB", ErrInvalid)
 	}
-	return checkEventTime("site time", at)
+	return cmp.Or(checkID(id), checkEventTime("site time", at))
 }
 
 // checkEventKey checks an event key and its times.
@@ -121,13 +106,9 @@ func checkEventKey(key string, times ...time.Time) error {
 	if key == "" || len(key) > 256 {
 		return fmt.Errorf("%w: event key must be 1 to 256 bytes long", ErrInvalid)
 	}
-	if err := checkText("event key", key); err != nil {
-		return err
-	}
+	err := checkText("event key", key)
 	for _, t := range times {
-		if err := checkTime("event time", t); err != nil {
-			return err
-		}
+		err = cmp.Or(err, checkTime("event time", t))
 	}
-	return nil
+	return err
 }

@@ -156,15 +156,9 @@ func (p *Plans) Plan(ctx context.Context, instanceID string) (store.Plan, error)
 	return p.plan(ctx, instanceID, func(pl store.Plan, now time.Time) bool { return p.stale(pl, now) })
 }
 
-// PlanFor is Plan for the caller of a request. A signed instance names the
-// site's plan as of when Wix signed it (vendorProductId), so a stored plan
-// older than that which disagrees is checked at once: a purchase is known
-// when the site owner comes back from it, webhook or not.
+// PlanFor is Plan for the caller of a request.
 func (p *Plans) PlanFor(ctx context.Context, id wixauth.Identity) (store.Plan, error) {
-	return p.plan(ctx, id.InstanceID, func(pl store.Plan, now time.Time) bool {
-		seen := id.Instance != nil && id.IssuedAt.After(pl.UpdatedAt) && id.Instance.VendorProductID != pl.Name
-		return seen || p.stale(pl, now)
-	})
+	return p.Plan(ctx, id.InstanceID)
 }
 
 func (p *Plans) plan(ctx context.Context, id string, check func(store.Plan, time.Time) bool) (store.Plan, error) {

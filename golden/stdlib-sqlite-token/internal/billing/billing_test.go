@@ -21,7 +21,6 @@ import (
 	"example.com/shop/internal/store/storetest"
 	"example.com/shop/internal/webhooks"
 	"example.com/shop/internal/wix"
-	"example.com/shop/internal/wixauth"
 )
 
 const (
@@ -320,38 +319,6 @@ func TestLookupsAreBounded(t *testing.T) {
 	wg.Wait()
 	if n := wixFake.callsFor("site-a"); n != 1 {
 		t.Errorf("site-a looked up %d times, want once", n)
-	}
-}
-
-// TestPlanForTrustsWhatTheInstanceSays: a signed instance newer than the
-// stored plan that names another plan has it checked at once.
-func TestPlanForTrustsWhatTheInstanceSays(t *testing.T) {
-	t.Parallel()
-	wixFake := newFakeWix()
-	wixFake.set(siteA, paid("premium", "MONTHLY", time.Time{}, true))
-	p, st, _, _ := newPlans(t, wixFake)
-	if err := st.SetPlan(t.Context(), siteA, store.Plan{UpdatedAt: testNow.Add(-time.Hour)}); err != nil { // free, an hour ago
-		t.Fatal(err)
-	}
-	who := func(plan string, signed time.Time) wixauth.Identity {
-		return wixauth.Identity{InstanceID: siteA, IssuedAt: signed,
-			Instance: &wixauth.Instance{InstanceID: siteA, VendorProductID: plan, SignDate: signed}}
-	}
-	for _, step := range []struct {
-		id        wixauth.Identity
-		wantCalls int
-		wantName  string
-	}{
-		{who("", testNow.Add(-time.Minute)), 0, ""},                  // agrees
-		{who("premium", testNow.Add(-2*time.Hour)), 0, ""},           // older than the stored plan
-		{who("premium", testNow.Add(-time.Minute)), 1, "premium"},    // newer, and disagrees
-		{who("premium", testNow.Add(-30*time.Second)), 1, "premium"}, // agrees now
-	} {
-		pl, err := p.PlanFor(t.Context(), step.id)
-		if err != nil || pl.Name != step.wantName || wixFake.callsFor(siteA) != step.wantCalls {
-			t.Errorf("PlanFor(%q signed %v) = %+v, %v after %d calls; want %q after %d",
-				step.id.Instance.VendorProductID, step.id.IssuedAt, pl, err, wixFake.callsFor(siteA), step.wantName, step.wantCalls)
-		}
 	}
 }
 
