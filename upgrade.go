@@ -280,7 +280,7 @@ func doUpgrade(c *cli.Context, r *report, res *upgradeResult, dryRun bool) error
 			"Check your files (git status), then delete it.\n", strings.Join(left, ", "))
 	}
 	res.Answers, res.From, res.To = &a, from.Version, buildVersion()
-	res.NewOptions = newOptions(dir, from.NewOptions, c.StringSlice("set"))
+	res.NewOptions = newOptions(dir, a, from.NewOptions, c.StringSlice("set"))
 	if semver.IsValid(from.Version) && semver.IsValid(res.To) && semver.Compare(from.Version, res.To) > 0 && !c.Bool("force") {
 		return usagef("%s was made by wixgen %s, newer than this wixgen %s: upgrading would take it back; "+
 			"install the newer wixgen (go install github.com/wixgen/wixgen@%s), or pass --force", dir, from.Version, res.To, from.Version)
@@ -471,7 +471,7 @@ func printPlan(w io.Writer, plan *generator.UpgradePlan, from, to string, dryRun
 // newOptions lists the options added since the project was generated
 // that no --set gives a value, with the command that sets each to its
 // new-project default.
-func newOptions(dir string, added []generator.NewOption, sets []string) []newOption {
+func newOptions(dir string, a generator.Answers, added []generator.NewOption, sets []string) []newOption {
 	given := make(map[string]bool)
 	for _, s := range sets {
 		key, _, _ := strings.Cut(s, "=")
@@ -487,6 +487,12 @@ func newOptions(dir string, added []generator.NewOption, sets []string) []newOpt
 			args = append(args, shellQuote(dir))
 		}
 		args = append(args, "--set", shellQuote(o.Key+"="+o.Default))
+		// An option that needs another, off in this project, turns it on too.
+		if opt, _ := generator.LookupOption(o.Key); o.Default == "true" {
+			if need, ok := generator.LookupOption(opt.Needs); ok && need.Get(&a) != "true" {
+				args = append(args, "--set", need.Key+"=true")
+			}
+		}
 		out = append(out, newOption{NewOption: o, Set: strings.Join(args, " ")})
 	}
 	return out

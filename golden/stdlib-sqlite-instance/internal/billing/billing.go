@@ -153,7 +153,7 @@ func (p *Plans) UpgradeURL(instanceID string) string {
 // tell, the stored plan stands (or the free plan, once expired), and the
 // failure is logged, not returned. Errors are the store's.
 func (p *Plans) Plan(ctx context.Context, instanceID string) (store.Plan, error) {
-	return p.plan(ctx, instanceID, func(pl store.Plan, now time.Time) bool { return p.stale(pl, now) })
+	return p.plan(ctx, instanceID, p.stale)
 }
 
 // PlanFor is Plan for the caller of a request. A signed instance names the
