@@ -170,7 +170,7 @@ func TestInteractiveNew(t *testing.T) {
 	term.expect("Serve a site widget?")
 	term.typeKeys(enter) // default yes
 	term.expect("Receive Wix webhooks?")
-	term.typeKeys("n" + enter)
+	term.typeKeys("n" + enter) // and billing, which needs webhooks, is not asked
 	term.expect("Add a Dockerfile?")
 	term.typeKeys(enter) // default yes
 	term.expect("Add GitHub Actions workflows?")
@@ -179,7 +179,7 @@ func TestInteractiveNew(t *testing.T) {
 	term.typeKeys(enter) // default no
 	term.expect("To generate the same project without questions:")
 	term.expect("wixgen new proj --name proj --module github.com/acme/proj --app-id 1b2c3d4e-0000-4000-8000-000000000001 " +
-		"--router chi --store memory --auth token --widget=true --webhooks=false --docker=true --ci=false --kubernetes=false --no-tidy --yes")
+		"--router chi --store memory --auth token --widget=true --webhooks=false --billing=false --docker=true --ci=false --kubernetes=false --no-tidy --yes")
 	term.expect("Created proj in proj.")
 
 	if err := cmd.Wait(); err != nil {

@@ -287,7 +287,7 @@ func TestNewOptionsNamed(t *testing.T) {
 		{Key: "telemetry", Usage: "export traces", Value: "none", Default: "otel"},
 		{Key: "kubernetes", Usage: "add manifests", Value: "false", Default: "false"},
 	}
-	opts := newOptions("./shop", added, []string{"telemetry=none"})
+	opts := newOptions("./shop", generator.Answers{}, added, []string{"telemetry=none"})
 	var text bytes.Buffer
 	printNewOptions(&text, opts[:1])
 	want := "New options since this project was generated (it keeps rendering as it did):\n" +
@@ -303,8 +303,16 @@ func TestNewOptionsNamed(t *testing.T) {
 	if wantJS := `[{"key":"widget","usage":"serve site widgets","value":"false","default":"true","set":"wixgen upgrade ./shop --set widget=true"}]`; string(js) != wantJS {
 		t.Errorf("JSON %s\nwant %s", js, wantJS)
 	}
-	if here := newOptions(".", added[:1], nil); here[0].Set != "wixgen upgrade --set widget=true" {
+	if here := newOptions(".", generator.Answers{}, added[:1], nil); here[0].Set != "wixgen upgrade --set widget=true" {
 		t.Errorf("inside the project: %q", here[0].Set)
+	}
+	// billing needs webhooks: a project without them is told to turn both on.
+	billing := []generator.NewOption{{Key: "billing", Usage: "paid plans", Value: "false", Default: "true"}}
+	if got := newOptions(".", generator.Answers{Webhooks: false}, billing, nil)[0].Set; got != "wixgen upgrade --set billing=true --set webhooks=true" {
+		t.Errorf("billing without webhooks: %q", got)
+	}
+	if got := newOptions(".", generator.Answers{Webhooks: true}, billing, nil)[0].Set; got != "wixgen upgrade --set billing=true" {
+		t.Errorf("billing with webhooks: %q", got)
 	}
 }
 

@@ -312,8 +312,12 @@ func fillDefaults(a *generator.Answers, set map[string]bool, dir string) error {
 	return nil
 }
 
-// defaultFor is an option's default given the answers so far.
+// defaultFor is an option's default given the answers so far: an option
+// that needs one answered false defaults to false too.
 func defaultFor(o generator.Option, a *generator.Answers, dir string) (string, error) {
+	if need, ok := generator.LookupOption(o.Needs); ok && need.Get(a) == "false" {
+		return "false", nil
+	}
 	switch o.Key {
 	case "name":
 		if dir == "" {

@@ -62,6 +62,13 @@ func (p *prompter) askAll(a *generator.Answers, set map[string]bool, dir string)
 			continue
 		}
 		def, err := defaultFor(o, a, dir)
+		if need, ok := generator.LookupOption(o.Needs); ok && need.Get(a) == "false" {
+			// Nothing to ask: it needs what was just refused.
+			if err := o.Set(a, def); err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil {
 			def = "" // no usable default: the user must type a name
 		}

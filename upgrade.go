@@ -281,7 +281,7 @@ func doUpgrade(c *cli.Context, r *report, res *upgradeResult, dryRun bool) error
 			"Check your files (git status), then delete it.\n", strings.Join(left, ", "))
 	}
 	res.Answers, res.From, res.To = &a, from.Version, buildVersion()
-	res.NewOptions = newOptions(dir, from.NewOptions, c.StringSlice("set"))
+	res.NewOptions = newOptions(dir, a, from.NewOptions, c.StringSlice("set"))
 	if semver.IsValid(from.Version) && semver.IsValid(res.To) && semver.Compare(from.Version, res.To) > 0 && !c.Bool("force") {
 		return usagef("%s was made by wixgen %s, newer than this wixgen %s: upgrading would take it back; "+
 			"install the newer wixgen (go install github.com/wixgen/wixgen@%s), or pass --force", dir, from.Version, res.To, from.Version)
@@ -473,7 +473,7 @@ func printPlan(w io.Writer, plan *generator.UpgradePlan, from, to string, dryRun
 // that no --set gives a value, with the command that sets each to its
 // new-project default, or, for a switch off in new projects too (such as
 // kubernetes), the command that turns it on.
-func newOptions(dir string, added []generator.NewOption, sets []string) []newOption {
+func newOptions(dir string, a generator.Answers, added []generator.NewOption, sets []string) []newOption {
 	given := make(map[string]bool)
 	for _, s := range sets {
 		key, _, _ := strings.Cut(s, "=")
@@ -493,6 +493,12 @@ func newOptions(dir string, added []generator.NewOption, sets []string) []newOpt
 			value = strconv.FormatBool(value == "false")
 		}
 		args = append(args, "--set", shellQuote(o.Key+"="+value))
+		// An option that needs another, off in this project, turns it on too.
+		if opt, _ := generator.LookupOption(o.Key); value == "true" {
+			if need, ok := generator.LookupOption(opt.Needs); ok && need.Get(&a) != "true" {
+				args = append(args, "--set", need.Key+"=true")
+			}
+		}
 		out = append(out, newOption{NewOption: o, Set: strings.Join(args, " ")})
 	}
 	return out

@@ -76,7 +76,7 @@ func TestRenderFollowsTable(t *testing.T) {
 		store  string
 	}{
 		{"sqlite with webhooks", func(*Answers) {}, []string{".wixgen.json", "go.mod", "main.go", "store/store.go", "webhooks.txt"}, "sqlite"},
-		{"memory without webhooks", func(a *Answers) { a.Store, a.Webhooks = "memory", false },
+		{"memory without webhooks", func(a *Answers) { a.Store, a.Webhooks, a.Billing = "memory", false, false },
 			[]string{".wixgen.json", "go.mod", "main.go", "store/store.go"}, "memory"},
 	}
 	for _, tt := range tests {

@@ -38,15 +38,9 @@ var goldenCases = []struct {
 	{"stdlib-memory-both-minimal", allOff("stdlib", "memory", "both"), false},
 	{"chi-postgres-both", allOn("chi", "postgres", "both"), false},
 	{"stdlib-sqlite-instance-overlay", allOn("stdlib", "sqlite", "instance"), true},
-	// The default project as an upgrade renders one made before --widget:
-	// what issue 16's line budget is measured on.
-	{"stdlib-sqlite-instance-widget-off", without(allOn("stdlib", "sqlite", "instance"), func(a *generator.Answers) { a.Widget = false }), false},
-}
-
-// without returns a with the change applied.
-func without(a generator.Answers, change func(*generator.Answers)) generator.Answers {
-	change(&a)
-	return a
+	// The default project as an older one upgrades to it: every option
+	// added after issue 16 off. Issue 16's line budget is measured on it.
+	{"stdlib-sqlite-instance-nowidget-nobilling-nokubernetes", without(allOn("stdlib", "sqlite", "instance"), "widget", "billing", "kubernetes"), false},
 }
 
 // allOn is a project with every feature, named shop, with an app ID.
@@ -63,7 +57,18 @@ func allOn(router, store, auth string) generator.Answers {
 func allOff(router, store, auth string) generator.Answers {
 	a := generator.DefaultAnswers("shop")
 	a.Router, a.Store, a.Auth = router, store, auth
-	a.Webhooks, a.Docker, a.CI, a.Widget = false, false, false, false
+	a.Widget, a.Webhooks, a.Billing, a.Docker, a.CI = false, false, false, false, false
+	return a
+}
+
+// without is a with the bool options keys switched off.
+func without(a generator.Answers, keys ...string) generator.Answers {
+	for _, k := range keys {
+		o, _ := generator.LookupOption(k)
+		if err := o.Set(&a, "false"); err != nil {
+			panic(err)
+		}
+	}
 	return a
 }
 
@@ -238,7 +243,9 @@ func allAnswers() []generator.Answers {
 				if err := o.Set(&b, v); err != nil {
 					panic(err)
 				}
-				next = append(next, b)
+				if o.Check(&b, v) == nil { // billing=true needs webhooks=true
+					next = append(next, b)
+				}
 			}
 		}
 		combos = next
@@ -288,17 +295,27 @@ func TestEveryTemplateIsUsed(t *testing.T) {
 }
 
 // TestGoldenCaseNames keeps each golden case's name true to its answers:
-// router-store-auth, -minimal when every feature is off, and
-// -widget-off when only the widget is.
+// router-store-auth, then -minimal when every feature is off, or
+// -no<feature> for each feature that is off.
 func TestGoldenCaseNames(t *testing.T) {
 	for _, c := range goldenCases {
 		a := c.answers
 		want := a.Router + "-" + a.Store + "-" + a.Auth
-		switch {
-		case !a.Webhooks && !a.Docker && !a.CI && !a.Widget:
+		var off []string
+		on := false
+		for _, o := range generator.Options() {
+			switch {
+			case o.Kind != generator.KindBool:
+			case o.Get(&a) == "true":
+				on = true
+			default:
+				off = append(off, "-no"+o.Key)
+			}
+		}
+		if !on {
 			want += "-minimal"
-		case !a.Widget:
-			want += "-widget-off"
+		} else {
+			want += strings.Join(off, "")
 		}
 		if c.overlay {
 			want += "-overlay"

@@ -22,6 +22,7 @@ type Answers struct {
 	Auth     string `json:"auth"`
 	Widget   bool   `json:"widget"`
 	Webhooks bool   `json:"webhooks"`
+	Billing  bool   `json:"billing"`
 	Docker   bool   `json:"docker"`
 	CI       bool   `json:"ci"`
 	// Kubernetes adds deploy/kubernetes/.
@@ -70,6 +71,9 @@ type Option struct {
 	// [addedLater].
 	AddedLater bool   `json:"addedLater,omitempty"`
 	Before     string `json:"before,omitempty"`
+	// Needs is the key of a bool option this bool option builds on: while
+	// that one is false, this one must be false too, and is not asked.
+	Needs string `json:"needs,omitempty"`
 
 	get   func(*Answers) string
 	set   func(*Answers, string)
@@ -165,6 +169,9 @@ var options = []Option{
 		"Serve a site widget?", func(a *Answers) *bool { return &a.Widget }), "false"),
 	boolOption("webhooks", "receive Wix webhooks (AppInstalled, AppRemoved, paid plan events) at POST /webhooks",
 		"Receive Wix webhooks?", func(a *Answers) *bool { return &a.Webhooks }),
+	addedLater(needs("webhooks", boolOption("billing",
+		"paid plans per site (GET /api/plan, RequirePlan), every app lifecycle event, and webhook handlers of your own",
+		"Track paid plans and handle webhook events of your own?", func(a *Answers) *bool { return &a.Billing })), "false"),
 	boolOption("docker", "add a Dockerfile and .dockerignore",
 		"Add a Dockerfile?", func(a *Answers) *bool { return &a.Docker }),
 	boolOption("ci", "add GitHub Actions workflows: CI, and a weekly wixgen upgrade pull request",
@@ -184,6 +191,13 @@ func addedLater(o Option, before string) Option {
 // offByDefault makes o, a bool option, off in new projects too.
 func offByDefault(o Option) Option {
 	o.Default = "false"
+	return o
+}
+
+// needs marks the bool option o as building on the bool option key (see
+// Option.Needs).
+func needs(key string, o Option) Option {
+	o.Needs = key
 	return o
 }
 
@@ -297,6 +311,10 @@ func (o Option) Check(a *Answers, v string) error {
 	}
 	if !slices.Contains(o.Values(), v) {
 		return &OptionError{Key: o.Key, Value: v, Valid: o.Values()}
+	}
+	if need, ok := LookupOption(o.Needs); ok && v == "true" && need.Get(a) != "true" {
+		return &OptionError{Key: o.Key, Value: v, Reason: fmt.Sprintf("%[1]s needs %[2]s, and %[2]s is %[3]s: set %[1]s=false too, or %[2]s=true",
+			o.Key, need.Key, need.Get(a))}
 	}
 	return nil
 }

@@ -30,6 +30,9 @@ func TestValidateNamesBadValueAndValidOnes(t *testing.T) {
 		{"unknown router", func(a *Answers) { a.Router = "gorilla" }, "router", `invalid router "gorilla": valid values are stdlib, chi, gin, echo`},
 		{"unknown store", func(a *Answers) { a.Store = "mongo" }, "store", `invalid store "mongo": valid values are sqlite, memory, postgres`},
 		{"unknown auth", func(a *Answers) { a.Auth = "oauth" }, "auth", `invalid auth "oauth": valid values are instance, token, both`},
+		{"billing without webhooks", func(a *Answers) { a.Webhooks = false }, "billing",
+			`invalid billing "true": billing needs webhooks, and webhooks is false: set billing=false too, or webhooks=true`},
+		{"neither billing nor webhooks", func(a *Answers) { a.Webhooks, a.Billing = false, false }, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,7 +85,7 @@ func TestOptionSet(t *testing.T) {
 }
 
 func TestDefaultAnswers(t *testing.T) {
-	want := Answers{Name: "shop", Module: "example.com/shop", Router: "stdlib", Store: "sqlite", Auth: "instance", Widget: true, Webhooks: true, Docker: true, CI: true}
+	want := Answers{Name: "shop", Module: "example.com/shop", Router: "stdlib", Store: "sqlite", Auth: "instance", Widget: true, Webhooks: true, Billing: true, Docker: true, CI: true}
 	if got := DefaultAnswers("shop"); got != want {
 		t.Errorf("DefaultAnswers(shop) = %+v, want %+v", got, want)
 	}
@@ -103,7 +106,7 @@ func TestParseAnswersFile(t *testing.T) {
 		{"yaml", "name: shop\nstore: memory\ndocker: no\n", map[string]string{"name": "shop", "store": "memory", "docker": "false"}, ""},
 		{"yaml booleans", "name: shop\nstore: memory\ndocker: false\n", map[string]string{"name": "shop", "store": "memory", "docker": "false"}, ""},
 		{"yaml key without a value", "name: shop\napp-id:\n", map[string]string{"name": "shop"}, ""},
-		{"unknown key", "name: shop\ncolour: red\n", nil, `unknown key "colour"; valid keys are name, module, app-id, router, store, auth, widget, webhooks, docker, ci, kubernetes, templates`},
+		{"unknown key", "name: shop\ncolour: red\n", nil, `unknown key "colour"; valid keys are name, module, app-id, router, store, auth, widget, webhooks, billing, docker, ci, kubernetes, templates`},
 		{"number for a string", "name: 42\n", nil, "name: want a string, got 42"},
 		{"bool for a string", "router: true\n", nil, "router: want a string, got true"},
 		{"not an object", "- name\n", nil, "want an object of option keys"},
@@ -181,7 +184,7 @@ func TestManifestWithoutALaterOption(t *testing.T) {
 	manifest := func(answers string) []byte {
 		return []byte(`{"generator": "wixgen", "version": "v0.1.0", "answers": {` + answers + `}, "files": []}`)
 	}
-	const common = `"name": "shop", "module": "example.com/shop", "app-id": "", "router": "stdlib", "store": "sqlite", "auth": "instance", "widget": false, "webhooks": true, "ci": true, "kubernetes": false`
+	const common = `"name": "shop", "module": "example.com/shop", "app-id": "", "router": "stdlib", "store": "sqlite", "auth": "instance", "widget": false, "webhooks": true, "billing": true, "ci": true, "kubernetes": false`
 	tests := []struct {
 		name       string
 		answers    string

@@ -427,7 +427,7 @@ func TestUpgradeOptionChange(t *testing.T) {
 		set  map[string]string
 	}{
 		{generator.DefaultAnswers("shop"), map[string]string{"store": "memory"}},
-		{generator.DefaultAnswers("shop"), map[string]string{"webhooks": "false"}},
+		{generator.DefaultAnswers("shop"), map[string]string{"webhooks": "false", "billing": "false"}},
 		{upgradeAnswers(), map[string]string{"store": "sqlite", "docker": "false"}},
 		{generator.DefaultAnswers("shop"), map[string]string{"router": "chi"}},
 		{generator.DefaultAnswers("shop"), map[string]string{"router": "gin"}},
@@ -574,7 +574,7 @@ func TestUpgradeRebuildsMissingBase(t *testing.T) {
 	os.WriteFile(handlers, append(data, userEdits[0].data...), 0o644)
 
 	// Same templates: the base is rebuilt from the recorded answers.
-	plan := planUpgrade(t, g, dir, map[string]string{"webhooks": "false"}, generator.UpgradeOptions{})
+	plan := planUpgrade(t, g, dir, map[string]string{"webhooks": "false", "billing": "false"}, generator.UpgradeOptions{})
 	for _, c := range plan.Changes {
 		if c.Path == "internal/api/handlers.go" && (c.Conflict || c.Reason != "") {
 			t.Errorf("handlers.go: %+v, want a clean merge against the rebuilt base", c)
@@ -667,13 +667,13 @@ func TestUpgradeOptionOffAndOn(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, rel), []byte(mine), 0o644)
 
 	for _, step := range []struct {
-		webhooks string
+		webhooks string    // billing, which needs webhooks, goes with it
 		want     []planned // for rel
 	}{
 		{"false", []planned{{rel, generator.ActionKeep, false}}},
 		{"true", nil},
 	} {
-		plan := planUpgrade(t, g, dir, map[string]string{"webhooks": step.webhooks}, generator.UpgradeOptions{})
+		plan := planUpgrade(t, g, dir, map[string]string{"webhooks": step.webhooks, "billing": step.webhooks}, generator.UpgradeOptions{})
 		var got []planned
 		for _, c := range summary(plan) {
 			if c.Path == rel {

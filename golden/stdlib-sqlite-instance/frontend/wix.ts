@@ -132,23 +132,29 @@ export class ApiError extends Error {
    * credential was issued (open the app again from the site's dashboard),
    * `"rate_limited"` (429) or `"auth_unavailable"` (503) when it is worth
    * trying again later.
+   * `"plan_required"` (402) when the site needs a paid plan: see
+   * {@link ApiError.upgradeUrl}.
    */
   readonly code: string;
   /** Seconds to wait before trying again, from `Retry-After`, when given. */
   readonly retryAfter?: number;
+  /** Where the site owner upgrades, with `"plan_required"`: open it in a new tab. */
+  readonly upgradeUrl?: string;
 
   /**
    * @param status - HTTP status code.
    * @param code - The `error` field of the answer.
    * @param message - The `message` field of the answer.
    * @param retryAfter - The `Retry-After` header in seconds, if any.
+   * @param upgradeUrl - The `upgradeUrl` field of the answer, if any.
    */
-  constructor(status: number, code: string, message: string, retryAfter?: number) {
+  constructor(status: number, code: string, message: string, retryAfter?: number, upgradeUrl?: string) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter;
+    this.upgradeUrl = upgradeUrl;
   }
 }
 
@@ -191,6 +197,22 @@ export interface Site {
   };
 }
 
+/** The site's plan for the app (`GET /api/plan`). */
+export interface Plan {
+  /** The paid plan's package name, as in the Wix app dashboard; `null` on the free plan. */
+  plan: string | null;
+  /** True on the free plan, and once a paid plan's period has ended. */
+  isFree: boolean;
+  /** How the plan is billed, e.g. `"MONTHLY"` or `"YEARLY"`; absent on the free plan. */
+  cycle?: string;
+  /** Whether the plan renews when its cycle ends. */
+  autoRenew: boolean;
+  /** When the paid period ends (RFC 3339), when Wix said. */
+  expiresAt?: string;
+  /** Wix's page where the site owner upgrades the app: open it in a new tab. */
+  upgradeUrl: string;
+}
+
 /**
  * Returns who is calling, as verified by the backend.
  *
@@ -207,6 +229,18 @@ export function getMe(): Promise<Me> {
  */
 export function getSite(): Promise<Site> {
   return requestJSON<Site>("/api/site");
+}
+
+/**
+ * Returns the site's plan for the app, and where to upgrade it. Show paid
+ * features by it, and link to `upgradeUrl` (in a new tab) where the site
+ * needs a plan; routes behind `RequirePlan` answer such a site with an
+ * {@link ApiError} whose code is `"plan_required"`.
+ *
+ * @throws {@link ApiError} when the backend answers with an error.
+ */
+export function getPlan(): Promise<Plan> {
+  return requestJSON<Plan>("/api/plan");
 }
 
 /**
@@ -297,22 +331,26 @@ async function requestJSON<T>(path: string, init?: RequestInit): Promise<T> {
 async function apiError(res: Response): Promise<ApiError> {
   let code = `http_${res.status}`;
   let message = res.statusText || `HTTP ${res.status}`;
+  let upgradeUrl: string | undefined;
   try {
     const body: unknown = await res.json();
     if (typeof body === "object" && body !== null) {
-      const fields = body as { error?: unknown; message?: unknown };
+      const fields = body as { error?: unknown; message?: unknown; upgradeUrl?: unknown };
       if (typeof fields.error === "string") {
         code = fields.error;
       }
       if (typeof fields.message === "string") {
         message = fields.message;
       }
+      if (typeof fields.upgradeUrl === "string") {
+        upgradeUrl = fields.upgradeUrl;
+      }
     }
   } catch {
     // Not JSON (e.g. a proxy's error page): keep the status-based defaults.
   }
   const retryAfter = Number.parseInt(res.headers.get("Retry-After") ?? "", 10);
-  return new ApiError(res.status, code, message, Number.isNaN(retryAfter) ? undefined : retryAfter);
+  return new ApiError(res.status, code, message, Number.isNaN(retryAfter) ? undefined : retryAfter, upgradeUrl);
 }
 
 /** Stores the instance; storage may be unavailable in a third-party iframe. */

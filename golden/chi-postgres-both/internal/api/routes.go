@@ -19,6 +19,8 @@ import (
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
 //	GET  /api/widget/settings  the public member of the settings, for site widgets
+//	GET  /api/plan       the plan of the caller's site, and where to upgrade it
+//	GET  /api/premium    an example for paying sites only (RequirePlan)
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
 // Every request goes through request logging, panic recovery, CORS and a
@@ -29,7 +31,7 @@ import (
 // Every error is JSON {"error": code, "message": text}, including 404 and
 // 405; a body over MaxBodyBytes gets 413.
 func New(d Deps) http.Handler {
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining, plans: d.Plans}}
 	d.CORS.AnyOrigin = widgetPaths
 
 	r := chi.NewRouter()
@@ -54,6 +56,8 @@ func New(d Deps) http.Handler {
 			r.Get("/settings", h.getSettings)
 			r.Put("/settings", h.putSettings)
 			r.Get("/site", h.site)
+			r.Get("/plan", h.plan)
+			r.With(h.RequirePlan()).Get("/premium", h.premium)
 		})
 		r.Group(func(r chi.Router) {
 			r.Use(d.Auth.WidgetMiddleware, wixauth.RequireRole(widgetRoles...))

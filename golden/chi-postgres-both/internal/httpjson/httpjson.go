@@ -27,6 +27,7 @@ const (
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeTooLarge         = "request_too_large"
 	CodeConflict         = "version_conflict"
+	CodePlanRequired     = "plan_required"
 	CodeUnavailable      = "unavailable"
 	CodeWixError         = "wix_error"
 	CodeInternal         = "internal"
@@ -36,6 +37,9 @@ const (
 type ErrorBody struct {
 	Error   string `json:"error"`
 	Message string `json:"message"`
+	// UpgradeURL is where the site buys the plan a 402 plan_required asks
+	// for.
+	UpgradeURL string `json:"upgradeUrl,omitempty"`
 }
 
 // Write sends v as JSON with the given status. Strings are not

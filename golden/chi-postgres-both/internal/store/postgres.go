@@ -32,7 +32,8 @@ const migrationLock = 0x77786d67 // "wxmg"
 // instead, and a statement still waiting there (for a lock, say) may then
 // complete: write with ifVersion where a retry must not apply twice.
 type Postgres struct {
-	pool *pgxpool.Pool
+	pool      *pgxpool.Pool
+	retention time.Duration // Config.RemovedRetention
 }
 
 var _ Store = (*Postgres)(nil)
@@ -71,7 +72,7 @@ func Open(ctx context.Context, cfg Config) (*Postgres, error) {
 		return nil, err
 	}
 	log.InfoContext(ctx, "store: connected to PostgreSQL", "max_conns", poolCfg.MaxConns)
-	return &Postgres{pool: pool}, nil
+	return &Postgres{pool: pool, retention: cfg.RemovedRetention}, nil
 }
 
 // applyMigration applies m unless schema_migrations lists it, and reports

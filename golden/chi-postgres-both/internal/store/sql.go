@@ -58,11 +58,9 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 }
 
 // migrate applies, in version order, each migration in fsys that
-// schema_migrations does not list yet. apply runs one migration in a
-// transaction of its own, together with its schema_migrations row, and
-// reports whether it applied it (not when another process had already), so
-// a migration is applied completely and once, even when several processes
-// start together.
+// schema_migrations does not list yet. apply runs one in a transaction with
+// its schema_migrations row, and reports whether it applied it (another
+// process may have), so each applies wholly and once.
 func migrate(ctx context.Context, fsys fs.FS, log *slog.Logger, apply func(context.Context, migration) (bool, error)) error {
 	migrations, err := loadMigrations(fsys)
 	if err != nil {

@@ -46,6 +46,8 @@ type Config struct {
 	CheckInstancesWithWix bool             // WIX_INSTANCE_CHECK=wix
 	AnyTokenShape         bool             // WIX_TOKEN_ANY_SHAPE
 	TrustedProxies        []netip.Prefix   // TRUSTED_PROXIES
+	PlanMaxAge            time.Duration    // WIX_PLAN_MAX_AGE
+	RemovedRetention      time.Duration    // WIX_REMOVED_RETENTION; zero: delete at once
 }
 
 // variable is one environment variable and how it is read.
@@ -121,6 +123,18 @@ func Load(getenv func(string) string) (Config, error) {
 				return errors.New("use local (the app secret checks instances) or wix (token-info is asked too)")
 			}
 			c.CheckInstancesWithWix = v == "wix"
+			return nil
+		}},
+		{name: "WIX_PLAN_MAX_AGE", def: "12h", parse: func(v string) (err error) {
+			if c.PlanMaxAge, err = time.ParseDuration(v); err != nil || c.PlanMaxAge < time.Minute {
+				return errors.New("use a duration of a minute or more, such as 12h")
+			}
+			return nil
+		}},
+		{name: "WIX_REMOVED_RETENTION", def: "0", parse: func(v string) (err error) {
+			if c.RemovedRetention, err = time.ParseDuration(v); err != nil || c.RemovedRetention < 0 {
+				return errors.New("use a duration such as 720h (30 days), or 0 to delete a removed site's data at once")
+			}
 			return nil
 		}},
 		{name: "WIX_TOKEN_ANY_SHAPE", def: "false", parse: boolean(&c.AnyTokenShape)},
@@ -268,6 +282,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("instance_check_wix", c.CheckInstancesWithWix),
 		slog.Bool("token_any_shape", c.AnyTokenShape),
 		slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.Duration("plan_max_age", c.PlanMaxAge),
+		slog.Duration("removed_retention", c.RemovedRetention),
 	)
 }
 

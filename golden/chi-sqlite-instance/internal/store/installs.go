@@ -15,6 +15,7 @@ type InstanceRecord struct {
 	// come first.
 	InstalledAt time.Time
 	// Plan is the vendorProductId of the paid plan, "" when free.
+	// Billing.Plan returns the rest of it; Billing.SetPlan records it.
 	Plan string
 	// PlanUpdatedAt is the time of the last plan event applied; zero when
 	// none was.
@@ -22,34 +23,27 @@ type InstanceRecord struct {
 }
 
 // Installs is the part of Store that keeps installation records, from Wix's
-// app lifecycle events. Wix may deliver an event late, twice or out of order,
-// so each is applied as of the time it carries, by the rules in the README's
-// "Webhooks" section: in short, a removal wins over an install or plan event
-// at or before it, and an install or plan event after it brings the instance
-// back. Every method is idempotent.
-//
-// Times are kept in UTC to the microsecond; a zero time means "not known" or
-// "never". An event time must be non-zero and in years 1 to 9999, or the
-// method returns ErrInvalid.
+// app lifecycle events, each applied as of the time it carries, by the
+// rules in the README's "Webhooks" section: a removal wins over an install
+// or plan event at or before it, and one after it brings the instance back.
+// Every method is idempotent. A zero time means "not known" or "never"; an
+// event time must be non-zero and in years 1 to 9999, or ErrInvalid.
 type Installs interface {
 	// SaveInstance records an installation at rec.InstalledAt, unless a
-	// removal at or after that time is recorded. The earliest install time
-	// of an installation is kept, and rec's plan replaces the stored one
-	// only when rec.PlanUpdatedAt is later (a bare install keeps the plan).
+	// removal at or after that time is recorded. The latest install time is
+	// kept, and rec's plan replaces the stored one only when
+	// rec.PlanUpdatedAt is later (a bare install keeps the plan).
 	SaveInstance(ctx context.Context, rec InstanceRecord) error
 
 	// Instance returns the record of id, or ErrNotFound when there is none
 	// or the instance has been removed.
 	Instance(ctx context.Context, id string) (InstanceRecord, error)
 
-	// SetPlan records that instance id moved to plan at time at, unless a
-	// later plan event, or a removal at or after at, is recorded. It creates
-	// the record when there is none.
-	SetPlan(ctx context.Context, id, plan string, at time.Time) error
-
-	// DeleteInstance records that instance id was removed at time at and
-	// deletes its settings, unless the instance was installed after at (the
-	// removal of an earlier installation). A plan event after at is kept.
+	// DeleteInstance records that instance id was removed at time at, and
+	// deletes its settings and site details (at once, or when Purge finds
+	// them past Config.RemovedRetention) unless the instance was installed
+	// after at: the removal of an earlier installation. A plan event after
+	// at is kept.
 	DeleteInstance(ctx context.Context, id string, at time.Time) error
 
 	// RemovedAt returns the time of the latest removal recorded for id, zero

@@ -25,6 +25,12 @@ func sameRecord(a, b store.InstanceRecord) bool {
 		a.PlanUpdatedAt.Equal(b.PlanUpdatedAt)
 }
 
+// setPlan records that instance id moved to plan at time at, as a plan
+// event that says nothing of the plan's expiry.
+func setPlan(ctx context.Context, st store.Store, id, plan string, at time.Time) error {
+	return st.SetPlan(ctx, id, store.Plan{Name: plan, UpdatedAt: at})
+}
+
 func mustSave(t *testing.T, st store.Store, rec store.InstanceRecord) {
 	t.Helper()
 	if err := st.SaveInstance(t.Context(), rec); err != nil {
@@ -74,7 +80,7 @@ func TestInstanceLifecycle(t *testing.T) {
 		t.Errorf("InstalledAt = %v, want UTC with microseconds .123456", got.InstalledAt)
 	}
 
-	if err := st.SetPlan(ctx, id, "premium", purchased); err != nil {
+	if err := setPlan(ctx, st, id, "premium", purchased); err != nil {
 		t.Fatalf("SetPlan: %v", err)
 	}
 	got = mustInstance(t, st, id)
@@ -109,7 +115,7 @@ func opRemove(at time.Time) lifecycleOp {
 
 func opPlan(plan string, at time.Time) lifecycleOp {
 	return lifecycleOp{"plan " + plan + "@" + at.Format(time.TimeOnly), func(ctx context.Context, st store.Store, id string) error {
-		return st.SetPlan(ctx, id, plan, at)
+		return setPlan(ctx, st, id, plan, at)
 	}}
 }
 
@@ -221,8 +227,18 @@ func TestLifecycleOrdering(t *testing.T) {
 			want: rec(t3, "", zero),
 		},
 		{
-			name: "earliest install after the removal wins",
+			name: "latest install after the removal wins",
+			ops:  []lifecycleOp{opRemove(t2), opInstall(t3), opInstall(t4)},
+			want: rec(t4, "", zero),
+		},
+		{
+			name: "latest install wins in either order",
 			ops:  []lifecycleOp{opRemove(t2), opInstall(t4), opInstall(t3)},
+			want: rec(t4, "", zero),
+		},
+		{
+			name: "reinstall, install and removal delivered backwards",
+			ops:  []lifecycleOp{opInstall(t3), opInstall(t1), opRemove(t2)},
 			want: rec(t3, "", zero),
 		},
 		{
@@ -336,16 +352,16 @@ func TestSaveInstanceMerge(t *testing.T) {
 			want:   store.InstanceRecord{ID: id, InstalledAt: t0, Plan: "premium", PlanUpdatedAt: t1},
 		},
 		{
-			name:   "earlier install time wins",
-			first:  store.InstanceRecord{ID: id, InstalledAt: t2},
-			second: store.InstanceRecord{ID: id, InstalledAt: t0},
-			want:   store.InstanceRecord{ID: id, InstalledAt: t0},
-		},
-		{
-			name:   "later install time is ignored",
+			name:   "later install time wins",
 			first:  store.InstanceRecord{ID: id, InstalledAt: t0},
 			second: store.InstanceRecord{ID: id, InstalledAt: t2},
-			want:   store.InstanceRecord{ID: id, InstalledAt: t0},
+			want:   store.InstanceRecord{ID: id, InstalledAt: t2},
+		},
+		{
+			name:   "earlier install time is ignored",
+			first:  store.InstanceRecord{ID: id, InstalledAt: t2},
+			second: store.InstanceRecord{ID: id, InstalledAt: t0},
+			want:   store.InstanceRecord{ID: id, InstalledAt: t2},
 		},
 		{
 			name:   "newer plan applies",
@@ -490,7 +506,7 @@ func TestSetPlan(t *testing.T) {
 			installed := t1.Add(-time.Hour)
 			mustSave(t, st, store.InstanceRecord{ID: id, InstalledAt: installed})
 			for _, ev := range tt.events {
-				if err := st.SetPlan(t.Context(), id, ev.plan, ev.at); err != nil {
+				if err := setPlan(t.Context(), st, id, ev.plan, ev.at); err != nil {
 					t.Fatalf("SetPlan(%q, %v): %v", ev.plan, ev.at, err)
 				}
 			}
@@ -508,7 +524,7 @@ func TestSetPlanCreatesRecord(t *testing.T) {
 	ctx := t.Context()
 	at := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
-	if err := st.SetPlan(ctx, "new", "premium", at); err != nil {
+	if err := setPlan(ctx, st, "new", "premium", at); err != nil {
 		t.Fatalf("SetPlan: %v", err)
 	}
 	want := store.InstanceRecord{ID: "new", Plan: "premium", PlanUpdatedAt: at}
@@ -535,7 +551,7 @@ func TestDeleteInstance(t *testing.T) {
 
 	for _, id := range []string{"a", "b"} {
 		mustSave(t, st, store.InstanceRecord{ID: id, InstalledAt: installed})
-		if err := st.SetPlan(ctx, id, "premium", installed.Add(time.Hour)); err != nil {
+		if err := setPlan(ctx, st, id, "premium", installed.Add(time.Hour)); err != nil {
 			t.Fatalf("SetPlan(%q): %v", id, err)
 		}
 		mustPut(t, st, id, `{"owner":"`+id+`"}`, 0)
@@ -608,19 +624,19 @@ func TestInstanceValidation(t *testing.T) {
 			_, err := st.Instance(ctx, "")
 			return err
 		}},
-		{"SetPlan empty ID", func(ctx context.Context) error { return st.SetPlan(ctx, "", "premium", at) }},
-		{"SetPlan zero time", func(ctx context.Context) error { return st.SetPlan(ctx, "inst", "premium", time.Time{}) }},
+		{"SetPlan empty ID", func(ctx context.Context) error { return setPlan(ctx, st, "", "premium", at) }},
+		{"SetPlan zero time", func(ctx context.Context) error { return setPlan(ctx, st, "inst", "premium", time.Time{}) }},
 		{"DeleteInstance empty ID", func(ctx context.Context) error { return st.DeleteInstance(ctx, "", at) }},
 		{"DeleteInstance zero time", func(ctx context.Context) error { return st.DeleteInstance(ctx, "inst", time.Time{}) }},
 		{"DeleteInstance year 10000", func(ctx context.Context) error { return st.DeleteInstance(ctx, "inst", year10000) }},
 		{"DeleteInstance year 0", func(ctx context.Context) error { return st.DeleteInstance(ctx, "inst", year0) }},
-		{"SetPlan year 0", func(ctx context.Context) error { return st.SetPlan(ctx, "inst", "premium", year0) }},
-		{"SetPlan plan not UTF-8", func(ctx context.Context) error { return st.SetPlan(ctx, "inst", "prem\xffium", at) }},
-		{"SetPlan plan with NUL", func(ctx context.Context) error { return st.SetPlan(ctx, "inst", "prem\x00ium", at) }},
+		{"SetPlan year 0", func(ctx context.Context) error { return setPlan(ctx, st, "inst", "premium", year0) }},
+		{"SetPlan plan not UTF-8", func(ctx context.Context) error { return setPlan(ctx, st, "inst", "prem\xffium", at) }},
+		{"SetPlan plan with NUL", func(ctx context.Context) error { return setPlan(ctx, st, "inst", "prem\x00ium", at) }},
 		{"SaveInstance plan not UTF-8", func(ctx context.Context) error {
 			return st.SaveInstance(ctx, store.InstanceRecord{ID: "inst", InstalledAt: at, Plan: "\xed\xa0\x80", PlanUpdatedAt: at})
 		}},
-		{"SetPlan ID with NUL", func(ctx context.Context) error { return st.SetPlan(ctx, "in\x00st", "premium", at) }},
+		{"SetPlan ID with NUL", func(ctx context.Context) error { return setPlan(ctx, st, "in\x00st", "premium", at) }},
 		{"RemovedAt empty ID", func(ctx context.Context) error {
 			_, err := st.RemovedAt(ctx, "")
 			return err
@@ -659,7 +675,7 @@ func TestInstanceIsolation(t *testing.T) {
 	installed := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
 	mustSave(t, st, store.InstanceRecord{ID: "b", InstalledAt: installed})
-	if err := st.SetPlan(ctx, "b", "premium", installed.Add(time.Hour)); err != nil {
+	if err := setPlan(ctx, st, "b", "premium", installed.Add(time.Hour)); err != nil {
 		t.Fatalf("SetPlan(b): %v", err)
 	}
 	mustPut(t, st, "b", `{"owner":"b"}`, 0)
@@ -672,7 +688,7 @@ func TestInstanceIsolation(t *testing.T) {
 			later := installed.Add(48 * time.Hour)
 
 			tt.check(t, "SaveInstance", st.SaveInstance(ctx, store.InstanceRecord{ID: id, InstalledAt: later, Plan: "stolen", PlanUpdatedAt: later}))
-			tt.check(t, "SetPlan", st.SetPlan(ctx, id, "stolen", later.Add(time.Hour)))
+			tt.check(t, "SetPlan", setPlan(ctx, st, id, "stolen", later.Add(time.Hour)))
 			rec, err := st.Instance(ctx, id)
 			tt.check(t, "Instance", err)
 			if err == nil && (rec.ID != id || rec.Plan != "stolen") {
@@ -720,7 +736,7 @@ func TestInstancesCancelledContext(t *testing.T) {
 			_, err := st.Instance(ctx, "inst")
 			return err
 		}},
-		{"SetPlan", func() error { return st.SetPlan(ctx, "inst", "premium", at.Add(time.Hour)) }},
+		{"SetPlan", func() error { return setPlan(ctx, st, "inst", "premium", at.Add(time.Hour)) }},
 		{"DeleteInstance", func() error { return st.DeleteInstance(ctx, "inst", at.Add(time.Hour)) }},
 		{"RemovedAt", func() error {
 			_, err := st.RemovedAt(ctx, "inst")
@@ -759,7 +775,7 @@ func TestInstancesAfterClose(t *testing.T) {
 	if err := st.SaveInstance(ctx, store.InstanceRecord{ID: "inst", InstalledAt: at}); err == nil {
 		t.Error("SaveInstance after Close succeeded")
 	}
-	if err := st.SetPlan(ctx, "inst", "premium", at); err == nil {
+	if err := setPlan(ctx, st, "inst", "premium", at); err == nil {
 		t.Error("SetPlan after Close succeeded")
 	}
 	if _, err := st.Instance(ctx, "inst"); err == nil || errors.Is(err, store.ErrNotFound) {
@@ -775,7 +791,7 @@ func TestInstancesAfterClose(t *testing.T) {
 }
 
 // TestRemovedAt checks the time RemovedAt reports: the latest removal
-// applied, kept after a reinstall, zero when there was none.
+// recorded, kept after a reinstall, zero when there was none.
 func TestRemovedAt(t *testing.T) {
 	t.Parallel()
 	const id = "inst"
@@ -795,7 +811,8 @@ func TestRemovedAt(t *testing.T) {
 		{name: "reinstalled", ops: []lifecycleOp{opInstall(t1), opRemove(t2), opInstall(t3)}, want: t2},
 		{name: "an older removal arriving late", ops: []lifecycleOp{opRemove(t3), opRemove(t2)}, want: t3},
 		{name: "removed twice", ops: []lifecycleOp{opInstall(t1), opRemove(t2), opInstall(t3), opRemove(t4)}, want: t4},
-		{name: "the removal of an earlier installation", ops: []lifecycleOp{opInstall(t3), opRemove(t2)}},
+		// Credentials of the earlier installation are refused all the same.
+		{name: "the removal of an earlier installation", ops: []lifecycleOp{opInstall(t3), opRemove(t2)}, want: t2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

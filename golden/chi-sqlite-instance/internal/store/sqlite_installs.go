@@ -1,39 +1,29 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"time"
 )
 
-// The instances table holds removed instances too: removed_at set,
-// installed_at and plan_updated_at the zero time (see timeLayout).
-// Every statement keeps that: an install or plan event applied writes a time
-// after removed_at, and a removal applied clears the times at or before it.
-// Each rule is one upsert, so deliveries cannot interleave.
+// The instances table holds removed instances too: removed_at set, the
+// other times zero. Each rule is one upsert, so deliveries cannot
+// interleave, and keeps the latest time of its kind, so any order ends the
+// same; what is at or before removed_at is not the instance's.
 
 // SaveInstance implements Installs.
 func (s *SQLite) SaveInstance(ctx context.Context, rec InstanceRecord) error {
-	if err := checkID(rec.ID); err != nil {
+	if err := cmp.Or(checkID(rec.ID), checkEventTime("InstalledAt", rec.InstalledAt),
+		checkTime("PlanUpdatedAt", rec.PlanUpdatedAt), checkText("plan", rec.Plan)); err != nil {
 		return err
 	}
-	if err := checkEventTime("InstalledAt", rec.InstalledAt); err != nil {
-		return err
-	}
-	if err := checkTime("PlanUpdatedAt", rec.PlanUpdatedAt); err != nil {
-		return err
-	}
-	if err := checkText("plan", rec.Plan); err != nil {
-		return err
-	}
-	// The WHERE refuses an install at or before the last removal. A removed
-	// instance's zero installed_at is replaced; otherwise the earliest stays.
+	// The WHERE refuses an install at or before the last removal.
 	const q = `INSERT INTO instances (id, installed_at, plan, plan_updated_at, removed_at)
 		VALUES (?, ?, ?, ?, '0001-01-01T00:00:00.000000000Z')
 		ON CONFLICT (id) DO UPDATE SET
-			installed_at = iif(instances.installed_at = '0001-01-01T00:00:00.000000000Z',
-				excluded.installed_at, min(instances.installed_at, excluded.installed_at)),
+			installed_at = max(instances.installed_at, excluded.installed_at),
 			plan = iif(excluded.plan_updated_at > max(instances.plan_updated_at, instances.removed_at),
 				excluded.plan, instances.plan),
 			plan_updated_at = iif(excluded.plan_updated_at > max(instances.plan_updated_at, instances.removed_at),
@@ -69,36 +59,11 @@ func (s *SQLite) Instance(ctx context.Context, id string) (InstanceRecord, error
 	return rec, err
 }
 
-// SetPlan implements Installs.
-func (s *SQLite) SetPlan(ctx context.Context, id, plan string, at time.Time) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	if err := checkEventTime("plan time", at); err != nil {
-		return err
-	}
-	if err := checkText("plan", plan); err != nil {
-		return err
-	}
-	const q = `INSERT INTO instances (id, installed_at, plan, plan_updated_at, removed_at)
-		VALUES (?, '0001-01-01T00:00:00.000000000Z', ?, ?, '0001-01-01T00:00:00.000000000Z')
-		ON CONFLICT (id) DO UPDATE SET
-			plan = excluded.plan,
-			plan_updated_at = excluded.plan_updated_at
-		WHERE excluded.plan_updated_at > max(instances.plan_updated_at, instances.removed_at)`
-	if _, err := s.db.ExecContext(ctx, q, id, plan, formatTime(at)); err != nil {
-		return ctxError(ctx, "set plan", err)
-	}
-	return nil
-}
-
-// DeleteInstance implements Installs. The upsert says whether the removal
-// applies, and the settings are deleted in the same transaction when it does.
+// DeleteInstance implements Installs. The upsert records the removal, and
+// the settings are deleted in the same transaction when it removed the
+// current installation.
 func (s *SQLite) DeleteInstance(ctx context.Context, id string, at time.Time) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	if err := checkEventTime("removal time", at); err != nil {
+	if err := cmp.Or(checkID(id), checkEventTime("removal time", at)); err != nil {
 		return err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -107,27 +72,32 @@ func (s *SQLite) DeleteInstance(ctx context.Context, id string, at time.Time) er
 	}
 	defer tx.Rollback() // does nothing after Commit
 
-	// The WHERE refuses a removal before the install time; an unknown
-	// instance's zero time sorts before every removal.
+	// An installation after the removal stays; an unknown instance is
+	// recorded as removed.
 	const q = `INSERT INTO instances (id, installed_at, plan, plan_updated_at, removed_at)
-		VALUES (?, '0001-01-01T00:00:00.000000000Z', '', '0001-01-01T00:00:00.000000000Z', ?)
+		VALUES (?1, '0001-01-01T00:00:00.000000000Z', '', '0001-01-01T00:00:00.000000000Z', ?2)
 		ON CONFLICT (id) DO UPDATE SET
-			installed_at = '0001-01-01T00:00:00.000000000Z',
 			removed_at = max(instances.removed_at, excluded.removed_at),
+			installed_at = iif(instances.installed_at > excluded.removed_at,
+				instances.installed_at, '0001-01-01T00:00:00.000000000Z'),
 			plan = iif(instances.plan_updated_at > max(instances.removed_at, excluded.removed_at),
 				instances.plan, ''),
 			plan_updated_at = iif(instances.plan_updated_at > max(instances.removed_at, excluded.removed_at),
-				instances.plan_updated_at, '0001-01-01T00:00:00.000000000Z')
-		WHERE instances.installed_at <= excluded.removed_at`
-	res, err := tx.ExecContext(ctx, q, id, formatTime(at))
+				instances.plan_updated_at, '0001-01-01T00:00:00.000000000Z')`
+	var installedAt string
+	_, err = tx.ExecContext(ctx, q, id, formatTime(at))
+	if err == nil {
+		err = tx.QueryRowContext(ctx, `SELECT installed_at FROM instances WHERE id = ?`, id).Scan(&installedAt)
+	}
 	if err != nil {
 		return ctxError(ctx, "delete instance", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return err // n == 0: the removal of an earlier installation
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE instance_id = ?`, id); err != nil {
-		return ctxError(ctx, "delete instance settings", err)
+	if installedAt == zeroTime { // not the removal of an earlier installation
+		if s.retention == 0 {
+			if err := purgeSite(ctx, tx, id); err != nil {
+				return ctxError(ctx, "delete instance data", err)
+			}
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return ctxError(ctx, "delete instance", err)

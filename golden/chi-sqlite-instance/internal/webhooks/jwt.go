@@ -22,6 +22,18 @@ type Event struct {
 	Type string
 	// InstanceID identifies the app instance (one site's installation).
 	InstanceID string
+	// ID is the event's own ID, which business events carry; app events
+	// have none ("").
+	ID string
+	// Time is when the event happened: a business event's eventTime, a
+	// plan event's operationTimeStamp, or else IssuedAt.
+	Time time.Time
+	// Identity says who caused the event, as Wix sent it (JSON), or is nil.
+	Identity json.RawMessage
+	// Entity is what a business event is about (the entity created,
+	// updated or deleted, or the body of an action), as JSON; nil for app
+	// events.
+	Entity json.RawMessage
 	// Data is the event-specific JSON; "{}" when Wix sent none.
 	Data json.RawMessage
 	// IssuedAt is when Wix issued the token (its iat claim, UTC). A
@@ -34,6 +46,7 @@ type envelope struct {
 	EventType  string          `json:"eventType"`
 	InstanceID string          `json:"instanceId"`
 	Data       json.RawMessage `json:"data"`
+	Identity   json.RawMessage `json:"identity"` // JSON in a string
 }
 
 // Parse verifies the JWT in body and decodes the event it carries. Errors
@@ -79,7 +92,9 @@ func (h *Handler) Parse(body []byte) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	return Event{Type: env.EventType, InstanceID: env.InstanceID, Data: data, IssuedAt: iat}, nil
+	ev := Event{Type: env.EventType, InstanceID: env.InstanceID, Data: data, IssuedAt: iat}
+	ev.decode(env.Identity)
+	return ev, nil
 }
 
 // numericDate reads claim name, a JWT NumericDate (seconds since 1970,

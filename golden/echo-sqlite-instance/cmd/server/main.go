@@ -22,8 +22,10 @@ import (
 	"time"
 
 	"example.com/shop/internal/api"
+	"example.com/shop/internal/billing"
 	"example.com/shop/internal/config"
 	"example.com/shop/internal/cors"
+	"example.com/shop/internal/events"
 	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/webhooks"
@@ -61,7 +63,7 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer, ln n
 	}
 	log := newLogger(logOut, cfg)
 
-	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, Logger: log})
+	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, Logger: log, RemovedRetention: cfg.RemovedRetention})
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -71,10 +73,11 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer, ln n
 		}
 	}()
 	draining := make(chan struct{})
-	handler, err := newHandler(cfg, st, log, draining)
+	handler, stopPlans, err := newHandler(cfg, st, log, draining)
 	if err != nil {
 		return err
 	}
+	defer stopPlans() // deferred after the store's close, so it runs before it
 
 	if ln == nil {
 		ln, err = net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
@@ -129,8 +132,9 @@ func run(ctx context.Context, getenv func(string) string, logOut io.Writer, ln n
 }
 
 // newHandler builds the API on the store from the configuration;
-// draining is api.Deps.Draining.
-func newHandler(cfg config.Config, st store.Store, log *slog.Logger, draining <-chan struct{}) (http.Handler, error) {
+// draining is api.Deps.Draining. The returned function stops the plans'
+// background work: call it before the store closes.
+func newHandler(cfg config.Config, st store.Store, log *slog.Logger, draining <-chan struct{}) (http.Handler, func(), error) {
 	wixClient, err := wix.New(wix.Config{
 		BaseURL:   cfg.APIBase,
 		AppID:     cfg.AppID,
@@ -141,7 +145,7 @@ func newHandler(cfg config.Config, st store.Store, log *slog.Logger, draining <-
 		Logger:    log,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	auth, err := wixauth.New(wixauth.Config{
 		AppID:                 cfg.AppID,
@@ -160,12 +164,20 @@ func newHandler(cfg config.Config, st store.Store, log *slog.Logger, draining <-
 		Logger:   log,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	hooks, err := webhooks.New(webhooks.Config{PublicKeys: cfg.PublicKeys, Store: st, Logger: log})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	// Each site's plan, kept from the paid plan events and Get App
+	// Instance; then the app's own event handlers (internal/events).
+	plans, err := billing.New(billing.Config{AppID: cfg.AppID, Store: st, Wix: wixClient, MaxAge: cfg.PlanMaxAge, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	plans.Register(hooks)
+	events.Register(hooks, events.Deps{Logger: log, Store: st, Wix: wixClient, Plans: plans})
 	return api.New(api.Deps{
 		Logger:   log,
 		Auth:     auth,
@@ -173,8 +185,9 @@ func newHandler(cfg config.Config, st store.Store, log *slog.Logger, draining <-
 		Store:    st,
 		Wix:      wixClient,
 		Webhooks: hooks,
+		Plans:    plans,
 		Draining: draining,
-	}), nil
+	}), plans.Close, nil
 }
 
 // newLogger logs JSON lines for machines, or readable text in DEV mode.

@@ -19,6 +19,8 @@ import (
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
 //	GET  /api/widget/settings  the public member of the settings, for site widgets
+//	GET  /api/plan       the plan of the caller's site, and where to upgrade it
+//	GET  /api/premium    an example for paying sites only (RequirePlan)
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
 // Every request goes through request logging, panic recovery, CORS and a
@@ -30,7 +32,7 @@ import (
 // echo's own 404 and 405, as JSON {"error": code, "message": text}; a body
 // over MaxBodyBytes gets 413.
 func New(d Deps) http.Handler {
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining, plans: d.Plans}}
 	d.CORS.AnyOrigin = widgetPaths
 
 	e := echo.NewWithConfig(echo.Config{
@@ -66,6 +68,8 @@ func New(d Deps) http.Handler {
 	api.GET("/settings", h.getSettings)
 	api.PUT("/settings", h.putSettings)
 	api.GET("/site", h.site)
+	api.GET("/plan", h.plan)
+	api.GET("/premium", h.premium, h.RequirePlan())
 	widget := e.Group("/api/widget", echo.WrapMiddleware(d.Auth.WidgetMiddleware), echo.WrapMiddleware(wixauth.RequireRole(widgetRoles...)))
 	widget.GET("/settings", h.widgetSettings)
 	e.POST("/webhooks", echo.WrapHandler(d.Webhooks))

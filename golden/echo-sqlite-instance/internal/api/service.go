@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"example.com/shop/internal/billing"
 	"example.com/shop/internal/httpjson"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/wix"
@@ -25,6 +26,8 @@ type apiError struct {
 	Status  int
 	Code    string
 	Message string
+	// UpgradeURL is where the site buys the plan a 402 asks for.
+	UpgradeURL string
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
@@ -38,7 +41,7 @@ func (e *apiError) write(w http.ResponseWriter) {
 	if e.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", wixauth.Challenge)
 	}
-	httpjson.Error(w, e.Status, e.Code, e.Message)
+	httpjson.Write(w, e.Status, httpjson.ErrorBody{Error: e.Code, Message: e.Message, UpgradeURL: e.UpgradeURL})
 }
 
 // errInternal is the answer to every failure the client cannot act on; the
@@ -95,6 +98,7 @@ type service struct {
 	store    store.Store
 	wix      *wix.Client
 	draining <-chan struct{} // Deps.Draining
+	plans    *billing.Plans
 }
 
 // healthz answers 200 while the process serves, whatever else fails: a

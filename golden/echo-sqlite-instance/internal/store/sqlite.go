@@ -19,12 +19,10 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// sqlitePragmas configures the connection: write-ahead logging, so readers
-// do not block the writer; a busy timeout rather than an immediate
-// SQLITE_BUSY while another process holds the lock; synchronous=NORMAL,
-// which keeps every committed write through a crash of the process (not of
-// the machine); a WAL file cut back to 16 MiB after each checkpoint; and
-// transactions that take the write lock when they begin.
+// sqlitePragmas: readers that do not block the writer (WAL), a wait rather
+// than SQLITE_BUSY while another process writes, committed writes that
+// survive a crash of the process (not of the machine), a WAL cut back to
+// 16 MiB after each checkpoint, and transactions that lock when they begin.
 const sqlitePragmas = "_pragma=journal_mode(WAL)" +
 	"&_pragma=busy_timeout(5000)" +
 	"&_pragma=foreign_keys(1)" +
@@ -32,14 +30,14 @@ const sqlitePragmas = "_pragma=journal_mode(WAL)" +
 	"&_pragma=journal_size_limit(16777216)" +
 	"&_txlock=immediate"
 
-// SQLite is a Store kept in one SQLite database file. It uses one
-// connection: SQLite allows one writer at a time, and one connection
-// queues writers inside the process instead of on file locks.
+// SQLite is a Store kept in one SQLite database file, through one
+// connection: SQLite has one writer at a time, and writers then queue in
+// the process instead of on file locks.
 type SQLite struct {
 	db *sql.DB
-	// The statements every settings request runs, prepared once: SQLite
-	// takes longer to parse them than to run them.
-	getSettings, putSettings, putSettingsIf *sql.Stmt
+	// Prepared once: SQLite takes longer to parse them than to run them.
+	getSettings, putSettings, putSettingsIf, getPlan *sql.Stmt
+	retention                                        time.Duration // Config.RemovedRetention
 }
 
 var _ Store = (*SQLite)(nil)
@@ -78,8 +76,8 @@ func Open(ctx context.Context, cfg Config) (*SQLite, error) {
 		db.Close()
 		return nil, err
 	}
-	s := &SQLite{db: db}
-	for stmt, q := range map[**sql.Stmt]string{&s.getSettings: getSettingsSQL, &s.putSettings: putSettingsSQL, &s.putSettingsIf: putSettingsIfSQL} {
+	s := &SQLite{db: db, retention: cfg.RemovedRetention}
+	for stmt, q := range map[**sql.Stmt]string{&s.getSettings: getSettingsSQL, &s.putSettings: putSettingsSQL, &s.putSettingsIf: putSettingsIfSQL, &s.getPlan: getPlanSQL} {
 		if *stmt, err = db.PrepareContext(ctx, q); err != nil {
 			db.Close()
 			return nil, ctxError(ctx, "prepare", err)
@@ -88,10 +86,9 @@ func Open(ctx context.Context, cfg Config) (*SQLite, error) {
 	return s, nil
 }
 
-// connect opens db's connection, which applies sqlitePragmas. When two
-// processes open a new database at once, both switch it to WAL, and SQLite
-// answers one SQLITE_BUSY without waiting (waiting could deadlock) while
-// the other completes the switch: connect retries for up to busy_timeout.
+// connect opens db's connection, which applies sqlitePragmas. Two processes
+// opening a new database both switch it to WAL, and SQLite answers one
+// SQLITE_BUSY at once while the other does: connect retries for 5 s.
 func connect(ctx context.Context, db *sql.DB) error {
 	deadline := time.Now().Add(5 * time.Second)
 	for delay := 10 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
@@ -178,10 +175,9 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration) (applied bool,
 	return true, tx.Commit()
 }
 
-// queryRow runs a write that returns at most one row into dest, and steps
-// it to completion. database/sql's QueryRow resets the statement after the
-// first row, and SQLite checkpoints its WAL only when a statement completes:
-// writes made through QueryRow would grow the WAL without bound.
+// queryRow runs a write that returns at most one row into dest, to the end
+// of the statement: SQLite checkpoints its WAL only when a statement ends,
+// and QueryRow's reset after one row would grow the WAL without bound.
 func queryRow(ctx context.Context, stmt *sql.Stmt, args []any, dest ...any) error {
 	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
@@ -196,14 +192,13 @@ func queryRow(ctx context.Context, stmt *sql.Stmt, args []any, dest ...any) erro
 }
 
 // Times are stored as UTC text in a fixed-width RFC 3339 layout, which sorts
-// in time order: SQLite has no time type. The zero time is
-// 0001-01-01T00:00:00.000000000Z.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+// in time order: SQLite has no time type.
+const (
+	timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+	zeroTime   = "0001-01-01T00:00:00.000000000Z"
+)
 
-// formatTime renders t for storage.
-func formatTime(t time.Time) string {
-	return storedTime(t).Format(timeLayout)
-}
+func formatTime(t time.Time) string { return storedTime(t).Format(timeLayout) }
 
 // parseTime reads a time written by formatTime.
 func parseTime(s string) (time.Time, error) {
@@ -236,10 +231,9 @@ func (s *SQLite) Settings(ctx context.Context, instanceID string) (Settings, err
 	return st, err
 }
 
-// The settings statements. A write is refused when removedClause holds:
-// instance ?1 has a removal recorded at or after ?5, the issue time of the
-// credential that writes (NULL checks nothing). Within one statement, no
-// other write can come between the check and the write.
+// The settings statements. A write is refused, in the same statement, when
+// instance ?1 has a removal at or after ?5, the credential's issue time
+// (NULL checks nothing).
 const (
 	getSettingsSQL = `SELECT doc, version, updated_at FROM settings WHERE instance_id = ?`
 	removedClause  = `EXISTS (SELECT 1 FROM instances WHERE id = ?1 AND removed_at >= ?5)`
@@ -289,8 +283,7 @@ func (s *SQLite) PutSettings(ctx context.Context, instanceID string, doc json.Ra
 	return st, nil
 }
 
-// Ping implements Store: it writes the time into the one row of
-// health_check.
+// Ping implements Store: it writes the one row of health_check.
 func (s *SQLite) Ping(ctx context.Context) error {
 	const q = `INSERT INTO health_check (id, checked_at) VALUES (1, ?)
 		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`

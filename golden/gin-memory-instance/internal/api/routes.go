@@ -18,6 +18,8 @@ import (
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
 //	GET  /api/widget/settings  the public member of the settings, for site widgets
+//	GET  /api/plan       the plan of the caller's site, and where to upgrade it
+//	GET  /api/premium    an example for paying sites only (RequirePlan)
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
 // Every request goes through request logging, panic recovery, CORS and a
@@ -34,7 +36,7 @@ func New(d Deps) http.Handler {
 	if os.Getenv(gin.EnvGinMode) == "" {
 		gin.SetMode(gin.ReleaseMode)
 	}
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining, plans: d.Plans}}
 	d.CORS.AnyOrigin = widgetPaths
 
 	r := gin.New()
@@ -58,6 +60,8 @@ func New(d Deps) http.Handler {
 	api.Match(getHead, "/settings", h.getSettings)
 	api.PUT("/settings", h.putSettings)
 	api.Match(getHead, "/site", h.site)
+	api.Match(getHead, "/plan", h.plan)
+	api.Match(getHead, "/premium", h.RequirePlan(), h.premium)
 	widget := r.Group("/api/widget", netHTTP(d.Auth.WidgetMiddleware), netHTTP(wixauth.RequireRole(widgetRoles...)))
 	widget.Match(getHead, "/settings", h.widgetSettings)
 	r.POST("/webhooks", gin.WrapH(d.Webhooks))

@@ -16,10 +16,12 @@ import (
 // Documents are copied on the way in and out, so no caller can change
 // stored data through a slice.
 type Memory struct {
-	mu       sync.RWMutex
-	closed   bool
-	settings map[string]Settings
-	installs map[string]install // removed instances included
+	mu        sync.RWMutex
+	closed    bool
+	settings  map[string]Settings
+	installs  map[string]install   // removed instances included
+	events    map[string]time.Time // claimed event keys, until when
+	retention time.Duration        // Config.RemovedRetention
 }
 
 var _ Store = (*Memory)(nil)
@@ -32,8 +34,10 @@ func Open(ctx context.Context, cfg Config) (*Memory, error) {
 	log := cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))
 	log.InfoContext(ctx, "store: using the in-memory store; data is lost when the process exits")
 	return &Memory{
-		settings: make(map[string]Settings),
-		installs: make(map[string]install),
+		settings:  make(map[string]Settings),
+		installs:  make(map[string]install),
+		events:    make(map[string]time.Time),
+		retention: cfg.RemovedRetention,
 	}, nil
 }
 
@@ -105,5 +109,6 @@ func (m *Memory) Close() error {
 	m.closed = true
 	m.settings = nil
 	m.installs = nil
+	m.events = nil
 	return nil
 }

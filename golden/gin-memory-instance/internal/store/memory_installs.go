@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -10,6 +12,9 @@ import (
 type install struct {
 	rec       InstanceRecord
 	removedAt time.Time
+	plan      Plan // its Cycle, AutoRenew and expiry; rec has the rest
+	site      json.RawMessage
+	siteAt    time.Time
 }
 
 // removed reports whether the instance is removed: nothing was recorded
@@ -27,16 +32,8 @@ func removedSince(removedAt, issuedAt time.Time) bool {
 
 // SaveInstance implements Installs.
 func (m *Memory) SaveInstance(ctx context.Context, rec InstanceRecord) error {
-	if err := checkID(rec.ID); err != nil {
-		return err
-	}
-	if err := checkEventTime("InstalledAt", rec.InstalledAt); err != nil {
-		return err
-	}
-	if err := checkTime("PlanUpdatedAt", rec.PlanUpdatedAt); err != nil {
-		return err
-	}
-	if err := checkText("plan", rec.Plan); err != nil {
+	if err := cmp.Or(checkID(rec.ID), checkEventTime("InstalledAt", rec.InstalledAt),
+		checkTime("PlanUpdatedAt", rec.PlanUpdatedAt), checkText("plan", rec.Plan)); err != nil {
 		return err
 	}
 	rec.InstalledAt, rec.PlanUpdatedAt = storedTime(rec.InstalledAt), storedTime(rec.PlanUpdatedAt)
@@ -50,7 +47,7 @@ func (m *Memory) SaveInstance(ctx context.Context, rec InstanceRecord) error {
 		if !rec.InstalledAt.After(e.removedAt) {
 			return nil // installed at or before a removal already applied
 		}
-		if !e.rec.InstalledAt.IsZero() && e.rec.InstalledAt.Before(rec.InstalledAt) {
+		if e.rec.InstalledAt.After(rec.InstalledAt) {
 			rec.InstalledAt = e.rec.InstalledAt
 		}
 		if !rec.PlanUpdatedAt.After(e.rec.PlanUpdatedAt) || !rec.PlanUpdatedAt.After(e.removedAt) {
@@ -79,41 +76,9 @@ func (m *Memory) Instance(ctx context.Context, id string) (InstanceRecord, error
 	return e.rec, nil
 }
 
-// SetPlan implements Installs.
-func (m *Memory) SetPlan(ctx context.Context, id, plan string, at time.Time) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	if err := checkEventTime("plan time", at); err != nil {
-		return err
-	}
-	if err := checkText("plan", plan); err != nil {
-		return err
-	}
-	at = storedTime(at)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.usable(ctx, "set plan"); err != nil {
-		return err
-	}
-	e, ok := m.installs[id]
-	if !ok {
-		e.rec.ID = id
-	}
-	if !at.After(e.rec.PlanUpdatedAt) || !at.After(e.removedAt) {
-		return nil // an older or repeated event, or one of a removed installation
-	}
-	e.rec.Plan, e.rec.PlanUpdatedAt = plan, at
-	m.installs[id] = e
-	return nil
-}
-
 // DeleteInstance implements Installs.
 func (m *Memory) DeleteInstance(ctx context.Context, id string, at time.Time) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	if err := checkEventTime("removal time", at); err != nil {
+	if err := cmp.Or(checkID(id), checkEventTime("removal time", at)); err != nil {
 		return err
 	}
 	at = storedTime(at)
@@ -126,18 +91,22 @@ func (m *Memory) DeleteInstance(ctx context.Context, id string, at time.Time) er
 	if !ok {
 		e.rec.ID = id
 	}
-	if e.rec.InstalledAt.After(at) {
-		return nil // the removal of an earlier installation
-	}
 	if at.After(e.removedAt) {
 		e.removedAt = at
 	}
-	e.rec.InstalledAt = time.Time{}
 	if !e.rec.PlanUpdatedAt.After(e.removedAt) {
 		e.rec.Plan, e.rec.PlanUpdatedAt = "", time.Time{}
 	}
+	current := !e.rec.InstalledAt.After(at) // not the removal of an earlier installation
+	if current {
+		e.rec.InstalledAt = time.Time{}
+	}
 	m.installs[id] = e
-	delete(m.settings, id)
+	if current {
+		if m.retention == 0 {
+			m.purgeSite(id)
+		}
+	}
 	return nil
 }
 

@@ -25,10 +25,9 @@ var (
 	// the version the caller expected.
 	ErrConflict = errors.New("store: version conflict")
 
-	// ErrInvalid is returned, wrapped with a description, for an argument
-	// no instance can have (an empty or malformed instance ID, a document
-	// that is not a JSON object in UTF-8, a time outside years 1 to 9999).
-	// Nothing is written.
+	// ErrInvalid is returned, wrapped with a description, for an argument no
+	// instance can have (a malformed instance ID, a document that is not a
+	// JSON object in UTF-8, a time outside years 1 to 9999); nothing is written.
 	ErrInvalid = errors.New("store: invalid argument")
 
 	// ErrRemoved is returned by a write made with a credential issued at or
@@ -42,6 +41,10 @@ type Config struct {
 	DatabaseURL string
 	// Logger receives what the store reports while opening; nil discards it.
 	Logger *slog.Logger
+	// RemovedRetention is how long a removed site's data is kept, unread,
+	// in case the site installs the app again; zero deletes it with the
+	// removal (see Billing.Purge).
+	RemovedRetention time.Duration
 }
 
 // Settings is one instance's settings document.
@@ -65,22 +68,21 @@ type Settings struct {
 type Store interface {
 	// Installs holds the installation records (installs.go).
 	Installs
+	// Billing holds plans, site details and handled events (plans.go).
+	Billing
 
 	// Settings returns the settings of instanceID, or ErrNotFound when they
 	// have never been written.
 	Settings(ctx context.Context, instanceID string) (Settings, error)
 
 	// PutSettings stores doc, a JSON object, as the settings of instanceID
-	// and returns what was stored. With ifVersion 0 the write always
-	// succeeds (last write wins); otherwise only when the stored version is
-	// ifVersion, and ErrConflict is returned when it is not (or when
-	// nothing is stored yet).
+	// and returns what was stored: always with ifVersion 0 (last write
+	// wins), else only over version ifVersion, and ErrConflict otherwise.
 	//
-	// issuedAt is when the credential of the request that writes was issued
-	// (a signed instance's signDate, an access token's iat). When the
-	// instance's latest recorded removal is at or after it, nothing is
-	// written and ErrRemoved is returned, atomically with the write. A zero
-	// issuedAt checks nothing: use it for writes no request makes.
+	// issuedAt is when the credential of the request was issued (an
+	// instance's signDate, a token's iat): when the instance's latest
+	// removal is at or after it, nothing is written and ErrRemoved is
+	// returned, atomically. A zero issuedAt checks nothing.
 	PutSettings(ctx context.Context, instanceID string, doc json.RawMessage, ifVersion int64, issuedAt time.Time) (Settings, error)
 
 	// Ping reports whether the store can take writes: it commits a small
@@ -135,9 +137,8 @@ func checkTime(name string, t time.Time) error {
 	return nil
 }
 
-// storedTime is t as every store keeps it: UTC, to the microsecond, the
-// precision of PostgreSQL's timestamptz (Wix's times have milliseconds at
-// most).
+// storedTime is t as every store keeps it: UTC, to the microsecond (as
+// PostgreSQL's timestamptz; Wix's times have milliseconds at most).
 func storedTime(t time.Time) time.Time {
 	return t.UTC().Truncate(time.Microsecond)
 }

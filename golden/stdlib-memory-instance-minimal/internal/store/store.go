@@ -24,10 +24,9 @@ var (
 	// the version the caller expected.
 	ErrConflict = errors.New("store: version conflict")
 
-	// ErrInvalid is returned, wrapped with a description, for an argument
-	// no instance can have (an empty or malformed instance ID, a document
-	// that is not a JSON object in UTF-8, a time outside years 1 to 9999).
-	// Nothing is written.
+	// ErrInvalid is returned, wrapped with a description, for an argument no
+	// instance can have (a malformed instance ID, a document that is not a
+	// JSON object in UTF-8, a time outside years 1 to 9999); nothing is written.
 	ErrInvalid = errors.New("store: invalid argument")
 
 	// ErrRemoved is returned by a write made with a credential issued at or
@@ -69,16 +68,13 @@ type Store interface {
 	Settings(ctx context.Context, instanceID string) (Settings, error)
 
 	// PutSettings stores doc, a JSON object, as the settings of instanceID
-	// and returns what was stored. With ifVersion 0 the write always
-	// succeeds (last write wins); otherwise only when the stored version is
-	// ifVersion, and ErrConflict is returned when it is not (or when
-	// nothing is stored yet).
+	// and returns what was stored: always with ifVersion 0 (last write
+	// wins), else only over version ifVersion, and ErrConflict otherwise.
 	//
-	// issuedAt is when the credential of the request that writes was issued
-	// (a signed instance's signDate, an access token's iat). When the
-	// instance's latest recorded removal is at or after it, nothing is
-	// written and ErrRemoved is returned, atomically with the write. A zero
-	// issuedAt checks nothing: use it for writes no request makes.
+	// issuedAt is when the credential of the request was issued (an
+	// instance's signDate, a token's iat): when the instance's latest
+	// removal is at or after it, nothing is written and ErrRemoved is
+	// returned, atomically. A zero issuedAt checks nothing.
 	PutSettings(ctx context.Context, instanceID string, doc json.RawMessage, ifVersion int64, issuedAt time.Time) (Settings, error)
 
 	// Ping reports whether the store can take writes: it commits a small
@@ -133,9 +129,8 @@ func checkTime(name string, t time.Time) error {
 	return nil
 }
 
-// storedTime is t as every store keeps it: UTC, to the microsecond, the
-// precision of PostgreSQL's timestamptz (Wix's times have milliseconds at
-// most).
+// storedTime is t as every store keeps it: UTC, to the microsecond (as
+// PostgreSQL's timestamptz; Wix's times have milliseconds at most).
 func storedTime(t time.Time) time.Time {
 	return t.UTC().Truncate(time.Microsecond)
 }

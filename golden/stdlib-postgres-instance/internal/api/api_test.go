@@ -24,6 +24,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"example.com/shop/internal/api"
+	"example.com/shop/internal/billing"
 	"example.com/shop/internal/cors"
 	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/store"
@@ -95,6 +96,16 @@ func newTestAPI(t *testing.T, dev bool, edits ...func(*wixauth.Config)) *testAPI
 		t.Fatal(err)
 	}
 	deps.Webhooks = hooks
+	// Plans come from the webhooks a test sends: Get App Instance, which
+	// the billing tests cover, fails (the plan is free), and a new
+	// installation's set-up finds nothing.
+	plans, err := billing.New(billing.Config{AppID: testAppID, Store: st, Wix: appInstancesDown{}, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(plans.Close) // before the store closes
+	plans.Register(hooks)
+	deps.Plans = plans
 	srv := httptest.NewServer(api.New(deps))
 	t.Cleanup(srv.Close)
 	a.url = srv.URL
@@ -888,7 +899,14 @@ func TestInstancesAreIsolated(t *testing.T) {
 // webhook signs a webhook body as Wix does, issued at iat.
 func (a *testAPI) webhook(t *testing.T, key *rsa.PrivateKey, eventType, instanceID string, iat time.Time) string {
 	t.Helper()
-	envelope, _ := json.Marshal(map[string]string{"eventType": eventType, "instanceId": instanceID, "data": "{}"})
+	return signWebhook(t, key, eventType, instanceID, iat, map[string]string{})
+}
+
+// signWebhook signs a webhook body of eventType with data, issued at iat.
+func signWebhook(t *testing.T, key *rsa.PrivateKey, eventType, instanceID string, iat time.Time, data map[string]string) string {
+	t.Helper()
+	inner, _ := json.Marshal(data)
+	envelope, _ := json.Marshal(map[string]string{"eventType": eventType, "instanceId": instanceID, "data": string(inner)})
 	token, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
 		"data": string(envelope),
 		"iat":  iat.Unix(),
@@ -1011,6 +1029,81 @@ func TestSite(t *testing.T) {
 	wantJSONError(t, resp, body, http.StatusBadGateway, "wix_error")
 }
 
+// appInstancesDown is a Get App Instance that always fails.
+type appInstancesDown struct{}
+
+func (appInstancesDown) GetAppInstance(context.Context, string) (wix.AppInstance, error) {
+	return wix.AppInstance{}, errors.New("Get App Instance is down")
+}
+
+// planAnswer is the body of GET /api/plan.
+type planAnswer struct {
+	Plan       *string `json:"plan"`
+	IsFree     bool    `json:"isFree"`
+	Cycle      string  `json:"cycle"`
+	AutoRenew  bool    `json:"autoRenew"`
+	UpgradeURL string  `json:"upgradeUrl"`
+}
+
+// TestPlanAndPremium follows a site from the free plan to a paid one:
+// GET /api/plan says which, with the upgrade URL, and GET /api/premium,
+// behind RequirePlan, answers a free site 402 plan_required with the
+// upgrade URL in the JSON error, and a paying site 200.
+func TestPlanAndPremium(t *testing.T) {
+	a := newTestAPI(t, false)
+	upgradeURL := "https://www.wix.com/apps/upgrade/" + testAppID + "?appInstanceId=" + instanceA
+
+	getPlan := func(when string) planAnswer {
+		t.Helper()
+		resp, body := a.call(t, "GET", "/api/plan", auth(credential(instanceA)), "")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: GET /api/plan: %d %s", when, resp.StatusCode, body)
+		}
+		wantJSONContentType(t, resp)
+		var p planAnswer
+		if err := json.Unmarshal([]byte(body), &p); err != nil || !strings.Contains(body, `"plan":`) {
+			t.Fatalf("%s: GET /api/plan: %s: %v", when, body, err)
+		}
+		return p
+	}
+
+	// Nothing stored, and Get App Instance cannot tell: free.
+	if p := getPlan("free"); p.Plan != nil || !p.IsFree || p.AutoRenew || p.UpgradeURL != upgradeURL {
+		t.Errorf("free site: plan %+v, want null, isFree, not renewing, upgradeUrl %s", p, upgradeURL)
+	}
+	resp, body := a.call(t, "GET", "/api/premium", auth(credential(instanceA)), "")
+	wantJSONError(t, resp, body, http.StatusPaymentRequired, "plan_required")
+	var e struct {
+		UpgradeURL string `json:"upgradeUrl"`
+	}
+	if json.Unmarshal([]byte(body), &e); e.UpgradeURL != upgradeURL {
+		t.Errorf("402 upgradeUrl = %q, want %q", e.UpgradeURL, upgradeURL)
+	}
+
+	// The site buys a plan: Wix sends Paid Plan Purchased.
+	now := time.Now().UTC()
+	purchase := signWebhook(t, a.webhookKey, "PaidPlanPurchased", instanceA, now.Add(-time.Second), map[string]string{
+		"vendorProductId": "premium", "cycle": "MONTHLY",
+		"operationTimeStamp": now.Add(-time.Second).Format(time.RFC3339Nano), "expiresOn": now.AddDate(0, 1, 0).Format(time.RFC3339)})
+	if resp, body := a.call(t, "POST", "/webhooks", nil, purchase); resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /webhooks: %d %s", resp.StatusCode, body)
+	}
+	if p := getPlan("paid"); p.Plan == nil || *p.Plan != "premium" || p.IsFree || !p.AutoRenew || p.Cycle != "MONTHLY" {
+		t.Errorf("paying site: plan %+v, want premium, monthly, renewing", p)
+	}
+	resp, body = a.call(t, "GET", "/api/premium", auth(credential(instanceA)), "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"plan":"premium"`) {
+		t.Errorf("GET /api/premium for a paying site: %d %s", resp.StatusCode, body)
+	}
+
+	// Without a credential: 401 before any plan is looked at.
+	for _, path := range []string{"/api/plan", "/api/premium"} {
+		resp, body := a.call(t, "GET", path, nil, "")
+		wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
+	}
+	wantNoErrorLogged(t, a)
+}
+
 func TestRoutingErrors(t *testing.T) {
 	a := newTestAPI(t, false)
 	resp, body := a.call(t, "GET", "/api/nope", auth(credential(instanceA)), "")
@@ -1057,6 +1150,8 @@ func TestRouteErrorsWithoutCredentials(t *testing.T) {
 		{"GET", "/api/widget", http.StatusNotFound, "not_found", ""},
 		{"GET", "/api/widget/nope", http.StatusNotFound, "not_found", ""},
 		{"PUT", "/api/widget/settings", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
+		{"PUT", "/api/plan", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
+		{"POST", "/api/premium", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
 		{"GET", "/webhooks", http.StatusMethodNotAllowed, "method_not_allowed", "POST"},
 	}
 	for _, tt := range tests {
@@ -1083,6 +1178,8 @@ func TestHeadIsServedByGet(t *testing.T) {
 		{"/readyz", nil, http.StatusOK},
 		{"/api/me", auth(credential(instanceA)), http.StatusOK},
 		{"/api/settings", auth(credential(instanceA)), http.StatusOK},
+		{"/api/plan", auth(credential(instanceA)), http.StatusOK},
+		{"/api/premium", auth(credential(instanceA)), http.StatusPaymentRequired},
 		{"/api/me", nil, http.StatusUnauthorized},
 		{"/api/nope", nil, http.StatusNotFound},
 		{"/api/widget/settings", auth(accessToken("visitor", instanceA)), http.StatusOK},
@@ -1101,7 +1198,7 @@ func TestHeadIsServedByGet(t *testing.T) {
 // authentication and routing.
 func TestPreflightOnEveryPath(t *testing.T) {
 	a := newTestAPI(t, false)
-	for _, path := range []string{"/api/me", "/api/settings", "/api/site", "/api/nope", "/healthz", "/readyz", "/webhooks"} {
+	for _, path := range []string{"/api/me", "/api/settings", "/api/site", "/api/plan", "/api/premium", "/api/nope", "/healthz", "/readyz", "/webhooks"} {
 		t.Run(path, func(t *testing.T) {
 			resp, body := a.call(t, "OPTIONS", path, map[string]string{
 				"Origin":                         appOrigin,

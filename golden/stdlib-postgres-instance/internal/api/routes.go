@@ -16,6 +16,8 @@ import (
 //	PUT  /api/settings   replace it (If-Match: "<version>" to avoid lost updates)
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
 //	GET  /api/widget/settings  the public member of the settings, for site widgets
+//	GET  /api/plan       the plan of the caller's site, and where to upgrade it
+//	GET  /api/premium    an example for paying sites only (RequirePlan)
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
 // Every request goes through request logging, panic recovery, CORS and a
@@ -28,7 +30,7 @@ import (
 // form, such as //healthz or /api/./me, is unknown (404) rather than
 // redirected.
 func New(d Deps) http.Handler {
-	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining}}
+	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining, plans: d.Plans}}
 	dashboard := func(next http.HandlerFunc) http.Handler {
 		return d.Auth.Middleware(wixauth.RequireRole(wixauth.RoleUser)(next))
 	}
@@ -45,6 +47,9 @@ func New(d Deps) http.Handler {
 	mux.Handle("PUT /api/settings", dashboard(h.putSettings))
 	mux.Handle("GET /api/site", dashboard(h.site))
 	mux.Handle("GET /api/widget/settings", widget(h.widgetSettings))
+	mux.Handle("GET /api/plan", dashboard(h.plan))
+	// Middleware runs outside in: authentication, the role, then the plan.
+	mux.Handle("GET /api/premium", d.Auth.Middleware(wixauth.RequireRole(wixauth.RoleUser)(h.RequirePlan()(http.HandlerFunc(h.premium)))))
 	mux.Handle("POST /webhooks", d.Webhooks)
 	mux.Handle("/", routeErrors(mux))
 

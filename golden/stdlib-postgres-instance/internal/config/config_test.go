@@ -84,6 +84,7 @@ func TestLoadDefaults(t *testing.T) {
 		APIBase:       "https://www.wixapis.com",
 		LogLevel:      slog.LevelInfo,
 		ShutdownDelay: 5 * time.Second,
+		PlanMaxAge:    12 * time.Hour,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
@@ -107,6 +108,8 @@ func TestLoadAllSet(t *testing.T) {
 		"WIX_INSTANCE_CHECK":      "wix",
 		"WIX_TOKEN_ANY_SHAPE":     "true",
 		"TRUSTED_PROXIES":         "10.0.0.0/8",
+		"WIX_PLAN_MAX_AGE":        "30m",
+		"WIX_REMOVED_RETENTION":   "720h",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -126,6 +129,8 @@ func TestLoadAllSet(t *testing.T) {
 		InstanceMaxAge:        12 * time.Hour,
 		PreviousSecret:        "0ld-app-secret-value",
 		CheckInstancesWithWix: true,
+		PlanMaxAge:            30 * time.Minute,
+		RemovedRetention:      30 * 24 * time.Hour,
 	}
 	want.AnyTokenShape = true
 	want.TrustedProxies, _ = ratelimit.ParseTrustedProxies("10.0.0.0/8")
@@ -290,6 +295,9 @@ func TestLoadRejects(t *testing.T) {
 		{"instance max age not a duration", map[string]string{"WIX_INSTANCE_MAX_AGE": "a day"}, "WIX_INSTANCE_MAX_AGE", `"a day": use a duration such as 12h`},
 		{"instance max age negative", map[string]string{"WIX_INSTANCE_MAX_AGE": "-1h"}, "WIX_INSTANCE_MAX_AGE", "or 0 for no limit"},
 		{"instance check neither local nor wix", map[string]string{"WIX_INSTANCE_CHECK": "remote"}, "WIX_INSTANCE_CHECK", "use local"},
+		{"plan max age not a duration", map[string]string{"WIX_PLAN_MAX_AGE": "daily"}, "WIX_PLAN_MAX_AGE", `"daily": use a duration of a minute or more`},
+		{"plan max age too short", map[string]string{"WIX_PLAN_MAX_AGE": "5s"}, "WIX_PLAN_MAX_AGE", "a minute or more, such as 12h, or leave it unset for 12h"},
+		{"retention negative", map[string]string{"WIX_REMOVED_RETENTION": "-720h"}, "WIX_REMOVED_RETENTION", "or 0 to delete a removed site's data at once"},
 		{"token any shape not a bool", map[string]string{"WIX_TOKEN_ANY_SHAPE": "sometimes"}, "WIX_TOKEN_ANY_SHAPE", "use true or false"},
 		{"trusted proxy not an address", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, lb.internal"}, "TRUSTED_PROXIES", `"lb.internal" is neither an IP address nor a CIDR network`},
 	}
@@ -433,6 +441,8 @@ func TestLogValue(t *testing.T) {
 				"cfg.instance_max_age=0s",
 				"cfg.app_secret_previous=set",
 				"cfg.token_any_shape=false",
+				"cfg.plan_max_age=0s",
+				"cfg.removed_retention=0s",
 			},
 			wantNone: []string{testSecret, testAPIKey, "0ld-app-secret-value", "MIIBIjAN", "-----BEGIN", testDBPassword},
 		},

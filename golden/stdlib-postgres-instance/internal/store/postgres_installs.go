@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -11,34 +12,23 @@ import (
 // The instances table holds removed instances too: removed_at set,
 // installed_at and plan_updated_at the zero time, '0001-01-01Z'.
 // Every statement keeps that: an install or plan event applied writes a time
-// after removed_at, and a removal applied clears the times at or before it.
-// Each rule is one INSERT ... ON CONFLICT DO UPDATE, which locks the row and
-// sees it as the previous writer left it, so deliveries that reach several
-// replicas at once apply in some order and never interleave.
+// after removed_at, and a removal clears the times at or before it. Each
+// rule is one INSERT ... ON CONFLICT DO UPDATE, which locks the row and sees
+// it as the previous writer left it, so deliveries that reach several
+// replicas at once apply in some order and never interleave; and each keeps
+// the latest time of its kind, so any order of deliveries ends the same.
 
 // SaveInstance implements Installs.
 func (p *Postgres) SaveInstance(ctx context.Context, rec InstanceRecord) error {
-	if err := checkID(rec.ID); err != nil {
+	if err := cmp.Or(checkID(rec.ID), checkEventTime("InstalledAt", rec.InstalledAt),
+		checkTime("PlanUpdatedAt", rec.PlanUpdatedAt), checkText("plan", rec.Plan)); err != nil {
 		return err
 	}
-	if err := checkEventTime("InstalledAt", rec.InstalledAt); err != nil {
-		return err
-	}
-	if err := checkTime("PlanUpdatedAt", rec.PlanUpdatedAt); err != nil {
-		return err
-	}
-	if err := checkText("plan", rec.Plan); err != nil {
-		return err
-	}
-	// The WHERE refuses an install at or before the last removal. A removed
-	// instance's zero installed_at is replaced; otherwise the earliest stays.
+	// The WHERE refuses an install at or before the last removal.
 	const q = `INSERT INTO instances AS i (id, installed_at, plan, plan_updated_at)
 		VALUES ($1, $2, $3, $4)
 		ON CONFLICT (id) DO UPDATE SET
-			installed_at = CASE
-				WHEN i.installed_at = '0001-01-01Z' THEN excluded.installed_at
-				ELSE least(i.installed_at, excluded.installed_at)
-			END,
+			installed_at = greatest(i.installed_at, excluded.installed_at),
 			plan = CASE
 				WHEN excluded.plan_updated_at > greatest(i.plan_updated_at, i.removed_at) THEN excluded.plan
 				ELSE i.plan
@@ -75,38 +65,13 @@ func (p *Postgres) Instance(ctx context.Context, id string) (InstanceRecord, err
 	return rec, nil
 }
 
-// SetPlan implements Installs.
-func (p *Postgres) SetPlan(ctx context.Context, id, plan string, at time.Time) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	if err := checkEventTime("plan time", at); err != nil {
-		return err
-	}
-	if err := checkText("plan", plan); err != nil {
-		return err
-	}
-	const q = `INSERT INTO instances AS i (id, installed_at, plan, plan_updated_at)
-		VALUES ($1, '0001-01-01Z', $2, $3)
-		ON CONFLICT (id) DO UPDATE SET
-			plan = excluded.plan,
-			plan_updated_at = excluded.plan_updated_at
-		WHERE excluded.plan_updated_at > greatest(i.plan_updated_at, i.removed_at)`
-	if _, err := p.pool.Exec(ctx, q, id, plan, storedTime(at)); err != nil {
-		return ctxError(ctx, "set plan", err)
-	}
-	return nil
-}
-
-// DeleteInstance implements Installs. The upsert says whether the removal
-// applies, and the settings are deleted in the same transaction when it
-// does; the row stays locked until the commit, so a concurrent install, plan
-// event or settings write waits and then sees the removal.
+// DeleteInstance implements Installs. The upsert records the removal, and
+// the settings are deleted in the same transaction when it removed the
+// current installation; the row stays locked until the commit, so a
+// concurrent install, plan event or settings write waits and then sees the
+// removal.
 func (p *Postgres) DeleteInstance(ctx context.Context, id string, at time.Time) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	if err := checkEventTime("removal time", at); err != nil {
+	if err := cmp.Or(checkID(id), checkEventTime("removal time", at)); err != nil {
 		return err
 	}
 	tx, err := p.pool.Begin(ctx)
@@ -115,13 +80,13 @@ func (p *Postgres) DeleteInstance(ctx context.Context, id string, at time.Time) 
 	}
 	defer tx.Rollback(ctx) // does nothing after Commit
 
-	// The WHERE refuses a removal before the install time; an unknown
-	// instance's zero time comes before every removal.
+	// An installation after the removal stays; an unknown instance is
+	// recorded as removed.
 	const q = `INSERT INTO instances AS i (id, installed_at, plan, plan_updated_at, removed_at)
 		VALUES ($1, '0001-01-01Z', '', '0001-01-01Z', $2)
 		ON CONFLICT (id) DO UPDATE SET
-			installed_at = '0001-01-01Z',
 			removed_at = greatest(i.removed_at, excluded.removed_at),
+			installed_at = CASE WHEN i.installed_at > excluded.removed_at THEN i.installed_at ELSE '0001-01-01Z' END,
 			plan = CASE
 				WHEN i.plan_updated_at > greatest(i.removed_at, excluded.removed_at) THEN i.plan
 				ELSE ''
@@ -130,16 +95,17 @@ func (p *Postgres) DeleteInstance(ctx context.Context, id string, at time.Time) 
 				WHEN i.plan_updated_at > greatest(i.removed_at, excluded.removed_at) THEN i.plan_updated_at
 				ELSE '0001-01-01Z'
 			END
-		WHERE i.installed_at <= excluded.removed_at`
-	tag, err := tx.Exec(ctx, q, id, storedTime(at))
-	if err != nil {
+		RETURNING installed_at = '0001-01-01Z'`
+	var current bool // the current installation was removed
+	if err := tx.QueryRow(ctx, q, id, storedTime(at)).Scan(&current); err != nil {
 		return ctxError(ctx, "delete instance", err)
 	}
-	if tag.RowsAffected() == 0 {
-		return nil // the removal of an earlier installation
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM settings WHERE instance_id = $1`, id); err != nil {
-		return ctxError(ctx, "delete instance settings", err)
+	if current {
+		if p.retention == 0 {
+			if err := purgeSite(ctx, tx, id); err != nil {
+				return ctxError(ctx, "delete instance data", err)
+			}
+		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return ctxError(ctx, "delete instance", err)

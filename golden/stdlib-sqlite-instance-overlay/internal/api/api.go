@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"example.com/shop/internal/billing"
 	"example.com/shop/internal/cors"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/wix"
@@ -42,4 +43,6 @@ type Deps struct {
 	Draining <-chan struct{}
 	// Webhooks receives Wix webhooks at POST /webhooks.
 	Webhooks http.Handler
+	// Plans knows each site's plan.
+	Plans *billing.Plans
 }

@@ -3,8 +3,9 @@
 
 // Package webhooks receives Wix webhooks at POST /webhooks: it verifies the
 // JWT Wix posts, decodes the event in it and applies the app lifecycle
-// events to the store. The README's "Webhooks" section describes the token,
-// how the event is nested in it, and the rules that order events.
+// events to the store, then passes each event, once, to the handlers
+// registered for it with On. The README's "Webhooks" section describes the
+// token, how the event is nested in it, and the rules that order events.
 package webhooks
 
 import (
@@ -15,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +32,13 @@ const (
 	EventAppRemoved        = "AppRemoved"
 	EventPaidPlanPurchased = "PaidPlanPurchased"
 	EventPaidPlanChanged   = "PaidPlanChanged"
+	// Auto Renewal Cancelled also means a plan cancelled outright: it runs
+	// until its cycle ends.
+	EventPaidPlanAutoRenewalCancelled = "PaidPlanAutoRenewalCancelled"
+	// The last three are a developer preview at Wix.
+	EventPlanConvertedToPaid = "PlanConvertedToPaid"
+	EventPlanReactivated     = "PlanReactivated"
+	EventPlanTransferred     = "PlanTransferred"
 )
 
 const (
@@ -49,12 +58,14 @@ var (
 	ErrUnusable = errors.New("webhooks: unusable webhook event")
 )
 
-// Store is what the lifecycle handlers need; store.Store has it, and
-// store.Installs documents it.
+// Store is what the Handler needs: the installation records and the events
+// handled. store.Store has it, and store.Installs and store.Billing
+// document it.
 type Store interface {
 	SaveInstance(ctx context.Context, rec store.InstanceRecord) error
-	SetPlan(ctx context.Context, id, plan string, at time.Time) error
 	DeleteInstance(ctx context.Context, id string, at time.Time) error
+	ClaimEvent(ctx context.Context, key string, now, until time.Time) (bool, error)
+	RememberEvent(ctx context.Context, key string, until time.Time) error
 }
 
 // Config configures New.
@@ -74,11 +85,12 @@ type Config struct {
 
 // Stats counts deliveries by their answer.
 type Stats struct {
-	Applied  int64 // 200: a known event, applied (or found stale)
-	Ignored  int64 // 200: an event type this package does not handle
-	Unusable int64 // 200: correctly signed, but no event that can be applied
-	Refused  int64 // 4xx: not a delivery signed by Wix, or not a POST
-	Failed   int64 // 500: the store failed; Wix delivers the event again
+	Applied    int64 // 200: a known event, handled (or found stale)
+	Duplicates int64 // 200: an event handled already, or being handled
+	Ignored    int64 // 200: an event type nothing is registered for
+	Unusable   int64 // 200: correctly signed, but no event that can be applied
+	Refused    int64 // 4xx: not a delivery signed by Wix, or not a POST
+	Failed     int64 // 500: the store or a handler failed; Wix delivers the event again
 }
 
 // Handler verifies and applies Wix webhooks. It is the http.Handler for
@@ -87,10 +99,11 @@ type Handler struct {
 	cfg    Config
 	parser *jwt.Parser
 	keys   jwt.VerificationKeySet
-	events map[string]func(context.Context, Event) error
+	mu     sync.RWMutex
+	events map[string][]HandlerFunc // by event type, in the order of On
 
-	applied, ignored, unusable, refused, failed atomic.Int64
-	lastRefusalLog                              atomic.Int64 // Unix nanoseconds
+	applied, duplicates, ignored, unusable, refused, failed atomic.Int64
+	lastRefusalLog                                          atomic.Int64 // Unix nanoseconds
 }
 
 // New returns a Handler that accepts tokens signed with any of
@@ -118,11 +131,9 @@ func New(cfg Config) (*Handler, error) {
 	for _, key := range cfg.PublicKeys {
 		h.keys.Keys = append(h.keys.Keys, key)
 	}
-	h.events = map[string]func(context.Context, Event) error{
-		EventAppInstalled:      h.appInstalled,
-		EventAppRemoved:        h.appRemoved,
-		EventPaidPlanPurchased: h.planChanged,
-		EventPaidPlanChanged:   h.planChanged,
+	h.events = map[string][]HandlerFunc{
+		EventAppInstalled: {h.appInstalled},
+		EventAppRemoved:   {h.appRemoved},
 	}
 	return h, nil
 }
@@ -130,11 +141,12 @@ func New(cfg Config) (*Handler, error) {
 // Stats returns the counts since the Handler was made.
 func (h *Handler) Stats() Stats {
 	return Stats{
-		Applied:  h.applied.Load(),
-		Ignored:  h.ignored.Load(),
-		Unusable: h.unusable.Load(),
-		Refused:  h.refused.Load(),
-		Failed:   h.failed.Load(),
+		Applied:    h.applied.Load(),
+		Duplicates: h.duplicates.Load(),
+		Ignored:    h.ignored.Load(),
+		Unusable:   h.unusable.Load(),
+		Refused:    h.refused.Load(),
+		Failed:     h.failed.Load(),
 	}
 }
 
@@ -165,13 +177,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = h.Handle(ctx, ev)
 	}
 	log := h.cfg.Logger.With("event_type", clip(ev.Type), "instance_id", clip(ev.InstanceID))
-	switch _, known := h.events[ev.Type]; {
+	switch known := len(h.handlers(ev.Type)) > 0; {
 	case errors.Is(err, ErrSignature):
 		h.refuse(ctx, w, http.StatusUnauthorized, httpjson.CodeUnauthorized, "invalid webhook signature", err)
 		return
 	case errors.Is(err, ErrUnusable):
 		log.WarnContext(ctx, "webhook event unusable, acknowledged without applying it",
 			"err", err, "unusable_total", h.unusable.Add(1))
+	case errors.Is(err, errDuplicate):
+		h.duplicates.Add(1)
+		log.DebugContext(ctx, "webhook event handled already")
 	case err != nil:
 		h.failed.Add(1)
 		log.ErrorContext(ctx, "webhook failed", "err", err)

@@ -5,34 +5,49 @@ package webhooks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"example.com/shop/internal/store"
 )
 
-// Handle applies a verified event to the store, as of the time it carries:
-// an install or removal at ev.IssuedAt, a plan change at its operation
-// time. Unknown event types are ignored. Errors wrap ErrUnusable when the
-// event cannot be applied (the store refused it as invalid, say).
+// Handle handles a verified event once: the handlers registered for its
+// type run in turn, the Handler's own first (they keep the installation
+// records). A delivery of an event handled already, or being handled,
+// returns errDuplicate. A handler's error stops the others and is
+// returned, and the event is forgotten, so that Wix's next delivery of it
+// runs every handler again. Unknown event types are ignored. Errors wrap
+// ErrUnusable when the event cannot be applied (the store refused it as
+// invalid, say).
 func (h *Handler) Handle(ctx context.Context, ev Event) error {
-	apply, ok := h.events[ev.Type]
-	if !ok {
+	handlers := h.handlers(ev.Type)
+	if len(handlers) == 0 {
 		return nil
 	}
 	if ev.InstanceID == "" || ev.IssuedAt.IsZero() {
 		return fmt.Errorf("%w: %s without instance ID or issue time", ErrUnusable, ev.Type)
 	}
-	err := apply(ctx, ev)
-	switch {
-	case errors.Is(err, store.ErrInvalid):
-		return fmt.Errorf("%w: %s: %w", ErrUnusable, ev.Type, err)
-	case err != nil:
+	key, now := ev.key(), h.cfg.Now()
+	claimed, err := h.cfg.Store.ClaimEvent(ctx, key, now, now.Add(claimTimeout))
+	if err != nil {
 		return fmt.Errorf("webhooks: %s: %w", ev.Type, err)
 	}
-	return nil
+	if !claimed {
+		return errDuplicate
+	}
+	for _, handle := range handlers {
+		if err = handle(ctx, ev); err != nil {
+			break
+		}
+	}
+	if errors.Is(err, store.ErrInvalid) {
+		err = fmt.Errorf("%w: %s: %w", ErrUnusable, ev.Type, err)
+	}
+	h.settle(ctx, key, now, err)
+	if err != nil && !errors.Is(err, ErrUnusable) {
+		return fmt.Errorf("webhooks: %s: %w", ev.Type, err)
+	}
+	return err
 }
 
 func (h *Handler) appInstalled(ctx context.Context, ev Event) error {
@@ -41,28 +56,4 @@ func (h *Handler) appInstalled(ctx context.Context, ev Event) error {
 
 func (h *Handler) appRemoved(ctx context.Context, ev Event) error {
 	return h.cfg.Store.DeleteInstance(ctx, ev.InstanceID, ev.IssuedAt)
-}
-
-// planData is the part of a paid plan event's data used here.
-type planData struct {
-	VendorProductID    string `json:"vendorProductId"`
-	OperationTimeStamp string `json:"operationTimeStamp"`
-}
-
-// planChanged records the plan the site now pays for, as of the time Wix
-// performed the operation, or the token's issue time when it does not say.
-func (h *Handler) planChanged(ctx context.Context, ev Event) error {
-	var d planData
-	if err := json.Unmarshal(ev.Data, &d); err != nil {
-		return fmt.Errorf("%w: %s data: %w", ErrUnusable, ev.Type, err)
-	}
-	at := ev.IssuedAt
-	if d.OperationTimeStamp != "" {
-		t, err := time.Parse(time.RFC3339, d.OperationTimeStamp)
-		if err != nil {
-			return fmt.Errorf("%w: %s operationTimeStamp: %w", ErrUnusable, ev.Type, err)
-		}
-		at = t
-	}
-	return h.cfg.Store.SetPlan(ctx, ev.InstanceID, d.VendorProductID, at)
 }

@@ -35,10 +35,11 @@ type InstanceInfo struct {
 
 // BillingInfo describes the paid plan of an instance.
 type BillingInfo struct {
-	PackageName    string    `json:"packageName"`            // the plan's ID (vendor product ID)
-	BillingCycle   string    `json:"billingCycle,omitempty"` // e.g. "MONTHLY" or "YEARLY"
-	TimeStamp      time.Time `json:"timeStamp,omitzero"`     // when the plan was bought
-	ExpirationDate time.Time `json:"expirationDate,omitzero"`
+	PackageName    string    `json:"packageName"`             // the plan's ID (vendor product ID)
+	BillingCycle   string    `json:"billingCycle,omitempty"`  // e.g. "MONTHLY" or "YEARLY"
+	TimeStamp      time.Time `json:"timeStamp,omitzero"`      // when the plan was bought
+	ExpirationDate time.Time `json:"expirationDate,omitzero"` // given for yearly and longer plans
+	AutoRenewing   *bool     `json:"autoRenewing,omitempty"`
 }
 
 // SiteInfo describes the site the app is installed on.

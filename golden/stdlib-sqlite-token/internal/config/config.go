@@ -28,21 +28,23 @@ const DefaultAppID = "1b2c3d4e-0000-4000-8000-000000000001"
 // Config is the server's configuration. It holds secrets: log it through
 // its LogValue method, which leaves them out, and never print it with fmt.
 type Config struct {
-	AppID          string           // WIX_APP_ID, lower-cased
-	AppSecret      string           // WIX_APP_SECRET
-	PublicKeys     []*rsa.PublicKey // WIX_PUBLIC_KEY: one or more, which verify webhooks
-	Port           int              // PORT
-	DatabaseURL    string           // DATABASE_URL
-	Dev            bool             // DEV
-	APIBase        string           // WIX_API_BASE, without a trailing slash
-	APIKey         string           // WIX_API_KEY
-	SiteID         string           // WIX_SITE_ID
-	AccountID      string           // WIX_ACCOUNT_ID
-	CORSOrigins    []string         // CORS_ALLOWED_ORIGINS
-	LogLevel       slog.Level       // LOG_LEVEL
-	ShutdownDelay  time.Duration    // SHUTDOWN_DELAY
-	AnyTokenShape  bool             // WIX_TOKEN_ANY_SHAPE
-	TrustedProxies []netip.Prefix   // TRUSTED_PROXIES
+	AppID            string           // WIX_APP_ID, lower-cased
+	AppSecret        string           // WIX_APP_SECRET
+	PublicKeys       []*rsa.PublicKey // WIX_PUBLIC_KEY: one or more, which verify webhooks
+	Port             int              // PORT
+	DatabaseURL      string           // DATABASE_URL
+	Dev              bool             // DEV
+	APIBase          string           // WIX_API_BASE, without a trailing slash
+	APIKey           string           // WIX_API_KEY
+	SiteID           string           // WIX_SITE_ID
+	AccountID        string           // WIX_ACCOUNT_ID
+	CORSOrigins      []string         // CORS_ALLOWED_ORIGINS
+	LogLevel         slog.Level       // LOG_LEVEL
+	ShutdownDelay    time.Duration    // SHUTDOWN_DELAY
+	AnyTokenShape    bool             // WIX_TOKEN_ANY_SHAPE
+	TrustedProxies   []netip.Prefix   // TRUSTED_PROXIES
+	PlanMaxAge       time.Duration    // WIX_PLAN_MAX_AGE
+	RemovedRetention time.Duration    // WIX_REMOVED_RETENTION; zero: delete at once
 }
 
 // variable is one environment variable and how it is read.
@@ -114,6 +116,18 @@ func Load(getenv func(string) string) (Config, error) {
 			return c.LogLevel.UnmarshalText([]byte(v))
 		}},
 		{name: "SHUTDOWN_DELAY", def: "5s", parse: duration(&c.ShutdownDelay, "to stop at once")},
+		{name: "WIX_PLAN_MAX_AGE", def: "12h", parse: func(v string) (err error) {
+			if c.PlanMaxAge, err = time.ParseDuration(v); err != nil || c.PlanMaxAge < time.Minute {
+				return errors.New("use a duration of a minute or more, such as 12h")
+			}
+			return nil
+		}},
+		{name: "WIX_REMOVED_RETENTION", def: "0", parse: func(v string) (err error) {
+			if c.RemovedRetention, err = time.ParseDuration(v); err != nil || c.RemovedRetention < 0 {
+				return errors.New("use a duration such as 720h (30 days), or 0 to delete a removed site's data at once")
+			}
+			return nil
+		}},
 		{name: "WIX_TOKEN_ANY_SHAPE", def: "false", parse: boolean(&c.AnyTokenShape)},
 		{name: "TRUSTED_PROXIES", parse: func(v string) (err error) {
 			c.TrustedProxies, err = ratelimit.ParseTrustedProxies(v)
@@ -256,6 +270,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("shutdown_delay", c.ShutdownDelay),
 		slog.Bool("token_any_shape", c.AnyTokenShape),
 		slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.Duration("plan_max_age", c.PlanMaxAge),
+		slog.Duration("removed_retention", c.RemovedRetention),
 	)
 }
 

@@ -81,6 +81,7 @@ func TestLoadDefaults(t *testing.T) {
 		APIBase:       "https://www.wixapis.com",
 		LogLevel:      slog.LevelInfo,
 		ShutdownDelay: 5 * time.Second,
+		PlanMaxAge:    12 * time.Hour,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
@@ -90,33 +91,37 @@ func TestLoadDefaults(t *testing.T) {
 func TestLoadAllSet(t *testing.T) {
 	t.Parallel()
 	cfg, err := Load(getenv(map[string]string{
-		"PORT":                 "9090",
-		"DATABASE_URL":         "/data/shop.db",
-		"DEV":                  "true",
-		"WIX_API_BASE":         "http://127.0.0.1:4010/",
-		"WIX_API_KEY":          testAPIKey,
-		"WIX_SITE_ID":          "site-1",
-		"CORS_ALLOWED_ORIGINS": "https://example.com, http://localhost:5173",
-		"LOG_LEVEL":            "debug",
-		"SHUTDOWN_DELAY":       "0",
-		"WIX_TOKEN_ANY_SHAPE":  "true",
-		"TRUSTED_PROXIES":      "10.0.0.0/8",
+		"PORT":                  "9090",
+		"DATABASE_URL":          "/data/shop.db",
+		"DEV":                   "true",
+		"WIX_API_BASE":          "http://127.0.0.1:4010/",
+		"WIX_API_KEY":           testAPIKey,
+		"WIX_SITE_ID":           "site-1",
+		"CORS_ALLOWED_ORIGINS":  "https://example.com, http://localhost:5173",
+		"LOG_LEVEL":             "debug",
+		"SHUTDOWN_DELAY":        "0",
+		"WIX_TOKEN_ANY_SHAPE":   "true",
+		"TRUSTED_PROXIES":       "10.0.0.0/8",
+		"WIX_PLAN_MAX_AGE":      "30m",
+		"WIX_REMOVED_RETENTION": "720h",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:       "1b2c3d4e-0000-4000-8000-00000000abcd",
-		AppSecret:   testSecret,
-		PublicKeys:  publicKeys(t),
-		Port:        9090,
-		DatabaseURL: "/data/shop.db",
-		Dev:         true,
-		APIBase:     "http://127.0.0.1:4010",
-		APIKey:      testAPIKey,
-		SiteID:      "site-1",
-		CORSOrigins: []string{"https://example.com", "http://localhost:5173"},
-		LogLevel:    slog.LevelDebug,
+		AppID:            "1b2c3d4e-0000-4000-8000-00000000abcd",
+		AppSecret:        testSecret,
+		PublicKeys:       publicKeys(t),
+		Port:             9090,
+		DatabaseURL:      "/data/shop.db",
+		Dev:              true,
+		APIBase:          "http://127.0.0.1:4010",
+		APIKey:           testAPIKey,
+		SiteID:           "site-1",
+		CORSOrigins:      []string{"https://example.com", "http://localhost:5173"},
+		LogLevel:         slog.LevelDebug,
+		PlanMaxAge:       30 * time.Minute,
+		RemovedRetention: 30 * 24 * time.Hour,
 	}
 	want.AnyTokenShape = true
 	want.TrustedProxies, _ = ratelimit.ParseTrustedProxies("10.0.0.0/8")
@@ -282,6 +287,9 @@ func TestLoadRejects(t *testing.T) {
 		{"LOG_LEVEL with an offset", map[string]string{"LOG_LEVEL": "info+2"}, "LOG_LEVEL", "use debug, info, warn or error"},
 		{"shutdown delay without a unit", map[string]string{"SHUTDOWN_DELAY": "5"}, "SHUTDOWN_DELAY", `"5": use a duration such as 12h, 30m or 5s, or 0 to stop at once, or leave it unset for 5s`},
 		{"shutdown delay negative", map[string]string{"SHUTDOWN_DELAY": "-1s"}, "SHUTDOWN_DELAY", "or 0 to stop at once"},
+		{"plan max age not a duration", map[string]string{"WIX_PLAN_MAX_AGE": "daily"}, "WIX_PLAN_MAX_AGE", `"daily": use a duration of a minute or more`},
+		{"plan max age too short", map[string]string{"WIX_PLAN_MAX_AGE": "5s"}, "WIX_PLAN_MAX_AGE", "a minute or more, such as 12h, or leave it unset for 12h"},
+		{"retention negative", map[string]string{"WIX_REMOVED_RETENTION": "-720h"}, "WIX_REMOVED_RETENTION", "or 0 to delete a removed site's data at once"},
 		{"token any shape not a bool", map[string]string{"WIX_TOKEN_ANY_SHAPE": "sometimes"}, "WIX_TOKEN_ANY_SHAPE", "use true or false"},
 		{"trusted proxy not an address", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, lb.internal"}, "TRUSTED_PROXIES", `"lb.internal" is neither an IP address nor a CIDR network`},
 	}
@@ -421,6 +429,8 @@ func TestLogValue(t *testing.T) {
 				"cfg.log_level=DEBUG",
 				"cfg.shutdown_delay=0s",
 				"cfg.token_any_shape=false",
+				"cfg.plan_max_age=0s",
+				"cfg.removed_retention=0s",
 			},
 			wantNone: []string{testSecret, testAPIKey, "MIIBIjAN", "-----BEGIN"},
 		},

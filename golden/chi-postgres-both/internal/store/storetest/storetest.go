@@ -28,12 +28,17 @@ const setupTimeout = 30 * time.Second
 // (see DatabaseURL), with all migrations applied, and closes the store when
 // the test ends. Stores from separate calls share nothing. It skips the test
 // when TEST_DATABASE_URL is unset.
-func Open(t testing.TB) store.Store {
+// edits change the store's Config.
+func Open(t testing.TB, edits ...func(*store.Config)) store.Store {
 	t.Helper()
 	dsn := DatabaseURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	st, err := store.Open(ctx, store.Config{DatabaseURL: dsn})
+	cfg := store.Config{DatabaseURL: dsn}
+	for _, edit := range edits {
+		edit(&cfg)
+	}
+	st, err := store.Open(ctx, cfg)
 	if err != nil {
 		t.Fatalf("storetest: open PostgreSQL store: %v", err)
 	}

@@ -10,9 +10,14 @@ import (
 
 // Open returns a fresh, empty in-memory store and closes it when the test
 // ends. Stores from separate calls share nothing.
-func Open(t testing.TB) store.Store {
+// edits change the store's Config.
+func Open(t testing.TB, edits ...func(*store.Config)) store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Config{})
+	cfg := store.Config{}
+	for _, edit := range edits {
+		edit(&cfg)
+	}
+	st, err := store.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("storetest: open memory store: %v", err)
 	}

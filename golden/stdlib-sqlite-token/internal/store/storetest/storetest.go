@@ -12,10 +12,15 @@ import (
 // Open opens a fresh SQLite store in a file under t.TempDir(), with all
 // migrations applied, and closes it when the test ends. Stores from separate
 // calls share nothing.
-func Open(t testing.TB) store.Store {
+// edits change the store's Config.
+func Open(t testing.TB, edits ...func(*store.Config)) store.Store {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "store.db")
-	st, err := store.Open(context.Background(), store.Config{DatabaseURL: path})
+	cfg := store.Config{DatabaseURL: path}
+	for _, edit := range edits {
+		edit(&cfg)
+	}
+	st, err := store.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("storetest: open SQLite store: %v", err)
 	}
