@@ -28,6 +28,10 @@ const DefaultAppID = "1b2c3d4e-0000-4000-8000-000000000001"
 // Config is the server's configuration. It holds secrets: log it through
 // its LogValue method, which leaves them out, and never print it with fmt.
 type Config struct {
+	// logged is what LogValue shows: every variable as it was read, a
+	// secret as set or unset.
+	logged []slog.Attr
+
 	AppID                 string           // WIX_APP_ID, lower-cased
 	AppSecret             string           // WIX_APP_SECRET
 	PreviousSecret        string           // WIX_APP_SECRET_PREVIOUS
@@ -58,6 +62,20 @@ type variable struct {
 	secret   bool   // never repeated in a problem
 	hint     string // how to set it right
 	parse    func(v string) error
+	show     func(v string) string // how the log shows a secret that is set; default "set"
+}
+
+// shown is value as LogValue shows it.
+func (v variable) shown(value string) string {
+	switch {
+	case !v.secret:
+		return value
+	case value == "":
+		return "unset"
+	case v.show != nil:
+		return v.show(value)
+	}
+	return "set"
 }
 
 // Load reads the configuration through getenv (os.Getenv in production, a
@@ -150,6 +168,7 @@ func Load(getenv func(string) string) (Config, error) {
 		if value == "" {
 			value = v.def
 		}
+		c.logged = append(c.logged, slog.String(strings.ToLower(v.name), v.shown(value)))
 		if value == "" {
 			if v.required {
 				problems = append(problems, Problem{v.name, "is not set: " + v.hint})
@@ -260,36 +279,6 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// LogValue implements slog.LogValuer. Secrets are reported only as "set" or
-// "unset".
-func (c Config) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("app_id", c.AppID),
-		slog.String("app_secret", setOrUnset(c.AppSecret != "")),
-		slog.String("app_secret_previous", setOrUnset(c.PreviousSecret != "")),
-		slog.Int("public_keys", len(c.PublicKeys)),
-		slog.Int("port", c.Port),
-		slog.String("database_url", c.DatabaseURL),
-		slog.Bool("dev", c.Dev),
-		slog.String("api_base", c.APIBase),
-		slog.String("api_key", setOrUnset(c.APIKey != "")),
-		slog.String("site_id", c.SiteID),
-		slog.String("account_id", c.AccountID),
-		slog.Any("cors_origins", c.CORSOrigins),
-		slog.String("log_level", c.LogLevel.String()),
-		slog.Duration("shutdown_delay", c.ShutdownDelay),
-		slog.Duration("instance_max_age", c.InstanceMaxAge),
-		slog.Bool("instance_check_wix", c.CheckInstancesWithWix),
-		slog.Bool("token_any_shape", c.AnyTokenShape),
-		slog.Any("trusted_proxies", c.TrustedProxies),
-		slog.Duration("plan_max_age", c.PlanMaxAge),
-		slog.Duration("removed_retention", c.RemovedRetention),
-	)
-}
-
-func setOrUnset(set bool) string {
-	if set {
-		return "set"
-	}
-	return "unset"
-}
+// LogValue implements slog.LogValuer: it shows every variable as Load
+// read it, and secrets only as "set" or "unset".
+func (c Config) LogValue() slog.Value { return slog.GroupValue(c.logged...) }
