@@ -17,9 +17,7 @@ import (
 var ErrNoInstance = errors.New("wix: instance ID is required")
 
 // ErrAPIKeyMode is returned by Do in API-key mode when an instance ID is
-// given: an API key acts on the one site or account it was configured
-// with, so answering on behalf of an instance would hand every instance
-// that site's data.
+// given: the key's site is not the instance's.
 var ErrAPIKeyMode = errors.New("wix: calls on behalf of an instance need OAuth, not an API key")
 
 // APIError is a non-2xx answer from Wix, from an API endpoint or from the
@@ -30,19 +28,12 @@ var ErrAPIKeyMode = errors.New("wix: calls on behalf of an instance need OAuth, 
 //		// ...
 //	}
 type APIError struct {
-	// Status is the HTTP status code.
-	Status int
-	// Message is the top-level "message" of the Wix error body, or the
-	// standard status text when the body has none.
-	Message string
-	// Code is details.applicationError.code, when present.
-	Code string
-	// Description is details.applicationError.description, when present.
-	Description string
+	Status      int
+	Message     string // the body's "message", or the status text
+	Code        string // details.applicationError.code
+	Description string // details.applicationError.description
 
-	// retryAfter is the delay asked for by a Retry-After header, valid when
-	// hasRetryAfter is set.
-	retryAfter    time.Duration
+	retryAfter    time.Duration // asked for by Retry-After, when hasRetryAfter
 	hasRetryAfter bool
 }
 
@@ -78,14 +69,11 @@ type errorBody struct {
 	} `json:"details"`
 }
 
-// newAPIError builds an APIError from a non-2xx answer. It tolerates empty,
-// non-JSON and oddly shaped bodies: whatever cannot be decoded is left out,
-// and the message falls back to the standard status text.
+// newAPIError builds an APIError from a non-2xx answer, whatever its body:
+// what cannot be decoded is left out.
 func newAPIError(status int, header http.Header, body []byte, now time.Time) *APIError {
 	e := &APIError{Status: status}
-	// A body that is not JSON decodes to nothing; a field of the wrong type is
-	// skipped while the others still decode, so the error is of no use here.
-	var eb errorBody
+	var eb errorBody // a field of the wrong type is skipped, the rest decode
 	_ = json.Unmarshal(body, &eb)
 	e.Message = strings.TrimSpace(eb.Message)
 	e.Code = strings.TrimSpace(eb.Details.ApplicationError.Code)

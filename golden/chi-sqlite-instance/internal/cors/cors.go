@@ -5,11 +5,8 @@
 // that decision with github.com/rs/cors: exactly the app's own origins,
 // except on the paths any origin may call (Policy.AnyOrigin).
 //
-// Origins are compared exactly, never by prefix, suffix or substring, against
-// the serialisation browsers send in the Origin header: lower-case scheme and
-// host, and no port when it is the scheme's default. Anything else, such as
-// "https://<app-id>.wix.run:443" or an upper-case variant, does not come from
-// a browser and is refused.
+// Origins are compared exactly, never by prefix, suffix or substring, with
+// what browsers send in the Origin header (lower case, no default port).
 package cors
 
 import (
@@ -45,14 +42,10 @@ type Policy struct {
 	AnyOrigin string
 }
 
-// Allowed reports whether a request from origin may read the API's answers.
-//
-// It allows exactly https://<app-id>.wix.run (the app ID compared without
-// regard to case, since UUIDs are case-insensitive), every origin in Extra,
-// and in Dev mode http://localhost[:port] and http://127.0.0.1[:port].
-// https://localhost is not allowed even in Dev mode; add it to Extra if a
-// local dev server uses TLS. "null", the empty string and every look-alike
-// of an allowed origin are refused.
+// Allowed reports whether a request from origin may read the API's answers:
+// exactly https://<app-id>.wix.run, every origin in Extra, and in Dev mode
+// http://localhost[:port] and http://127.0.0.1[:port] (not https: add that
+// to Extra). "null" and every look-alike of an allowed origin are refused.
 func (p Policy) Allowed(origin string) bool {
 	if origin == "" {
 		return false
@@ -78,10 +71,9 @@ func isLocalDevOrigin(origin string) bool {
 	return host == "localhost" || host == "127.0.0.1"
 }
 
-// CheckOrigin reports what is wrong with origin, or nil when it is a
-// canonical http or https origin: exactly what a browser sends in the Origin
-// header, which is what the policy compares against. The error never
-// repeats the origin, which may hold user information.
+// CheckOrigin reports what is wrong with origin, or nil when it is exactly
+// what a browser sends in the Origin header. The error never repeats the
+// origin, which may hold user information.
 func CheckOrigin(origin string) error {
 	const form = "list origins as scheme://host[:port], e.g. https://example.com or http://localhost:3000"
 	if strings.Contains(origin, "*") {
@@ -127,16 +119,10 @@ func CheckOrigin(origin string) error {
 	return nil
 }
 
-// Middleware returns middleware that answers CORS preflight requests itself
-// and adds CORS headers to other requests from origins p allows. Requests
-// from other origins are still served, only without CORS headers, so the
-// browser keeps their answers from the calling page.
-//
-// Preflight answers allow the methods GET, PUT and POST and the request
-// headers Authorization, Content-Type and If-Match, and may be cached for
-// ten minutes. Other answers expose ETag and Retry-After, so the page can
-// read a 429's wait. Every answer carries "Vary: Origin". Credentials
-// (cookies) are never allowed: the API authenticates with the
+// Middleware answers CORS preflight requests and adds CORS headers for the
+// origins p allows. Other origins are served without them, so the browser
+// keeps the answer from the page. Retry-After is exposed so that a page can
+// read a 429's wait; cookies are never allowed, as the credential is the
 // Authorization header.
 //
 // Paths under p.AnyOrigin are answered for every origin ("*"), and their

@@ -17,20 +17,16 @@ import (
 )
 
 var (
-	// ErrNotFound is returned when the data asked for does not exist.
 	ErrNotFound = errors.New("store: not found")
-
-	// ErrConflict is returned by PutSettings when the stored version is not
-	// the version the caller expected.
+	// ErrConflict: the stored version is not the one PutSettings expected.
 	ErrConflict = errors.New("store: version conflict")
-
-	// ErrInvalid is returned, wrapped with a description, for an argument no
-	// instance can have (a malformed instance ID, a document that is not a
-	// JSON object in UTF-8, a time outside years 1 to 9999); nothing is written.
+	// ErrInvalid is wrapped for an argument no instance can have (an
+	// instance ID that is empty, over 256 bytes or not UTF-8 text without
+	// NUL bytes, a document that is not a JSON object, a time outside years
+	// 1 to 9999); nothing is written.
 	ErrInvalid = errors.New("store: invalid argument")
-
-	// ErrRemoved is returned by a write made with a credential issued at or
-	// before the instance's latest recorded removal. Nothing is written.
+	// ErrRemoved refuses a write made with a credential issued at or before
+	// the instance's latest removal. Nothing is written.
 	// Removals are recorded from webhooks, which this project does not
 	// receive, so it is never returned here.
 	ErrRemoved = errors.New("store: instance removed")
@@ -46,22 +42,14 @@ type Config struct {
 
 // Settings is one instance's settings document.
 type Settings struct {
-	// Doc is a JSON object, byte for byte as it was written. Each call
-	// returns its own copy.
-	Doc json.RawMessage
-	// Version starts at 1 and increments on every write.
-	Version int64
-	// UpdatedAt is when the document was last written (UTC, microseconds).
-	UpdatedAt time.Time
+	Doc       json.RawMessage // a JSON object, byte for byte as written; a copy
+	Version   int64           // 1, then one more on every write
+	UpdatedAt time.Time       // UTC, to the microsecond
 }
 
 // Store keeps each app instance's data apart: every method takes the instance
-// ID and no method reads or writes another instance's rows.
-//
-// Implementations are safe for concurrent use. An instance ID is non-empty
-// UTF-8 without NUL bytes, at most 256 bytes long; a method given anything
-// else returns ErrInvalid. A method called with a context that is done
-// returns an error wrapping the context's error.
+// ID and no method reads or writes another instance's rows. It is safe for
+// concurrent use; an error after ctx is done wraps ctx's error.
 type Store interface {
 	// Settings returns the settings of instanceID, or ErrNotFound when they
 	// have never been written.
@@ -70,24 +58,20 @@ type Store interface {
 	// PutSettings stores doc, a JSON object, as the settings of instanceID
 	// and returns what was stored: always with ifVersion 0 (last write
 	// wins), else only over version ifVersion, and ErrConflict otherwise.
-	//
-	// issuedAt is when the credential of the request was issued (an
-	// instance's signDate, a token's iat): when the instance's latest
-	// removal is at or after it, nothing is written and ErrRemoved is
-	// returned, atomically. A zero issuedAt checks nothing.
+	// With a removal at or after issuedAt, when the request's credential was
+	// issued, it writes nothing and returns ErrRemoved, atomically; a zero
+	// issuedAt checks nothing.
 	PutSettings(ctx context.Context, instanceID string, doc json.RawMessage, ifVersion int64, issuedAt time.Time) (Settings, error)
 
 	// Ping reports whether the store can take writes: it commits a small
-	// write, so a full disk or a read-only database fails it, as well as
-	// one that cannot be reached.
+	// write, so that a full disk fails it too.
 	Ping(ctx context.Context) error
 
-	// Close releases the store's resources. It is safe to call more than once.
-	Close() error
+	Close() error // safe to call more than once
 }
 
-// checkID rejects instance IDs that no Wix instance can have (Wix makes them
-// 36-character UUIDs).
+// checkID rejects instance IDs that no Wix instance can have: Wix makes them
+// 36-character UUIDs.
 func checkID(id string) error {
 	if id == "" || len(id) > 256 {
 		return fmt.Errorf("%w: instance ID must be 1 to 256 bytes long", ErrInvalid)
@@ -120,8 +104,7 @@ func checkPut(instanceID string, doc json.RawMessage, ifVersion int64, issuedAt 
 	return checkTime("issuedAt", issuedAt)
 }
 
-// checkTime rejects times outside years 1 to 9999, which neither RFC 3339
-// nor every database can hold.
+// checkTime rejects times outside years 1 to 9999, which RFC 3339 cannot hold.
 func checkTime(name string, t time.Time) error {
 	if y := t.UTC().Year(); y < 1 || y > 9999 {
 		return fmt.Errorf("%w: %s year %d is outside 1 to 9999", ErrInvalid, name, y)

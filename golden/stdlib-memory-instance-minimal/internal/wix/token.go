@@ -17,21 +17,15 @@ import (
 )
 
 const (
-	// tokenPath is Wix's OAuth token endpoint, relative to the base URL.
-	tokenPath = "/oauth2/token"
-	// maxRefreshMargin is how long before its expiry a token is replaced;
-	// a short-lived one when a tenth of its life is left.
-	maxRefreshMargin = 5 * time.Minute
-	// maxTokenLifetime caps an implausibly long expires_in.
-	maxTokenLifetime = 24 * time.Hour
+	tokenPath        = "/oauth2/token"
+	maxRefreshMargin = 5 * time.Minute // see refreshMargin
+	maxTokenLifetime = 24 * time.Hour  // caps an implausibly long expires_in
 	// tokenFetchTimeout bounds one token request, which serves every caller
-	// waiting for that instance's token and so runs under none of their
+	// waiting for that instance's token, and so runs under none of their
 	// contexts.
 	tokenFetchTimeout = 30 * time.Second
 )
 
-// errNoAccessToken is wrapped when the token endpoint answers 2xx without a
-// token.
 var errNoAccessToken = errors.New("answer has no access_token")
 
 // tokenResponse is the useful part of the token endpoint's answer.
@@ -41,11 +35,11 @@ type tokenResponse struct {
 }
 
 // seconds is a whole number of seconds from a JSON number or a string
-// holding one ("14400"), as Wix sends numbers either way; null leaves it
-// unchanged.
+// holding one ("14400"): Wix sends numbers either way.
 type seconds int64
 
-// UnmarshalJSON accepts a non-negative JSON number or numeric string.
+// UnmarshalJSON accepts a non-negative JSON number or numeric string; null
+// leaves s unchanged.
 func (s *seconds) UnmarshalJSON(b []byte) error {
 	text, ok, err := numberText(b)
 	if err != nil || !ok {

@@ -28,17 +28,13 @@ import (
 const (
 	// DefaultBaseURL is where the Wix REST API lives.
 	DefaultBaseURL = "https://www.wixapis.com"
-	// DefaultTimeout is the timeout of the HTTP client made when
-	// Config.HTTPClient is nil. It bounds each attempt, not the whole call.
-	DefaultTimeout = 10 * time.Second
-	// DefaultMaxRetries is used when Config.MaxRetries is zero.
+	// DefaultTimeout bounds each attempt of a call, not the whole call.
+	DefaultTimeout    = 10 * time.Second
 	DefaultMaxRetries = 3
 
-	// maxResponseBytes bounds how much of any answer is read.
-	maxResponseBytes = 10 << 20
-	// maxInstances bounds how many instances' access tokens are kept.
-	maxInstances = 10_000
-	userAgent    = "wix-go-client/1.0"
+	maxResponseBytes = 10 << 20 // of any answer
+	maxInstances     = 10_000   // whose access tokens are kept
+	userAgent        = "wix-go-client/1.0"
 )
 
 // Config configures a Client. Either AppID and AppSecret (OAuth mode) or
@@ -47,25 +43,18 @@ type Config struct {
 	BaseURL   string // the API root (see CheckBaseURL); default DefaultBaseURL
 	AppID     string // the app's ID, its OAuth client ID
 	AppSecret string // the app's secret key, its OAuth client secret
-	// APIKey switches to API-key mode: calls act on the one site (SiteID,
-	// sent as wix-site-id) or account (AccountID, sent as wix-account-id)
-	// the key was made for.
-	APIKey    string
-	SiteID    string
-	AccountID string
+	APIKey    string // API-key mode: calls act on the key's site or account
+	SiteID    string // sent as wix-site-id
+	AccountID string // sent as wix-account-id
 	// HTTPClient makes the requests; default a client with DefaultTimeout
-	// that follows no redirects. One of your own should not follow them
-	// either: net/http repeats a POST's body on a 307 or 308, and the body
-	// holds the app secret or an access token, wherever Location points.
+	// that follows no redirects. Yours should not follow them either:
+	// net/http repeats a POST's body, the app secret or a token, on a 307.
 	HTTPClient *http.Client
-	// MaxRetries bounds how many times a call answered with 429 or 5xx is
-	// repeated: 0 means DefaultMaxRetries, a negative value none.
+	// MaxRetries bounds the repeats of a call answered with 429 or 5xx:
+	// 0 means DefaultMaxRetries, a negative value none.
 	MaxRetries int
-	// Logger receives retry and token diagnostics; default: discarded.
-	Logger *slog.Logger
-	// Now is the clock of token expiry and Retry-After dates; default
-	// time.Now. Tests set it.
-	Now func() time.Time
+	Logger     *slog.Logger     // retry and token diagnostics; default: discarded
+	Now        func() time.Time // default time.Now; tests set it
 }
 
 // Client calls the Wix REST API. It is safe for concurrent use; create one

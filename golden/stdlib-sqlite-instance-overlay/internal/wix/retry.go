@@ -13,12 +13,9 @@ import (
 )
 
 const (
-	// backoffBase is the delay before the first retry, before jitter.
-	backoffBase = 250 * time.Millisecond
-	// backoffMax caps the exponential backoff, before jitter.
-	backoffMax = 8 * time.Second
-	// maxRetryAfter caps how long a Retry-After header can make us wait.
-	maxRetryAfter = 30 * time.Second
+	backoffBase   = 250 * time.Millisecond // before the first retry, before jitter
+	backoffMax    = 8 * time.Second
+	maxRetryAfter = 30 * time.Second // the longest wait a Retry-After may ask
 )
 
 // backoff returns the delay before retry number retry (0 for the first
@@ -57,8 +54,7 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// sleep waits for d or until ctx is done, whichever comes first, and returns
-// ctx.Err() in the latter case.
+// sleep waits for d, or returns ctx.Err() when ctx is done first.
 func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
