@@ -18,9 +18,7 @@ const clockLeeway = 30 * time.Second
 
 // Event is a verified, decoded webhook event.
 type Event struct {
-	// Type is the Wix event type, such as EventAppInstalled.
-	Type string
-	// InstanceID identifies the app instance (one site's installation).
+	Type       string // such as EventAppInstalled
 	InstanceID string
 	// ID is the event's own ID, which business events carry; app events
 	// have none ("").

@@ -61,22 +61,22 @@ func TestNewValidation(t *testing.T) {
 		{
 			name:    "api key without site or account",
 			cfg:     Config{APIKey: "key"},
-			wantErr: []string{"Config.SiteID or Config.AccountID"},
+			wantErr: []string{"needs the ID of the site or account"},
 		},
 		{
 			name:    "api key with site and account",
 			cfg:     Config{APIKey: "key", SiteID: "site", AccountID: "account"},
-			wantErr: []string{"exactly one of Config.SiteID or Config.AccountID"},
+			wantErr: []string{"give only one of their IDs"},
 		},
 		{
 			name:    "site id without api key",
 			cfg:     Config{AppID: "id", AppSecret: "s3cr3t-value", SiteID: "site"},
-			wantErr: []string{"Config.SiteID and Config.AccountID are only used with Config.APIKey"},
+			wantErr: []string{"only used with an API key"},
 		},
 		{
 			name:    "account id without api key",
 			cfg:     Config{AppID: "id", AppSecret: "s3cr3t-value", AccountID: "account"},
-			wantErr: []string{"Config.SiteID and Config.AccountID are only used with Config.APIKey"},
+			wantErr: []string{"only used with an API key"},
 		},
 		{
 			name:    "relative base url",
@@ -111,7 +111,7 @@ func TestNewValidation(t *testing.T) {
 		{
 			name:    "every problem reported",
 			cfg:     Config{BaseURL: "nope", APIKey: "key"},
-			wantErr: []string{"Config.BaseURL", "Config.SiteID or Config.AccountID"},
+			wantErr: []string{"Config.BaseURL", "needs the ID of the site or account"},
 		},
 	}
 	for _, tt := range tests {

@@ -77,8 +77,7 @@ type Config struct {
 	// Logger receives failures (a few lines a second at most) and
 	// token-info outages; default: discarded.
 	Logger *slog.Logger
-	// Now is the clock; default time.Now. Tests set it.
-	Now func() time.Time
+	Now    func() time.Time // default time.Now; tests set it
 }
 
 // What is remembered, and for how long: a few seconds for what may change

@@ -54,10 +54,8 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // logRequests logs one line per request: method, path (never the query,
-// which may carry credentials), status and duration. Answers with status
-// 500 and above are logged at Warn; the others at Debug, since load
-// balancers and hosting platforms keep access logs of their own: set
-// LOG_LEVEL=debug to see every request.
+// which may carry credentials), status and duration; at Warn for a 5xx,
+// else at Debug (LOG_LEVEL=debug), as load balancers keep access logs.
 func logRequests(next http.Handler, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -90,12 +88,9 @@ func limitBody(next http.Handler, limit int64) http.Handler {
 	})
 }
 
-// exactPaths answers a JSON 404, as chi, gin and echo do, to a request
-// whose path is not in canonical form: one with an empty, "." or ".."
-// element, such as //healthz or /api/./me, which ServeMux would redirect
-// to the cleaned path with an HTML 307; or one that escapes characters
-// that need no escaping, such as /api/%6De, which ServeMux would route as
-// /api/me, where chi and echo route by the path as sent.
+// exactPaths answers a JSON 404, as chi, gin and echo do, to a path that
+// is not canonical: //healthz or /api/./me, which ServeMux would redirect
+// with an HTML 307, or /api/%6De, which it would route as /api/me.
 func exactPaths(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path

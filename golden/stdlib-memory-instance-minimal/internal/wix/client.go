@@ -77,14 +77,11 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		errs = append(errs, fmt.Errorf("wix: Config.BaseURL: %w", err))
 	}
-	switch {
-	case cfg.APIKey != "" && (cfg.SiteID == "") == (cfg.AccountID == ""):
-		errs = append(errs, errors.New("wix: with Config.APIKey, set exactly one of Config.SiteID or Config.AccountID"))
-	case cfg.APIKey == "" && (cfg.AppID == "" || cfg.AppSecret == ""):
-		errs = append(errs, errors.New("wix: Config.AppID and Config.AppSecret are required (or set Config.APIKey)"))
+	if err := CheckAPIKey(cfg.APIKey, cfg.SiteID, cfg.AccountID); err != nil {
+		errs = append(errs, fmt.Errorf("wix: Config.APIKey, SiteID and AccountID: %w", err))
 	}
-	if cfg.APIKey == "" && (cfg.SiteID != "" || cfg.AccountID != "") {
-		errs = append(errs, errors.New("wix: Config.SiteID and Config.AccountID are only used with Config.APIKey"))
+	if cfg.APIKey == "" && (cfg.AppID == "" || cfg.AppSecret == "") {
+		errs = append(errs, errors.New("wix: Config.AppID and Config.AppSecret are required (or set Config.APIKey)"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -138,6 +135,21 @@ func CheckBaseURL(raw string) (string, error) {
 		return "", errors.New("the app secret and access tokens are sent there, so use https (plain http only for localhost)")
 	}
 	return strings.TrimRight(raw, "/"), nil
+}
+
+// CheckAPIKey reports what is wrong with an API-key configuration: a key
+// acts on one site or one account, so it takes exactly one of their IDs,
+// and they mean nothing without it.
+func CheckAPIKey(key, siteID, accountID string) error {
+	switch {
+	case key != "" && siteID == "" && accountID == "":
+		return errors.New("an API key needs the ID of the site or account it acts on")
+	case key != "" && siteID != "" && accountID != "":
+		return errors.New("an API key acts on one site or one account: give only one of their IDs")
+	case key == "" && (siteID != "" || accountID != ""):
+		return errors.New("a site or account ID is only used with an API key")
+	}
+	return nil
 }
 
 // isLoopback reports whether host names this machine.

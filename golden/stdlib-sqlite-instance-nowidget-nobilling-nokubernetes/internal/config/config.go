@@ -159,17 +159,8 @@ func Load(getenv func(string) string) (Config, error) {
 			problems = append(problems, Problem{v.name, detail})
 		}
 	}
-	// An API key acts on one site or one account; per-instance calls use
-	// the app secret instead.
-	switch {
-	case c.APIKey != "" && c.SiteID == "" && c.AccountID == "":
-		problems = append(problems, Problem{"WIX_API_KEY", "is set but neither WIX_SITE_ID nor WIX_ACCOUNT_ID is: set exactly one of them to the site or account the API key acts on"})
-	case c.APIKey != "" && c.SiteID != "" && c.AccountID != "":
-		problems = append(problems, Problem{"WIX_SITE_ID", "and WIX_ACCOUNT_ID are both set: API-key calls act on one site or one account, so unset one of them"})
-	case c.APIKey == "" && c.SiteID != "":
-		problems = append(problems, Problem{"WIX_SITE_ID", "is set but WIX_API_KEY is not: set WIX_API_KEY to use API-key mode, or unset WIX_SITE_ID"})
-	case c.APIKey == "" && c.AccountID != "":
-		problems = append(problems, Problem{"WIX_ACCOUNT_ID", "is set but WIX_API_KEY is not: set WIX_API_KEY to use API-key mode, or unset WIX_ACCOUNT_ID"})
+	if err := wix.CheckAPIKey(c.APIKey, c.SiteID, c.AccountID); err != nil {
+		problems = append(problems, Problem{"WIX_API_KEY", "with WIX_SITE_ID and WIX_ACCOUNT_ID: " + err.Error() + "; set WIX_API_KEY and exactly one of the two, or none of the three"})
 	}
 	if len(problems) > 0 {
 		return Config{}, &Error{Problems: problems}

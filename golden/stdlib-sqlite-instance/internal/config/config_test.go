@@ -260,10 +260,10 @@ func TestLoadRejects(t *testing.T) {
 		{"API base with user info", map[string]string{"WIX_API_BASE": "https://u:p@www.wixapis.com"}, "WIX_API_BASE", `"https://xxxxx@www.wixapis.com": use an absolute https URL`},
 		{"API base over plain http", map[string]string{"WIX_API_BASE": "http://wix-proxy.example.com"}, "WIX_API_BASE", "use https (plain http only for localhost)"},
 		{"API base unparsable", map[string]string{"WIX_API_BASE": "https://www.wixapis.com:port"}, "WIX_API_BASE", "absolute https URL"},
-		{"API key without site or account", map[string]string{"WIX_API_KEY": testAPIKey}, "WIX_API_KEY", "neither WIX_SITE_ID nor WIX_ACCOUNT_ID"},
-		{"API key with site and account", map[string]string{"WIX_API_KEY": testAPIKey, "WIX_SITE_ID": "s", "WIX_ACCOUNT_ID": "a"}, "WIX_SITE_ID", "both set"},
-		{"site ID without API key", map[string]string{"WIX_SITE_ID": "s"}, "WIX_SITE_ID", "WIX_API_KEY is not"},
-		{"account ID without API key", map[string]string{"WIX_ACCOUNT_ID": "a"}, "WIX_ACCOUNT_ID", "WIX_API_KEY is not"},
+		{"API key without site or account", map[string]string{"WIX_API_KEY": testAPIKey}, "WIX_API_KEY", "needs the ID of the site or account"},
+		{"API key with site and account", map[string]string{"WIX_API_KEY": testAPIKey, "WIX_SITE_ID": "s", "WIX_ACCOUNT_ID": "a"}, "WIX_API_KEY", "give only one of their IDs"},
+		{"site ID without API key", map[string]string{"WIX_SITE_ID": "s"}, "WIX_API_KEY", "only used with an API key"},
+		{"account ID without API key", map[string]string{"WIX_ACCOUNT_ID": "a"}, "WIX_API_KEY", "only used with an API key"},
 		{"CORS wildcard", map[string]string{"CORS_ALLOWED_ORIGINS": "https://*.example.com"}, "CORS_ALLOWED_ORIGINS", "wildcards are not supported"},
 		{"CORS star", map[string]string{"CORS_ALLOWED_ORIGINS": "*"}, "CORS_ALLOWED_ORIGINS", "wildcards are not supported"},
 		{"CORS null", map[string]string{"CORS_ALLOWED_ORIGINS": "null"}, "CORS_ALLOWED_ORIGINS", "scheme://host[:port]"},
@@ -347,7 +347,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		"WIX_API_BASE",
 		"CORS_ALLOWED_ORIGINS", // one problem naming both bad origins
 		"LOG_LEVEL",
-		"WIX_SITE_ID",
+		"WIX_API_KEY",
 	}
 	if got := problemVars(t, err); !slices.Equal(got, want) {
 		t.Errorf("problems = %v, want %v", got, want)

@@ -15,21 +15,16 @@ import (
 
 // Identity is who made a request, whatever the credential.
 type Identity struct {
-	// InstanceID is the app instance (one installation on one site).
-	InstanceID string
-	// Role is who the caller is to the site.
-	Role Role
-	// UserID is the caller's ID in that role: the Wix user's, the site
-	// member's, the visitor's or the app's; empty when Wix did not say.
-	UserID string
-	// Permissions is the user's role on the site, e.g. "OWNER", when known
-	// (a signed instance tells it; an access token does not).
-	Permissions string
+	InstanceID string // the app's installation on one site
+	Role       Role
+	// UserID is the caller's ID in that role (the Wix user's, the site
+	// member's, the visitor's or the app's); empty when Wix did not say.
+	UserID      string
+	Permissions string // the user's role on the site, e.g. "OWNER"; instances only
 	// IssuedAt is when Wix issued the credential: a signed instance's
 	// signDate, an access token's iat; zero when Wix did not say.
 	IssuedAt time.Time
-	// Instance is set when the caller sent a signed instance.
-	Instance *Instance
+	Instance *Instance // set when the caller sent a signed instance
 	// Token is set when the caller sent a Wix access token: what Wix's
 	// token-info endpoint said about it.
 	Token *TokenInfo

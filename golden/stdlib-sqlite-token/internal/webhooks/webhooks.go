@@ -74,12 +74,10 @@ type Config struct {
 	// Wix's. One key, or the old and the new while Wix's key is replaced;
 	// ParsePublicKeys reads them from WIX_PUBLIC_KEY.
 	PublicKeys []*rsa.PublicKey
-	// Store receives the lifecycle events.
-	Store Store
-	// Logger receives a line per event; nil discards them.
-	Logger *slog.Logger
-	// Now replaces time.Now when checking the token's exp and iat, for
-	// tests. Event times come from the events, never from the clock.
+	Store      Store        // receives the lifecycle events
+	Logger     *slog.Logger // a line per event; nil discards them
+	// Now replaces time.Now, for tests, in checking the token's exp and
+	// iat; event times come from the events, never from the clock.
 	Now func() time.Time
 }
 
