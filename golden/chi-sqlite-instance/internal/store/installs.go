@@ -8,18 +8,14 @@ import (
 
 // InstanceRecord is what the backend knows about one installation.
 type InstanceRecord struct {
-	// ID is the Wix instance ID.
-	ID string
-	// InstalledAt is when the app was installed (the install event's
-	// time); zero until the install event arrives, as a plan event may
-	// come first.
+	ID string // the Wix instance ID
+	// InstalledAt is the install event's time; zero until it arrives, as a
+	// plan event may come first.
 	InstalledAt time.Time
 	// Plan is the vendorProductId of the paid plan, "" when free.
 	// Billing.Plan returns the rest of it; Billing.SetPlan records it.
-	Plan string
-	// PlanUpdatedAt is the time of the last plan event applied; zero when
-	// none was.
-	PlanUpdatedAt time.Time
+	Plan          string
+	PlanUpdatedAt time.Time // of the last plan event applied; zero when none was
 }
 
 // Installs is the part of Store that keeps installation records, from Wix's
