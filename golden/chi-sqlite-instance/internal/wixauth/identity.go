@@ -21,8 +21,8 @@ type Identity struct {
 	// member's, the visitor's or the app's); empty when Wix did not say.
 	UserID      string
 	Permissions string // the user's role on the site, e.g. "OWNER"; instances only
-	// IssuedAt is when Wix issued the credential: a signed instance's
-	// signDate, an access token's iat; zero when Wix did not say.
+	// IssuedAt is when Wix issued the credential, to the second: a signed
+	// instance's signDate, an access token's iat; zero when Wix did not say.
 	IssuedAt time.Time
 	Instance *Instance // set when the caller sent a signed instance
 	// Token is set when the caller sent a Wix access token: what Wix's

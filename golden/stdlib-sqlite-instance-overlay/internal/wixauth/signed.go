@@ -153,9 +153,12 @@ func (a *Authenticator) instance(r *http.Request, raw string) (Identity, error) 
 	if a.cfg.MaxInstanceAge > 0 && a.cfg.Now().Sub(inst.SignDate) > a.cfg.MaxInstanceAge {
 		return Identity{}, fmt.Errorf("%w: instance signed longer than WIX_INSTANCE_MAX_AGE ago", ErrExpired)
 	}
-	// Wix's uid is "the Wix user or site member who is logged in".
+	// Wix's uid is "the Wix user or site member who is logged in". A
+	// removal is known to the second (the webhook's iat), so the signDate,
+	// in milliseconds, is compared with it to the second: an instance
+	// signed in the second of a removal counts as issued before it.
 	id := Identity{InstanceID: inst.InstanceID, Role: RoleUser, UserID: inst.UID,
-		Permissions: inst.Permissions, IssuedAt: inst.SignDate, Instance: &inst}
+		Permissions: inst.Permissions, IssuedAt: inst.SignDate.Truncate(time.Second), Instance: &inst}
 	switch {
 	case inst.UID == "":
 		id.Role, id.UserID = RoleVisitor, inst.AID
