@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -23,11 +24,7 @@ const goldenVersion = "v0.0.0-golden"
 
 // goldenCases are the option sets kept in full under golden/<name>;
 // those named -overlay are rendered with the overlay in testdata/overlay.
-var goldenCases = []struct {
-	name    string
-	answers generator.Answers
-	overlay bool
-}{
+var goldenCases = []goldenCase{
 	{"stdlib-sqlite-instance", allOn("stdlib", "sqlite", "instance"), false},
 	{"stdlib-postgres-instance", allOn("stdlib", "postgres", "instance"), false},
 	{"stdlib-memory-instance-minimal", allOff("stdlib", "memory", "instance"), false},
@@ -41,6 +38,12 @@ var goldenCases = []struct {
 	// The default project as an older one upgrades to it: every option
 	// added after issue 16 off. Issue 16's line budget is measured on it.
 	{"stdlib-sqlite-instance-nowidget-nobilling-nokubernetes", without(allOn("stdlib", "sqlite", "instance"), "widget", "billing", "kubernetes"), false},
+}
+
+type goldenCase struct {
+	name    string
+	answers generator.Answers
+	overlay bool
 }
 
 // allOn is a project with every feature, named shop, with an app ID.
@@ -325,6 +328,16 @@ func TestGoldenCaseNames(t *testing.T) {
 		}
 		if err := a.Validate(); err != nil {
 			t.Errorf("golden case %s: %v", c.name, err)
+		}
+	}
+	// A renamed case must not leave its old output behind, unchecked.
+	dirs, err := os.ReadDir(filepath.Join("..", "golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if !slices.ContainsFunc(goldenCases, func(c goldenCase) bool { return c.name == d.Name() }) {
+			t.Errorf("golden/%s is no golden case: remove it, or add its case", d.Name())
 		}
 	}
 }
