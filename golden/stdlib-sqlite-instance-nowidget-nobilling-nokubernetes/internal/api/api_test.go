@@ -21,8 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"example.com/shop/internal/api"
 	"example.com/shop/internal/cors"
 	"example.com/shop/internal/store"
@@ -54,7 +52,7 @@ type testAPI struct {
 	tokenInfoCalls *atomic.Int64
 	// drain, once called, tells the API the server is shutting down.
 	drain      func()
-	webhookKey *rsa.PrivateKey
+	webhookWix *wixfake.Fake // signs the test's webhooks
 }
 
 // newTestAPI serves the API over HTTP with a real store, a fake Wix and a
@@ -87,8 +85,8 @@ func newTestAPI(t *testing.T, dev bool, edits ...func(*wixauth.Config)) *testAPI
 	draining := make(chan struct{})
 	a := &testAPI{store: st, logs: logs, removals: removals, tokenInfoCalls: calls, drain: sync.OnceFunc(func() { close(draining) })}
 	deps := api.Deps{Logger: log, Auth: auth, CORS: cors.Policy{AppID: testAppID, Dev: dev}, Store: st, Wix: wixClient, Draining: draining}
-	a.webhookKey = webhookKey(t)
-	hooks, err := webhooks.New(webhooks.Config{PublicKeys: []*rsa.PublicKey{&a.webhookKey.PublicKey}, Store: st, Logger: log})
+	a.webhookWix = webhookWix(t)
+	hooks, err := webhooks.New(webhooks.Config{PublicKeys: []*rsa.PublicKey{a.webhookWix.PublicKey()}, Store: st, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,19 +118,19 @@ func (b *removalBook) remove(id string, at time.Time) {
 	b.at[id] = at
 }
 
-// webhookKeys holds the webhook signing key, made once: RSA key generation
-// is slow, and every test server may share the key.
-var webhookKeys = sync.OnceValues(func() (*rsa.PrivateKey, error) {
-	return rsa.GenerateKey(rand.Reader, 2048)
+// webhookWixes holds the fake Wix that signs webhooks, made once: its
+// RSA key is slow to make, and every test server may share it.
+var webhookWixes = sync.OnceValues(func() (*wixfake.Fake, error) {
+	return wixfake.New(wixfake.Config{})
 })
 
-func webhookKey(t *testing.T) *rsa.PrivateKey {
+func webhookWix(t *testing.T) *wixfake.Fake {
 	t.Helper()
-	key, err := webhookKeys()
+	wix, err := webhookWixes()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return key
+	return wix
 }
 
 // credential is what the frontend sends for the site owner of instance id
@@ -640,21 +638,21 @@ func TestInstancesAreIsolated(t *testing.T) {
 }
 
 // webhook signs a webhook body as Wix does, issued at iat.
-func (a *testAPI) webhook(t *testing.T, key *rsa.PrivateKey, eventType, instanceID string, iat time.Time) string {
+func (a *testAPI) webhook(t *testing.T, wix *wixfake.Fake, eventType, instanceID string, iat time.Time) string {
 	t.Helper()
-	return signWebhook(t, key, eventType, instanceID, iat, map[string]string{})
+	return signWebhook(t, wix, eventType, instanceID, iat, map[string]string{})
 }
 
 // signWebhook signs a webhook body of eventType with data, issued at iat.
-func signWebhook(t *testing.T, key *rsa.PrivateKey, eventType, instanceID string, iat time.Time, data map[string]string) string {
+func signWebhook(t *testing.T, wix *wixfake.Fake, eventType, instanceID string, iat time.Time, data map[string]string) string {
 	t.Helper()
 	inner, _ := json.Marshal(data)
 	envelope, _ := json.Marshal(map[string]string{"eventType": eventType, "instanceId": instanceID, "data": string(inner)})
-	token, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
+	token, err := wix.SignJWT(map[string]any{
 		"data": string(envelope),
 		"iat":  iat.Unix(),
 		"exp":  time.Now().Add(time.Hour).Unix(),
-	}).SignedString(key)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -670,9 +668,9 @@ func TestWebhooks(t *testing.T) {
 	// Instance A is installed, removed, and installed again; the tokens were
 	// issued a few minutes ago, a minute apart, as iat has one-second steps.
 	now := time.Now()
-	installed := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, now.Add(-3*time.Minute))
-	removed := a.webhook(t, a.webhookKey, "AppRemoved", instanceA, now.Add(-2*time.Minute))
-	reinstalled := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, now.Add(-time.Minute))
+	installed := a.webhook(t, a.webhookWix, "AppInstalled", instanceA, now.Add(-3*time.Minute))
+	removed := a.webhook(t, a.webhookWix, "AppRemoved", instanceA, now.Add(-2*time.Minute))
+	reinstalled := a.webhook(t, a.webhookWix, "AppInstalled", instanceA, now.Add(-time.Minute))
 	post := func(what, token string) {
 		t.Helper()
 		if resp, body := a.call(t, "POST", "/webhooks", nil, token); resp.StatusCode != http.StatusOK {
@@ -689,7 +687,11 @@ func TestWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, body := a.call(t, "POST", "/webhooks", nil, a.webhook(t, otherKey, "AppRemoved", instanceA, now))
+	other, err := wixfake.New(wixfake.Config{Key: otherKey}) // another Wix, or anyone else
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := a.call(t, "POST", "/webhooks", nil, a.webhook(t, other, "AppRemoved", instanceA, now))
 	wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
 
 	a.call(t, "PUT", "/api/settings", auth(credential(instanceA)), `{"a":1}`)
@@ -740,7 +742,7 @@ func TestWebhooks(t *testing.T) {
 // is refused with a JSON 413, sent at once or in chunks, and changes nothing.
 func TestWebhookBodyLimit(t *testing.T) {
 	a := newTestAPI(t, false)
-	token := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, time.Now().Add(-time.Minute))
+	token := a.webhook(t, a.webhookWix, "AppInstalled", instanceA, time.Now().Add(-time.Minute))
 	body := token + strings.Repeat(" ", api.MaxBodyBytes)
 	for name, r := range map[string]io.Reader{"Content-Length": strings.NewReader(body), "chunked": io.MultiReader(strings.NewReader(body))} {
 		t.Run(name, func(t *testing.T) {
