@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -21,8 +22,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"example.com/shop/internal/api"
 	"example.com/shop/internal/billing"
 	"example.com/shop/internal/cors"
@@ -32,7 +31,7 @@ import (
 	"example.com/shop/internal/webhooks"
 	"example.com/shop/internal/wix"
 	"example.com/shop/internal/wixauth"
-	"example.com/shop/internal/wixauth/wixauthtest"
+	"example.com/shop/internal/wixfake"
 )
 
 const (
@@ -56,7 +55,7 @@ type testAPI struct {
 	tokenInfoCalls *atomic.Int64
 	// drain, once called, tells the API the server is shutting down.
 	drain      func()
-	webhookKey *rsa.PrivateKey
+	webhookWix *wixfake.Fake // signs the test's webhooks
 }
 
 // newTestAPI serves the API over HTTP with a real store, a fake Wix and a
@@ -90,8 +89,8 @@ func newTestAPI(t *testing.T, dev bool, edits ...func(*wixauth.Config)) *testAPI
 	draining := make(chan struct{})
 	a := &testAPI{store: st, logs: logs, removals: removals, tokenInfoCalls: calls, drain: sync.OnceFunc(func() { close(draining) })}
 	deps := api.Deps{Logger: log, Auth: auth, CORS: cors.Policy{AppID: testAppID, Dev: dev}, Store: st, Wix: wixClient, Draining: draining}
-	a.webhookKey = webhookKey(t)
-	hooks, err := webhooks.New(webhooks.Config{PublicKeys: []*rsa.PublicKey{&a.webhookKey.PublicKey}, Store: st, Logger: log})
+	a.webhookWix = webhookWix(t)
+	hooks, err := webhooks.New(webhooks.Config{PublicKeys: []*rsa.PublicKey{a.webhookWix.PublicKey()}, Store: st, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,19 +132,19 @@ func (b *removalBook) remove(id string, at time.Time) {
 	b.at[id] = at
 }
 
-// webhookKeys holds the webhook signing key, made once: RSA key generation
-// is slow, and every test server may share the key.
-var webhookKeys = sync.OnceValues(func() (*rsa.PrivateKey, error) {
-	return rsa.GenerateKey(rand.Reader, 2048)
+// webhookWixes holds the fake Wix that signs webhooks, made once: its
+// RSA key is slow to make, and every test server may share it.
+var webhookWixes = sync.OnceValues(func() (*wixfake.Fake, error) {
+	return wixfake.New(wixfake.Config{})
 })
 
-func webhookKey(t *testing.T) *rsa.PrivateKey {
+func webhookWix(t *testing.T) *wixfake.Fake {
 	t.Helper()
-	key, err := webhookKeys()
+	wix, err := webhookWixes()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return key
+	return wix
 }
 
 // credential is what the frontend sends for the site owner of instance id
@@ -158,7 +157,7 @@ func credential(id string) string {
 func credentialIssuedAt(id string, at time.Time) string {
 	p := instancePayload(id)
 	p["signDate"] = at.UTC().Format(time.RFC3339Nano)
-	return wixauthtest.SignInstance(testSecret, p)
+	return signInstance(testSecret, p)
 }
 
 // fakeWix answers Wix's token, token-info and Get App Instance endpoints as
@@ -254,9 +253,25 @@ func serveTokenInfo(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(info)
 }
 
+// signInstance JSON-encodes payload and signs it with secret as Wix signs
+// an instance.
+func signInstance(secret string, payload map[string]any) string {
+	text, err := json.Marshal(payload)
+	if err != nil {
+		panic(err) // strings and booleans
+	}
+	return signRaw(secret, string(text))
+}
+
+// signRaw signs payload text, which need not be JSON, as Wix signs an
+// instance.
+func signRaw(secret, text string) string {
+	return wixfake.SignInstancePayload(secret, base64.RawURLEncoding.EncodeToString([]byte(text)))
+}
+
 // signedInstance is a valid signed instance of a site owner of id.
 func signedInstance(id string) string {
-	return wixauthtest.SignInstance(testSecret, instancePayload(id))
+	return signInstance(testSecret, instancePayload(id))
 }
 
 // signedInstanceOf is a signed instance of id for a caller in role, shaped
@@ -271,7 +286,7 @@ func signedInstanceOf(role, id string) string {
 		delete(p, "uid")
 		p["permissions"], p["aid"] = "", "visitor-1"
 	}
-	return wixauthtest.SignInstance(testSecret, p)
+	return signInstance(testSecret, p)
 }
 
 func instancePayload(id string) map[string]any {
@@ -374,7 +389,7 @@ func TestInvalidInstances(t *testing.T) {
 	withPayload := func(change func(map[string]any)) string {
 		p := instancePayload(instanceA)
 		change(p)
-		return wixauthtest.SignInstance(testSecret, p)
+		return signInstance(testSecret, p)
 	}
 	tests := []struct {
 		name, header string
@@ -385,9 +400,9 @@ func TestInvalidInstances(t *testing.T) {
 		{"empty payload", sig + "."},
 		{"signature not base64", "%%%." + payload},
 		{"payload not base64", sig + ".%%%"},
-		{"payload not JSON", wixauthtest.SignRaw(testSecret, "not json")},
-		{"payload not an object", wixauthtest.SignRaw(testSecret, `["a"]`)},
-		{"signed with another secret", wixauthtest.SignInstance("other-secret", instancePayload(instanceA))},
+		{"payload not JSON", signRaw(testSecret, "not json")},
+		{"payload not an object", signRaw(testSecret, `["a"]`)},
+		{"signed with another secret", signInstance("other-secret", instancePayload(instanceA))},
 		{"payload changed after signing", sig + "." + strings.TrimSuffix(payload, "Q") + "R"},
 		{"instance ID swapped", sig + "." + strings.Split(signedInstance(instanceB), ".")[1]},
 		{"another app's instance", withPayload(func(p map[string]any) { p["appDefId"] = "00000000-0000-4000-8000-000000000000" })},
@@ -911,21 +926,21 @@ func TestInstancesAreIsolated(t *testing.T) {
 }
 
 // webhook signs a webhook body as Wix does, issued at iat.
-func (a *testAPI) webhook(t *testing.T, key *rsa.PrivateKey, eventType, instanceID string, iat time.Time) string {
+func (a *testAPI) webhook(t *testing.T, wix *wixfake.Fake, eventType, instanceID string, iat time.Time) string {
 	t.Helper()
-	return signWebhook(t, key, eventType, instanceID, iat, map[string]string{})
+	return signWebhook(t, wix, eventType, instanceID, iat, map[string]string{})
 }
 
 // signWebhook signs a webhook body of eventType with data, issued at iat.
-func signWebhook(t *testing.T, key *rsa.PrivateKey, eventType, instanceID string, iat time.Time, data map[string]string) string {
+func signWebhook(t *testing.T, wix *wixfake.Fake, eventType, instanceID string, iat time.Time, data map[string]string) string {
 	t.Helper()
 	inner, _ := json.Marshal(data)
 	envelope, _ := json.Marshal(map[string]string{"eventType": eventType, "instanceId": instanceID, "data": string(inner)})
-	token, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
+	token, err := wix.SignJWT(map[string]any{
 		"data": string(envelope),
 		"iat":  iat.Unix(),
 		"exp":  time.Now().Add(time.Hour).Unix(),
-	}).SignedString(key)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -941,9 +956,9 @@ func TestWebhooks(t *testing.T) {
 	// Instance A is installed, removed, and installed again; the tokens were
 	// issued a few minutes ago, a minute apart, as iat has one-second steps.
 	now := time.Now()
-	installed := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, now.Add(-3*time.Minute))
-	removed := a.webhook(t, a.webhookKey, "AppRemoved", instanceA, now.Add(-2*time.Minute))
-	reinstalled := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, now.Add(-time.Minute))
+	installed := a.webhook(t, a.webhookWix, "AppInstalled", instanceA, now.Add(-3*time.Minute))
+	removed := a.webhook(t, a.webhookWix, "AppRemoved", instanceA, now.Add(-2*time.Minute))
+	reinstalled := a.webhook(t, a.webhookWix, "AppInstalled", instanceA, now.Add(-time.Minute))
 	post := func(what, token string) {
 		t.Helper()
 		if resp, body := a.call(t, "POST", "/webhooks", nil, token); resp.StatusCode != http.StatusOK {
@@ -960,7 +975,11 @@ func TestWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, body := a.call(t, "POST", "/webhooks", nil, a.webhook(t, otherKey, "AppRemoved", instanceA, now))
+	other, err := wixfake.New(wixfake.Config{Key: otherKey}) // another Wix, or anyone else
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := a.call(t, "POST", "/webhooks", nil, a.webhook(t, other, "AppRemoved", instanceA, now))
 	wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
 
 	a.call(t, "PUT", "/api/settings", auth(credential(instanceA)), `{"a":1}`)
@@ -1011,7 +1030,7 @@ func TestWebhooks(t *testing.T) {
 // is refused with a JSON 413, sent at once or in chunks, and changes nothing.
 func TestWebhookBodyLimit(t *testing.T) {
 	a := newTestAPI(t, false)
-	token := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, time.Now().Add(-time.Minute))
+	token := a.webhook(t, a.webhookWix, "AppInstalled", instanceA, time.Now().Add(-time.Minute))
 	body := token + strings.Repeat(" ", api.MaxBodyBytes)
 	for name, r := range map[string]io.Reader{"Content-Length": strings.NewReader(body), "chunked": io.MultiReader(strings.NewReader(body))} {
 		t.Run(name, func(t *testing.T) {
@@ -1096,7 +1115,7 @@ func TestPlanAndPremium(t *testing.T) {
 
 	// The site buys a plan: Wix sends Paid Plan Purchased.
 	now := time.Now().UTC()
-	purchase := signWebhook(t, a.webhookKey, "PaidPlanPurchased", instanceA, now.Add(-time.Second), map[string]string{
+	purchase := signWebhook(t, a.webhookWix, "PaidPlanPurchased", instanceA, now.Add(-time.Second), map[string]string{
 		"vendorProductId": "premium", "cycle": "MONTHLY",
 		"operationTimeStamp": now.Add(-time.Second).Format(time.RFC3339Nano), "expiresOn": now.AddDate(0, 1, 0).Format(time.RFC3339)})
 	if resp, body := a.call(t, "POST", "/webhooks", nil, purchase); resp.StatusCode != http.StatusOK {

@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"example.com/shop/internal/wixauth"
-	"example.com/shop/internal/wixauth/wixauthtest"
+	"example.com/shop/internal/wixfake"
 )
 
 func TestLooksLikeSignedInstance(t *testing.T) {
 	t.Parallel()
-	valid := wixauthtest.SignRaw(testSecret, testPayload)
+	valid := signRaw(testSecret, testPayload)
 	sig, payload := splitInstance(t, valid)
 	tests := []struct {
 		raw  string
@@ -51,9 +51,10 @@ func TestLooksLikeSignedInstance(t *testing.T) {
 func TestEither(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
-	f := newFakeTokenInfo(t, acceptOnly(clock))
+	f := startWix(t, clock)
+	accessToken := ownerToken(f)
 	a := newAuth(t, tokenConfig(t, f, clock))
-	valid := wixauthtest.SignRaw(testSecret, testPayload)
+	valid := signRaw(testSecret, testPayload)
 	sig, payload := splitInstance(t, valid)
 	tests := []struct {
 		name      string
@@ -70,7 +71,7 @@ func TestEither(t *testing.T) {
 		{name: "JWT-like value with one dot", header: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0", wantErr: wixauth.ErrMalformed},
 		{name: "one dot, 32-byte signature, forged", header: sig + ".eyJzdWIiOiJ4In0", wantErr: wixauth.ErrSignature},
 		{name: "tampered signed instance", header: valid + "A", wantErr: wixauth.ErrSignature},
-		{name: "another secret", header: wixauthtest.SignRaw("another-secret", testPayload), wantErr: wixauth.ErrSignature},
+		{name: "another secret", header: signRaw("another-secret", testPayload), wantErr: wixauth.ErrSignature},
 		{name: "access token", header: accessToken, wantCalls: 1},
 		{name: "access token with Bearer, cached", header: "Bearer " + accessToken, wantCalls: 1},
 		{name: "unknown token", header: "OauthNG.JWS.a.b.c", wantErr: wixauth.ErrInactive, wantCalls: 2},
@@ -80,7 +81,7 @@ func TestEither(t *testing.T) {
 	}
 	for _, tc := range tests { // in order: the call counts add up
 		id, err := authenticateToken(a, request(tc.header))
-		if got := f.calls.Load(); got != tc.wantCalls {
+		if got := calls(f); got != tc.wantCalls {
 			t.Errorf("%s: %d token-info requests so far; want %d", tc.name, got, tc.wantCalls)
 		}
 		if tc.wantErr != nil {
@@ -115,30 +116,30 @@ func TestCheckInstancesWithWix(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
 	later := clock.Now().Add(time.Hour)
-	ok := func(body string) infoReply { return infoReply{status: 200, body: body} }
+	ok := answer
 	tests := []struct {
 		name    string
-		reply   infoReply
+		reply   wixfake.Fault
 		wantErr error
 	}{
 		{"active, as for a token", ok(infoBody(true, "USER", testAppID, testInstanceID, later, false)), nil},
 		{"active, nothing else said", ok(`{"active":true}`), nil},
 		{"active, as a visitor", ok(infoBody(true, "VISITOR", testAppID, testInstanceID, later, false)), nil},
 		{"inactive", ok(infoBody(false, "USER", testAppID, testInstanceID, later, false)), wixauth.ErrInactive},
-		{"refused", infoReply{status: 401, body: `{"message":"invalid token"}`}, wixauth.ErrInactive},
+		{"refused", wixfake.Fault{Status: 401, Body: `{"message":"invalid token"}`}, wixauth.ErrInactive},
 		{"another app", ok(infoBody(true, "USER", otherAppID, testInstanceID, later, false)), wixauth.ErrWrongApp},
 		{"another instance", ok(infoBody(true, "USER", testAppID, "0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e", later, false)), wixauth.ErrMalformed},
 		{"expired", ok(infoBody(true, "USER", testAppID, testInstanceID, clock.Now(), false)), wixauth.ErrExpired},
-		{"Wix down", infoReply{status: 503}, wixauth.ErrUnavailable},
+		{"Wix down", wixfake.Fault{Status: 503}, wixauth.ErrUnavailable},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeTokenInfo(t, always(tc.reply))
+			f := startWix(t, clock, tc.reply)
 			cfg := tokenConfig(t, f, clock)
 			cfg.CheckInstancesWithWix = true
 			a := newAuth(t, cfg)
-			raw := wixauthtest.SignRaw(testSecret, testPayload)
+			raw := signRaw(testSecret, testPayload)
 			for range 2 {
 				id, err := a.Authenticate(request(raw))
 				if !errors.Is(err, tc.wantErr) || (err == nil) != (tc.wantErr == nil) {
@@ -148,11 +149,11 @@ func TestCheckInstancesWithWix(t *testing.T) {
 					t.Errorf("Identity = %+v; want the signed instance's, a user", id)
 				}
 			}
-			if n := f.calls.Load(); n != 1 {
+			if n := calls(f); n != 1 {
 				t.Errorf("%d token-info requests for two requests; want 1", n)
 			}
-			if _, err := a.Authenticate(request(wixauthtest.SignRaw("another-secret", testPayload))); !errors.Is(err, wixauth.ErrSignature) || f.calls.Load() != 1 {
-				t.Errorf("an instance that does not verify: %v, after %d token-info requests; want ErrSignature, Wix not asked", err, f.calls.Load())
+			if _, err := a.Authenticate(request(signRaw("another-secret", testPayload))); !errors.Is(err, wixauth.ErrSignature) || calls(f) != 1 {
+				t.Errorf("an instance that does not verify: %v, after %d token-info requests; want ErrSignature, Wix not asked", err, calls(f))
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,7 +22,7 @@ import (
 
 	"example.com/shop/internal/wix"
 	"example.com/shop/internal/wixauth"
-	"example.com/shop/internal/wixauth/wixauthtest"
+	"example.com/shop/internal/wixfake"
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -84,7 +85,7 @@ func authenticateToken(a *wixauth.Authenticator, r *http.Request) (wixauth.Ident
 // issued returns the credential of a site owner of testInstanceID that Wix
 // issued at at, and a Config that accepts it: a signed instance.
 func issued(at time.Time, clock *testClock) (string, wixauth.Config) {
-	raw := wixauthtest.SignInstance(testSecret, map[string]any{
+	raw := signInstance(testSecret, map[string]any{
 		"instanceId": testInstanceID, "appDefId": testAppID, "uid": testUserID, "signDate": at.Format(time.RFC3339Nano),
 	})
 	return raw, instanceConfig(clock)
@@ -141,12 +142,20 @@ func testInstance() wixauth.Instance {
 	}
 }
 
-// signEncoded signs payload text that is already encoded, exactly as given,
-// so tests can sign padded or broken base64.
-func signEncoded(secret, encodedPayload string) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(encodedPayload))
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)) + "." + encodedPayload
+// signInstance JSON-encodes payload, a map of the members Wix sends, and
+// signs it with secret as Wix signs an instance.
+func signInstance(secret string, payload map[string]any) string {
+	text, err := json.Marshal(payload)
+	if err != nil {
+		panic(err) // the tests' maps hold strings and numbers
+	}
+	return signRaw(secret, string(text))
+}
+
+// signRaw signs payload text, which need not be JSON, as Wix signs an
+// instance: for broken JSON or members of the wrong type.
+func signRaw(secret, text string) string {
+	return wixfake.SignInstancePayload(secret, base64.RawURLEncoding.EncodeToString([]byte(text)))
 }
 
 // diffInstance describes how got differs from want, or returns "". The

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/hmac"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
@@ -282,6 +283,34 @@ func TestInstanceShapes(t *testing.T) {
 	}
 }
 
+// TestSignInstancePayload checks the signature against HMAC-SHA256 worked
+// out here, and that the payload is signed exactly as given.
+func TestSignInstancePayload(t *testing.T) {
+	const secret = "test-secret"
+	for _, payload := range []string{
+		base64.RawURLEncoding.EncodeToString([]byte(`{"instanceId":"i1"}`)),
+		base64.URLEncoding.EncodeToString([]byte(`{"instanceId":"i1","x":1}`)), // padded
+		"not base64 at all!",
+	} {
+		raw := wixfake.SignInstancePayload(secret, payload)
+		sigText, got, ok := strings.Cut(raw, ".")
+		if !ok || got != payload {
+			t.Fatalf("SignInstancePayload(%q) = %q: the payload is not as given", payload, raw)
+		}
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write([]byte(payload))
+		if want := base64.RawURLEncoding.EncodeToString(mac.Sum(nil)); sigText != want {
+			t.Errorf("SignInstancePayload(%q): signature %q, want unpadded base64url HMAC-SHA256 %q", payload, sigText, want)
+		}
+	}
+	f := wixfake.Start(t, wixfake.Config{})
+	instance := f.SignInstance(wixfake.Caller{})
+	_, text, _ := strings.Cut(instance, ".")
+	if again := wixfake.SignInstancePayload(f.AppSecret(), text); again != instance {
+		t.Errorf("SignInstance signs otherwise than SignInstancePayload with the app secret:\n%s\n%s", instance, again)
+	}
+}
+
 func keys(m map[string]any) []string {
 	var out []string
 	for k := range m {
@@ -367,6 +396,48 @@ func TestFaults(t *testing.T) {
 		_, err := newClient(t, f, nil).GetAppInstance(ctx, "slow")
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("err = %v, want the caller's deadline", err)
+		}
+	})
+	// A request with a body, too, ends when its caller gives up; were it
+	// held for the hour, closing the fake at the end of the test would
+	// wait for it.
+	t.Run("a slow answer to a POST outlasts the caller", func(t *testing.T) {
+		f := wixfake.Start(t, wixfake.Config{})
+		f.Fail(wixfake.TokenInfoEndpoint, wixfake.Fault{Delay: time.Hour})
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, f.URL+"/oauth2/token-info", strings.NewReader(`{"token":"x"}`))
+		_, err := http.DefaultClient.Do(req)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v, want the caller's deadline", err)
+		}
+	})
+	t.Run("held until the test lets go", func(t *testing.T) {
+		f := wixfake.Start(t, wixfake.Config{})
+		hold := make(chan struct{})
+		f.Fail(wixfake.TokenInfoEndpoint, wixfake.Fault{Hold: hold, Times: 1})
+		status := make(chan int)
+		go func() {
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, f.URL+"/oauth2/token-info", strings.NewReader(`{"token":"x"}`))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				status <- 0
+				return
+			}
+			resp.Body.Close()
+			status <- resp.StatusCode
+		}()
+		select {
+		case got := <-status:
+			t.Fatalf("answered %d before Hold was closed", got)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if n := f.Requests(wixfake.TokenInfoEndpoint); n != 1 {
+			t.Errorf("Requests = %d while held, want 1", n)
+		}
+		close(hold)
+		if got := <-status; got != http.StatusOK {
+			t.Errorf("answered %d once let go, want the real answer, 200", got)
 		}
 	})
 }

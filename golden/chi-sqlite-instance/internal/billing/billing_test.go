@@ -398,11 +398,11 @@ func TestInstallSetUp(t *testing.T) {
 	wixFake.set(fromWix, answer)
 	wixFake.fail(errors.New("first call fails"))
 	wixFake.failOnce = true
-	key, err := webhookKey()
+	signer, err := webhookWix()
 	if err != nil {
 		t.Fatal(err)
 	}
-	hooks, err := webhooks.New(webhooks.Config{PublicKeys: []*rsa.PublicKey{&key.PublicKey}, Store: st, Now: func() time.Time { return testNow }})
+	hooks, err := webhooks.New(webhooks.Config{PublicKeys: []*rsa.PublicKey{signer.PublicKey()}, Store: st, Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ package billing_test
 
 import (
 	"context"
-	crand "crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
@@ -20,17 +19,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"example.com/shop/internal/billing"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/store/storetest"
 	"example.com/shop/internal/webhooks"
+	"example.com/shop/internal/wixfake"
 )
 
-// webhookKey is the key every test signs webhooks with, made once: RSA key
-// generation is slow.
-var webhookKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(crand.Reader, 2048) })
+// webhookWix is the fake Wix that signs every test's webhooks.
+var webhookWix = sync.OnceValues(func() (*wixfake.Fake, error) { return wixfake.New(wixfake.Config{}) })
 
 // event is one Wix app event of a site's life: its type, the token's issue
 // time, and for plan events their data (operationTimeStamp is added).
@@ -60,12 +57,12 @@ func (e event) token(t *testing.T, id string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := webhookKey()
+	wix, err := webhookWix()
 	if err != nil {
 		t.Fatal(err)
 	}
-	claims := jwt.MapClaims{"data": string(envelope), "iat": e.at.Unix(), "exp": testNow.Add(time.Hour).Unix()}
-	token, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(key)
+	// Signed now, however long ago the event: it lives until after testNow.
+	token, err := wix.SignJWT(map[string]any{"data": string(envelope), "iat": e.at.Unix(), "exp": testNow.Add(time.Hour).Unix()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,11 +156,11 @@ func TestLifecycleInAnyOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			st := storetest.Open(t)
-			key, err := webhookKey()
+			wix, err := webhookWix()
 			if err != nil {
 				t.Fatal(err)
 			}
-			hooks, err := webhooks.New(webhooks.Config{PublicKeys: []*rsa.PublicKey{&key.PublicKey}, Store: st, Now: func() time.Time { return testNow }})
+			hooks, err := webhooks.New(webhooks.Config{PublicKeys: []*rsa.PublicKey{wix.PublicKey()}, Store: st, Now: func() time.Time { return testNow }})
 			if err != nil {
 				t.Fatal(err)
 			}

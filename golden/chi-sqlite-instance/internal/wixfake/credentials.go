@@ -113,8 +113,16 @@ func (f *Fake) SignInstance(c Caller) string {
 	if err != nil {
 		panic(err) // strings only
 	}
-	payload := base64.RawURLEncoding.EncodeToString(text)
-	return base64.RawURLEncoding.EncodeToString(hmacSum(f.cfg.AppSecret, payload)) + "." + payload
+	return SignInstancePayload(f.cfg.AppSecret, base64.RawURLEncoding.EncodeToString(text))
+}
+
+// SignInstancePayload signs payload, the text after the dot exactly as
+// given, with secret: base64url(HMAC-SHA256(secret, payload)) "." payload.
+// It is for the instances SignInstance never makes, which a backend must
+// refuse or still read: another secret, padded or broken base64, JSON of
+// another shape.
+func SignInstancePayload(secret, payload string) string {
+	return base64.RawURLEncoding.EncodeToString(hmacSum(secret, payload)) + "." + payload
 }
 
 // hmacSum is HMAC-SHA256(secret, text).

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"example.com/shop/internal/wixauth"
-	"example.com/shop/internal/wixauth/wixauthtest"
+	"example.com/shop/internal/wixfake"
 )
 
 const b64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -49,7 +49,7 @@ func signedOfLength(t testing.TB, n int) string {
 	t.Helper()
 	for filler := 0; ; filler++ {
 		text := strings.TrimSuffix(testPayload, "}") + `,"filler":"` + strings.Repeat("x", filler) + `"}`
-		raw := wixauthtest.SignRaw(testSecret, text)
+		raw := signRaw(testSecret, text)
 		switch {
 		case len(raw) == n:
 			return raw
@@ -72,15 +72,15 @@ func nonCanonical(t testing.TB, s string) string {
 
 func TestVerify(t *testing.T) {
 	t.Parallel()
-	valid := wixauthtest.SignRaw(testSecret, testPayload)
+	valid := signRaw(testSecret, testPayload)
 	sig, payload := splitInstance(t, valid)
-	otherSig, _ := splitInstance(t, wixauthtest.SignRaw(testSecret, strings.Replace(testPayload, "OWNER", "ADMIN", 1)))
+	otherSig, _ := splitInstance(t, signRaw(testSecret, strings.Replace(testPayload, "OWNER", "ADMIN", 1)))
 	shortSig := base64.RawURLEncoding.EncodeToString(make([]byte, 16))
 	longSig := base64.RawURLEncoding.EncodeToString(make([]byte, 64))
 	withApp := func(appDefID string) string {
 		return strings.Replace(testPayload, testAppID, appDefID, 1)
 	}
-	anonymous := wixauthtest.SignInstance(testSecret, map[string]any{
+	anonymous := signInstance(testSecret, map[string]any{
 		"instanceId": "6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e",
 		"appDefId":   testAppID,
 		"signDate":   "2024-05-01T10:20:30Z",
@@ -96,10 +96,10 @@ func TestVerify(t *testing.T) {
 	}{
 		{name: "valid", raw: valid},
 		{name: "padded signature", raw: sig + "=." + payload},
-		{name: "payload with one pad", raw: signEncoded(testSecret, paddedPayload(t, testPayload, 1))},
-		{name: "payload with two pads", raw: signEncoded(testSecret, paddedPayload(t, testPayload, 2))},
+		{name: "payload with one pad", raw: wixfake.SignInstancePayload(testSecret, paddedPayload(t, testPayload, 1))},
+		{name: "payload with two pads", raw: wixfake.SignInstancePayload(testSecret, paddedPayload(t, testPayload, 2))},
 		{name: "both padded", raw: func() string {
-			s, p := splitInstance(t, signEncoded(testSecret, paddedPayload(t, testPayload, 2)))
+			s, p := splitInstance(t, wixfake.SignInstancePayload(testSecret, paddedPayload(t, testPayload, 2)))
 			return s + "=." + p
 		}()},
 		{name: "exactly 4096 bytes", raw: signedOfLength(t, 4096)},
@@ -113,19 +113,19 @@ func TestVerify(t *testing.T) {
 				AID:        "7c6b5a49-3827-4165-9e8d-7c6b5a493827",
 			},
 		},
-		{name: "appDefId in upper case", raw: wixauthtest.SignRaw(testSecret, withApp(strings.ToUpper(testAppID))), want: func() *wixauth.Instance {
+		{name: "appDefId in upper case", raw: signRaw(testSecret, withApp(strings.ToUpper(testAppID))), want: func() *wixauth.Instance {
 			inst := testInstance()
 			inst.AppDefID = strings.ToUpper(testAppID)
 			return &inst
 		}()},
-		{name: "app ID unset accepts any appDefId", raw: wixauthtest.SignRaw(testSecret, withApp(otherAppID)), anyApp: true, want: func() *wixauth.Instance {
+		{name: "app ID unset accepts any appDefId", raw: signRaw(testSecret, withApp(otherAppID)), anyApp: true, want: func() *wixauth.Instance {
 			inst := testInstance()
 			inst.AppDefID = otherAppID
 			return &inst
 		}()},
 		// The secret is the app's own: an instance without appDefId, as
 		// Wix signed them in 2014, is this app's.
-		{name: "no appDefId", raw: wixauthtest.SignRaw(testSecret, `{"instanceId":"6a5f1d2e"}`), want: &wixauth.Instance{InstanceID: "6a5f1d2e"}},
+		{name: "no appDefId", raw: signRaw(testSecret, `{"instanceId":"6a5f1d2e"}`), want: &wixauth.Instance{InstanceID: "6a5f1d2e"}},
 
 		{name: "empty", raw: "", wantErr: wixauth.ErrMalformed},
 		{name: "no dot", raw: sig + payload, wantErr: wixauth.ErrMalformed},
@@ -139,33 +139,33 @@ func TestVerify(t *testing.T) {
 		{name: "signature padded twice", raw: sig + "==." + payload, wantErr: wixauth.ErrMalformed},
 		{name: "signature too short", raw: shortSig + "." + payload, wantErr: wixauth.ErrMalformed},
 		{name: "signature too long", raw: longSig + "." + payload, wantErr: wixauth.ErrMalformed},
-		{name: "bad base64 in signed payload", raw: signEncoded(testSecret, "eyJ!"), wantErr: wixauth.ErrMalformed},
-		{name: "bad padding in signed payload", raw: signEncoded(testSecret, payload[:len(payload)-1]+"=="), wantErr: wixauth.ErrMalformed},
-		{name: "line break in signed payload", raw: signEncoded(testSecret, payload[:8]+"\r\n"+payload[8:]), wantErr: wixauth.ErrMalformed},
-		{name: "bad JSON", raw: wixauthtest.SignRaw(testSecret, `{"instanceId":`), wantErr: wixauth.ErrMalformed},
-		{name: "JSON array", raw: wixauthtest.SignRaw(testSecret, `["6a5f1d2e"]`), wantErr: wixauth.ErrMalformed},
-		{name: "JSON string", raw: wixauthtest.SignRaw(testSecret, `"6a5f1d2e"`), wantErr: wixauth.ErrMalformed},
-		{name: "JSON null", raw: wixauthtest.SignRaw(testSecret, `null`), wantErr: wixauth.ErrMalformed},
-		{name: "JSON number", raw: wixauthtest.SignRaw(testSecret, `42`), wantErr: wixauth.ErrMalformed},
-		{name: "data after the object", raw: wixauthtest.SignRaw(testSecret, testPayload+`{}`), wantErr: wixauth.ErrMalformed},
-		{name: "missing instanceId", raw: wixauthtest.SignRaw(testSecret, `{"appDefId":"`+testAppID+`"}`), wantErr: wixauth.ErrMalformed},
-		{name: "empty instanceId", raw: wixauthtest.SignRaw(testSecret, `{"instanceId":"","appDefId":"`+testAppID+`"}`), wantErr: wixauth.ErrMalformed},
-		{name: "null instanceId", raw: wixauthtest.SignRaw(testSecret, `{"instanceId":null,"appDefId":"`+testAppID+`"}`), wantErr: wixauth.ErrMalformed},
+		{name: "bad base64 in signed payload", raw: wixfake.SignInstancePayload(testSecret, "eyJ!"), wantErr: wixauth.ErrMalformed},
+		{name: "bad padding in signed payload", raw: wixfake.SignInstancePayload(testSecret, payload[:len(payload)-1]+"=="), wantErr: wixauth.ErrMalformed},
+		{name: "line break in signed payload", raw: wixfake.SignInstancePayload(testSecret, payload[:8]+"\r\n"+payload[8:]), wantErr: wixauth.ErrMalformed},
+		{name: "bad JSON", raw: signRaw(testSecret, `{"instanceId":`), wantErr: wixauth.ErrMalformed},
+		{name: "JSON array", raw: signRaw(testSecret, `["6a5f1d2e"]`), wantErr: wixauth.ErrMalformed},
+		{name: "JSON string", raw: signRaw(testSecret, `"6a5f1d2e"`), wantErr: wixauth.ErrMalformed},
+		{name: "JSON null", raw: signRaw(testSecret, `null`), wantErr: wixauth.ErrMalformed},
+		{name: "JSON number", raw: signRaw(testSecret, `42`), wantErr: wixauth.ErrMalformed},
+		{name: "data after the object", raw: signRaw(testSecret, testPayload+`{}`), wantErr: wixauth.ErrMalformed},
+		{name: "missing instanceId", raw: signRaw(testSecret, `{"appDefId":"`+testAppID+`"}`), wantErr: wixauth.ErrMalformed},
+		{name: "empty instanceId", raw: signRaw(testSecret, `{"instanceId":"","appDefId":"`+testAppID+`"}`), wantErr: wixauth.ErrMalformed},
+		{name: "null instanceId", raw: signRaw(testSecret, `{"instanceId":null,"appDefId":"`+testAppID+`"}`), wantErr: wixauth.ErrMalformed},
 		{name: "signature of another payload", raw: otherSig + "." + payload, wantErr: wixauth.ErrSignature},
-		{name: "signed with another secret", raw: wixauthtest.SignRaw("another-secret", testPayload), wantErr: wixauth.ErrSignature},
+		{name: "signed with another secret", raw: signRaw("another-secret", testPayload), wantErr: wixauth.ErrSignature},
 		{name: "payload tampered after signing", raw: sig + "." + base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(testPayload, "OWNER", "ADMIN", 1))), wantErr: wixauth.ErrSignature},
 		{name: "payload character flipped", raw: sig + "." + payload[:10] + string(payload[10]^1) + payload[11:], wantErr: wixauth.ErrSignature},
 		{name: "payload padded after signing", raw: sig + "." + paddedPayload(t, testPayload, 1), wantErr: wixauth.ErrSignature},
 		{name: "text appended after signing", raw: valid + ".x", wantErr: wixauth.ErrSignature},
 		{name: "bad base64 in unsigned payload", raw: sig + ".eyJ!", wantErr: wixauth.ErrSignature},
-		{name: "wrong appDefId", raw: wixauthtest.SignRaw(testSecret, withApp(otherAppID)), wantErr: wixauth.ErrWrongApp},
+		{name: "wrong appDefId", raw: signRaw(testSecret, withApp(otherAppID)), wantErr: wixauth.ErrWrongApp},
 		{name: "4097 bytes", raw: strings.Repeat("a", 4097), wantErr: wixauth.ErrTooLarge},
 		{name: "validly signed but oversized", raw: signedOfLength(t, 4100), wantErr: wixauth.ErrTooLarge},
 		// The store keys a site's rows by the ID: one it could not keep is
 		// a bad credential, not a server error.
-		{name: "instanceId with a NUL", raw: wixauthtest.SignRaw(testSecret, `{"instanceId":"6a5f\u0000","appDefId":"`+testAppID+`"}`), wantErr: wixauth.ErrMalformed},
-		{name: "instanceId of 300 characters", raw: wixauthtest.SignRaw(testSecret, `{"instanceId":"`+strings.Repeat("6", 300)+`","appDefId":"`+testAppID+`"}`), wantErr: wixauth.ErrMalformed},
-		{name: "instanceId with a space", raw: wixauthtest.SignRaw(testSecret, `{"instanceId":"6a5f 1d2e","appDefId":"`+testAppID+`"}`), wantErr: wixauth.ErrMalformed},
+		{name: "instanceId with a NUL", raw: signRaw(testSecret, `{"instanceId":"6a5f\u0000","appDefId":"`+testAppID+`"}`), wantErr: wixauth.ErrMalformed},
+		{name: "instanceId of 300 characters", raw: signRaw(testSecret, `{"instanceId":"`+strings.Repeat("6", 300)+`","appDefId":"`+testAppID+`"}`), wantErr: wixauth.ErrMalformed},
+		{name: "instanceId with a space", raw: signRaw(testSecret, `{"instanceId":"6a5f 1d2e","appDefId":"`+testAppID+`"}`), wantErr: wixauth.ErrMalformed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -301,7 +301,7 @@ func TestVerifyPayload(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := wixauth.VerifyInstance(wixauthtest.SignRaw(testSecret, tc.json), testSecret, "")
+			got, err := wixauth.VerifyInstance(signRaw(testSecret, tc.json), testSecret, "")
 			if tc.wantErr {
 				if !errors.Is(err, wixauth.ErrMalformed) {
 					t.Fatalf("Verify error = %v; want ErrMalformed", err)
@@ -347,9 +347,9 @@ func TestRealInstances(t *testing.T) {
 			time.Date(2014, 8, 26, 9, 39, 31, 10e6, time.UTC)},
 		{"visitor, 2014", visitor2014, secret2014, testAppID, wixauth.RoleVisitor, "",
 			time.Date(2014, 8, 26, 9, 48, 15, 766e6, time.UTC)},
-		{"owner in the dashboard, 2026", wixauthtest.SignRaw(testSecret, dashboard2026), testSecret, "5d6eef19-7185-44f6-a45d-ab1f4ae30e82",
+		{"owner in the dashboard, 2026", signRaw(testSecret, dashboard2026), testSecret, "5d6eef19-7185-44f6-a45d-ab1f4ae30e82",
 			wixauth.RoleUser, "60b1a5ea-2e3e-4697-b280-f0c44b63f29d", time.Date(2026, 1, 16, 10, 14, 39, 400e6, time.UTC)},
-		{"site member, 2024", wixauthtest.SignRaw(testSecret, member2024), testSecret, "b23e4aca-0000-4000-8000-000000000000",
+		{"site member, 2024", signRaw(testSecret, member2024), testSecret, "b23e4aca-0000-4000-8000-000000000000",
 			wixauth.RoleMember, "9c9fe339-8aa8-4c86-84a8-207031e83958", time.Date(2024, 8, 8, 14, 3, 26, 754e6, time.UTC)},
 	}
 	for _, tc := range tests {
@@ -377,17 +377,17 @@ func TestPreviousSecret(t *testing.T) {
 	cfg.Secret, cfg.PreviousSecret = "new-secret", testSecret
 	a := newAuth(t, cfg)
 	for name, secret := range map[string]string{"new": "new-secret", "previous": testSecret} {
-		if _, err := a.Authenticate(request(wixauthtest.SignRaw(secret, testPayload))); err != nil {
+		if _, err := a.Authenticate(request(signRaw(secret, testPayload))); err != nil {
 			t.Errorf("signed with the %s secret: %v", name, err)
 		}
 	}
 	for _, secret := range []string{"another-secret", ""} {
-		if _, err := a.Authenticate(request(wixauthtest.SignRaw(secret, testPayload))); !errors.Is(err, wixauth.ErrSignature) {
+		if _, err := a.Authenticate(request(signRaw(secret, testPayload))); !errors.Is(err, wixauth.ErrSignature) {
 			t.Errorf("signed with %q: %v; want ErrSignature", secret, err)
 		}
 	}
 	cfg.PreviousSecret = ""
-	if _, err := newAuth(t, cfg).Authenticate(request(wixauthtest.SignRaw("", testPayload))); !errors.Is(err, wixauth.ErrSignature) {
+	if _, err := newAuth(t, cfg).Authenticate(request(signRaw("", testPayload))); !errors.Is(err, wixauth.ErrSignature) {
 		t.Errorf("signed with the empty key, no previous secret: %v; want ErrSignature", err)
 	}
 }
@@ -396,11 +396,11 @@ func TestPreviousSecret(t *testing.T) {
 // header, as the API's middleware sees them.
 func TestAuthenticateInstances(t *testing.T) {
 	t.Parallel()
-	valid := wixauthtest.SignRaw(testSecret, strings.Replace(testPayload, "2024-05-01T10:20:30.123Z", "2026-03-01T11:30:00Z", 1))
+	valid := signRaw(testSecret, strings.Replace(testPayload, "2024-05-01T10:20:30.123Z", "2026-03-01T11:30:00Z", 1))
 	// testPayload was signed in 2024; these are signed an hour and a bit
 	// before the test clock, and not dated.
-	old := wixauthtest.SignRaw(testSecret, strings.Replace(testPayload, "2024-05-01T10:20:30.123Z", "2026-03-01T10:59:59Z", 1))
-	undated := wixauthtest.SignRaw(testSecret, strings.Replace(testPayload, `"signDate":"2024-05-01T10:20:30.123Z",`, "", 1))
+	old := signRaw(testSecret, strings.Replace(testPayload, "2024-05-01T10:20:30.123Z", "2026-03-01T10:59:59Z", 1))
+	undated := signRaw(testSecret, strings.Replace(testPayload, `"signDate":"2024-05-01T10:20:30.123Z",`, "", 1))
 	tests := []struct {
 		name    string
 		headers []string // Authorization header values
@@ -418,8 +418,8 @@ func TestAuthenticateInstances(t *testing.T) {
 		{name: "other scheme", headers: []string{"Basic dXNlcjpwYXNz"}, wantErr: wixauth.ErrMalformed},
 		{name: "two headers", headers: []string{valid, valid}, wantErr: wixauth.ErrMalformed},
 		{name: "plain instance ID", headers: []string{"6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e"}, wantErr: wixauth.ErrMalformed},
-		{name: "another secret", headers: []string{wixauthtest.SignRaw("another-secret", testPayload)}, wantErr: wixauth.ErrSignature},
-		{name: "another app", headers: []string{wixauthtest.SignRaw(testSecret, strings.Replace(testPayload, testAppID, otherAppID, 1))}, wantErr: wixauth.ErrWrongApp},
+		{name: "another secret", headers: []string{signRaw("another-secret", testPayload)}, wantErr: wixauth.ErrSignature},
+		{name: "another app", headers: []string{signRaw(testSecret, strings.Replace(testPayload, testAppID, otherAppID, 1))}, wantErr: wixauth.ErrWrongApp},
 		{name: "oversized", headers: []string{"Bearer " + strings.Repeat("a", 5000)}, wantErr: wixauth.ErrTooLarge},
 		{name: "signed longer ago than the maximum age", headers: []string{old}, wantErr: wixauth.ErrExpired},
 		{name: "no signDate with a maximum age", headers: []string{undated}, wantErr: wixauth.ErrExpired},
@@ -486,7 +486,7 @@ func TestAuthenticateRoles(t *testing.T) {
 	a := newAuth(t, instanceConfig(newTestClock()))
 	for _, tc := range tests {
 		tc.payload["instanceId"], tc.payload["appDefId"] = testInstanceID, testAppID
-		id, err := a.Authenticate(request(wixauthtest.SignInstance(testSecret, tc.payload)))
+		id, err := a.Authenticate(request(signInstance(testSecret, tc.payload)))
 		if err != nil || id.Role != tc.wantRole || id.UserID != tc.wantUser || id.InstanceID != testInstanceID {
 			t.Errorf("%s: Authenticate = %+v, %v; want role %q, user %q", tc.name, id, err, tc.wantRole, tc.wantUser)
 		}
@@ -500,7 +500,7 @@ func TestAuthenticateInstancesConcurrently(t *testing.T) {
 	a := newAuth(t, instanceConfig(newTestClock()))
 	var raws []string
 	for i := range 16 {
-		raws = append(raws, wixauthtest.SignRaw(testSecret, strings.Replace(testPayload, "OWNER", "USER"+string(rune('a'+i)), 1)))
+		raws = append(raws, signRaw(testSecret, strings.Replace(testPayload, "OWNER", "USER"+string(rune('a'+i)), 1)))
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)

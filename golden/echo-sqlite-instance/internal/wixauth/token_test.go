@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -23,6 +22,7 @@ import (
 	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/wix"
 	"example.com/shop/internal/wixauth"
+	"example.com/shop/internal/wixfake"
 )
 
 // accessToken is shaped like a Wix access token.
@@ -30,13 +30,6 @@ const accessToken = "OauthNG.JWS.eyJraWQiOiJ0ZXN0In0.eyJkYXRhIjoidGVzdCJ9.c2lnbm
 
 // token returns another access token, named by n.
 func token(n int) string { return "OauthNG.JWS.eyJh.eyJi.t" + strconv.Itoa(n) }
-
-// infoReply is one answer of the fake token-info endpoint.
-type infoReply struct {
-	status int
-	body   string
-	delay  time.Duration // before answering, unless the request ends first
-}
 
 // infoBody is a token-info answer. Values are written as Wix documents
 // them, booleans and numbers as strings, unless numbers is set.
@@ -62,108 +55,57 @@ func infoBody(active bool, subjectType, clientID, instanceID string, exp time.Ti
 	return string(b)
 }
 
-// fakeTokenInfo is an httptest fake of POST /oauth2/token-info.
-type fakeTokenInfo struct {
-	srv   *httptest.Server
-	calls atomic.Int64
-
-	mu      sync.Mutex
-	reply   func(token string) infoReply
-	gate    chan struct{} // when non-nil, requests wait until it is closed
-	arrived chan struct{} // signalled, without blocking, per request
-}
-
-func newFakeTokenInfo(t testing.TB, reply func(token string) infoReply) *fakeTokenInfo {
+// startWix starts a fake Wix for the app testAppID on clock's time. Its
+// token-info answers with faults, in turn, and then as Wix does: the
+// tokens it issued (ownerToken) are active, any other is not.
+func startWix(t testing.TB, clock *testClock, faults ...wixfake.Fault) *wixfake.Fake {
 	t.Helper()
-	f := &fakeTokenInfo{reply: reply, arrived: make(chan struct{}, 1)}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	f := wixfake.Start(t, wixfake.Config{AppID: testAppID, Now: clock.Now})
+	f.Fail(wixfake.TokenInfoEndpoint, faults...)
 	return f
 }
 
-func (f *fakeTokenInfo) serve(w http.ResponseWriter, r *http.Request) {
-	f.calls.Add(1)
-	select {
-	case f.arrived <- struct{}{}:
-	default:
-	}
-	if r.Method != http.MethodPost || r.URL.Path != "/oauth2/token-info" {
-		http.Error(w, "unexpected request", http.StatusNotFound)
-		return
-	}
-	var req struct {
-		Token string `json:"token"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		http.Error(w, "bad body", http.StatusBadRequest)
-		return
-	}
-	f.mu.Lock()
-	reply, gate := f.reply(req.Token), f.gate
-	f.mu.Unlock()
-	if gate != nil {
-		select {
-		case <-gate:
-		case <-r.Context().Done():
-			return
-		}
-	}
-	if reply.delay > 0 {
-		select {
-		case <-time.After(reply.delay):
-		case <-r.Context().Done():
-			return
-		}
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(reply.status)
-	io.WriteString(w, reply.body)
+// answer is a fault of token-info that answers every request 200 with
+// body, a token-info answer written out.
+func answer(body string) wixfake.Fault {
+	return wixfake.Fault{Body: body}
 }
 
-// hold makes later requests wait until the returned channel is closed.
-func (f *fakeTokenInfo) hold() chan<- struct{} {
-	gate := make(chan struct{})
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.gate = gate
-	return gate
+// ownerToken is an access token of the site owner of testInstanceID that f
+// issued.
+func ownerToken(f *wixfake.Fake) string {
+	return f.Token(wixfake.Caller{InstanceID: testInstanceID, ID: testUserID})
 }
 
-// setReply changes the answer for later requests.
-func (f *fakeTokenInfo) setReply(reply func(token string) infoReply) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.reply = reply
+// calls is the number of token-info requests f has had.
+func calls(f *wixfake.Fake) int64 {
+	return int64(f.Requests(wixfake.TokenInfoEndpoint))
+}
+
+// awaitRequest waits until token-info has had a request: one that a Fault
+// with Hold is holding.
+func awaitRequest(t testing.TB, f *wixfake.Fake) {
+	t.Helper()
+	for calls(f) == 0 {
+		select {
+		case <-t.Context().Done():
+			t.Fatal("no token-info request arrived")
+		case <-time.After(time.Millisecond):
+		}
+	}
 }
 
 // tokenConfig is a Config that asks f, through a real Wix client, with
-// the clock of clock; edit, when non-nil, changes it.
-func tokenConfig(t testing.TB, f *fakeTokenInfo, clock *testClock) wixauth.Config {
+// the clock of clock.
+func tokenConfig(t testing.TB, f *wixfake.Fake, clock *testClock) wixauth.Config {
 	t.Helper()
-	client, err := wix.New(wix.Config{BaseURL: f.srv.URL, AppID: testAppID, AppSecret: "unused-secret"})
+	client, err := wix.New(wix.Config{BaseURL: f.URL, AppID: testAppID, AppSecret: "unused-secret"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := wixauth.Config{AppID: testAppID, TokenInfo: client, Now: clock.Now}
 	cfg.Secret = testSecret
 	return cfg
-}
-
-// acceptOnly answers accessToken as a Wix user's token, valid for an hour,
-// and refuses every other token with 401, as Wix does.
-func acceptOnly(clock *testClock) func(string) infoReply {
-	good := infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false)
-	return func(tok string) infoReply {
-		if tok == accessToken {
-			return infoReply{status: 200, body: good}
-		}
-		return infoReply{status: 401, body: `{"message":"invalid token"}`}
-	}
-}
-
-// always answers every token with r.
-func always(r infoReply) func(string) infoReply {
-	return func(string) infoReply { return r }
 }
 
 // shortDeadline is a token-info client that gives each request d, for the
@@ -187,11 +129,11 @@ func TestAuthenticateTokens(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
 	later := clock.Now().Add(2 * time.Hour)
-	ok := func(body string) infoReply { return infoReply{status: 200, body: body} }
+	ok := answer
 	tests := []struct {
 		name       string
 		header     string
-		reply      infoReply
+		reply      wixfake.Fault
 		wantErr    error
 		wantStatus int
 		wantRole   wixauth.Role // default RoleUser
@@ -242,33 +184,33 @@ func TestAuthenticateTokens(t *testing.T) {
 		{name: "no subject type", header: accessToken,
 			reply: ok(infoBody(true, "", testAppID, testInstanceID, later, false)), wantErr: wixauth.ErrUnknownRole, wantStatus: 401, wantCalls: 1},
 		{name: "token-info says 401", header: accessToken,
-			reply: infoReply{status: 401, body: `{"message":"invalid token"}`}, wantErr: wixauth.ErrInactive, wantStatus: 401, wantCalls: 1},
+			reply: wixfake.Fault{Status: 401, Body: `{"message":"invalid token"}`}, wantErr: wixauth.ErrInactive, wantStatus: 401, wantCalls: 1},
 		{name: "token-info says 400", header: accessToken,
-			reply: infoReply{status: 400, body: `{"message":"bad token"}`}, wantErr: wixauth.ErrInactive, wantStatus: 401, wantCalls: 1},
+			reply: wixfake.Fault{Status: 400, Body: `{"message":"bad token"}`}, wantErr: wixauth.ErrInactive, wantStatus: 401, wantCalls: 1},
 		{name: "malformed body", header: accessToken,
 			reply: ok(`{"active":"true",`), wantErr: wixauth.ErrUnavailable, wantStatus: 503, wantCalls: 1},
 		{name: "body of the wrong type", header: accessToken,
 			reply: ok(`{"active":"maybe"}`), wantErr: wixauth.ErrUnavailable, wantStatus: 503, wantCalls: 1},
 		{name: "500", header: accessToken,
-			reply: infoReply{status: 500, body: `{"message":"internal"}`}, wantErr: wixauth.ErrUnavailable, wantStatus: 503, wantCalls: 1},
+			reply: wixfake.Fault{Status: 500, Body: `{"message":"internal"}`}, wantErr: wixauth.ErrUnavailable, wantStatus: 503, wantCalls: 1},
 		{name: "429", header: accessToken,
-			reply: infoReply{status: 429}, wantErr: wixauth.ErrUnavailable, wantStatus: 503, wantCalls: 1},
+			reply: wixfake.Fault{Status: 429}, wantErr: wixauth.ErrUnavailable, wantStatus: 503, wantCalls: 1},
 		// The request may time out before or after it reaches the fake.
 		{name: "slow", header: accessToken,
-			reply:   infoReply{status: 200, body: infoBody(true, "USER", testAppID, testInstanceID, later, false), delay: time.Minute},
+			reply:   wixfake.Fault{Body: infoBody(true, "USER", testAppID, testInstanceID, later, false), Delay: time.Minute},
 			wantErr: wixauth.ErrUnavailable, wantStatus: 503, wantCalls: -1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeTokenInfo(t, always(tc.reply))
+			f := startWix(t, clock, tc.reply)
 			cfg := tokenConfig(t, f, clock)
-			if tc.reply.delay > 0 {
+			if tc.reply.Delay > 0 {
 				cfg.TokenInfo = shortDeadline(cfg.TokenInfo, 10*time.Millisecond)
 			}
 			a := newAuth(t, cfg)
 			id, err := authenticateToken(a, request(tc.header))
-			if got := f.calls.Load(); tc.wantCalls >= 0 && got != tc.wantCalls {
+			if got := calls(f); tc.wantCalls >= 0 && got != tc.wantCalls {
 				t.Errorf("%d token-info requests; want %d", got, tc.wantCalls)
 			}
 			if tc.wantErr != nil {
@@ -307,11 +249,11 @@ func TestAuthenticateTokens(t *testing.T) {
 func TestAnyTokenShape(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
-	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false)}))
+	f := startWix(t, clock, answer(infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false)))
 	cfg := tokenConfig(t, f, clock)
 	cfg.AnyTokenShape = true
-	if _, err := authenticateToken(newAuth(t, cfg), request("a-new-kind-of-token")); err != nil || f.calls.Load() != 1 {
-		t.Fatalf("Authenticate: %v after %d requests; want success after 1", err, f.calls.Load())
+	if _, err := authenticateToken(newAuth(t, cfg), request("a-new-kind-of-token")); err != nil || calls(f) != 1 {
+		t.Fatalf("Authenticate: %v after %d requests; want success after 1", err, calls(f))
 	}
 }
 
@@ -321,8 +263,8 @@ func TestAnyTokenShape(t *testing.T) {
 func TestOneRequestForConcurrentChecks(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
-	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false)}))
-	gate := f.hold()
+	gate := make(chan struct{})
+	f := startWix(t, clock, wixfake.Fault{Body: infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false), Hold: gate})
 	cfg := tokenConfig(t, f, clock)
 	cfg.NewTokens = ratelimit.Config{Rate: 0.001, Burst: 2}
 	a := newAuth(t, cfg)
@@ -343,7 +285,7 @@ func TestOneRequestForConcurrentChecks(t *testing.T) {
 	}
 	// The one request is at the fake; the others wait for it, or find its
 	// answer in the cache if they come late: either way, one request.
-	<-f.arrived
+	awaitRequest(t, f)
 	started.Wait()
 	close(gate)
 	wg.Wait()
@@ -353,7 +295,7 @@ func TestOneRequestForConcurrentChecks(t *testing.T) {
 			t.Errorf("Authenticate: %v", err)
 		}
 	}
-	if got := f.calls.Load(); got != 1 {
+	if got := calls(f); got != 1 {
 		t.Errorf("%d token-info requests for %d concurrent checks of one token; want exactly 1", got, n)
 	}
 	if _, err := authenticateToken(a, request(token(2))); err != nil {
@@ -376,14 +318,14 @@ func TestTokenCacheExpiry(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			clock := newTestClock()
-			f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(tc.expiresIn), false)}))
+			f := startWix(t, clock, answer(infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(tc.expiresIn), false)))
 			a := newAuth(t, tokenConfig(t, f, clock))
 			check := func(step string, wantCalls int64, wantErr error) {
 				t.Helper()
 				if _, err := authenticateToken(a, request(accessToken)); !errors.Is(err, wantErr) {
 					t.Fatalf("%s: error = %v; want %v", step, err, wantErr)
 				}
-				if got := f.calls.Load(); got != wantCalls {
+				if got := calls(f); got != wantCalls {
 					t.Fatalf("%s: %d token-info requests; want %d", step, got, wantCalls)
 				}
 			}
@@ -402,7 +344,7 @@ func TestTokenCacheExpiry(t *testing.T) {
 func TestRefusalsCachedBriefly(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
-	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: `{"active":"false"}`}))
+	f := startWix(t, clock, answer(`{"active":"false"}`))
 	a := newAuth(t, tokenConfig(t, f, clock))
 	for i, step := range []struct {
 		advance   time.Duration
@@ -412,7 +354,7 @@ func TestRefusalsCachedBriefly(t *testing.T) {
 		if _, err := authenticateToken(a, request(accessToken)); !errors.Is(err, wixauth.ErrInactive) {
 			t.Fatalf("check %d: error = %v; want ErrInactive", i, err)
 		}
-		if got := f.calls.Load(); got != step.wantCalls {
+		if got := calls(f); got != step.wantCalls {
 			t.Fatalf("check %d: %d token-info requests; want %d", i, got, step.wantCalls)
 		}
 	}
@@ -434,7 +376,8 @@ func requestFrom(ip, h string) *http.Request {
 func TestNewTokenBudget(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
-	f := newFakeTokenInfo(t, acceptOnly(clock))
+	f := startWix(t, clock)
+	accessToken := ownerToken(f)
 	cfg := tokenConfig(t, f, clock)
 	cfg.NewTokens = ratelimit.Config{Rate: 0.5, Burst: 3}
 	a := newAuth(t, cfg)
@@ -460,7 +403,7 @@ func TestNewTokenBudget(t *testing.T) {
 			}
 		}
 	}
-	if got := f.calls.Load(); got != 3 {
+	if got := calls(f); got != 3 {
 		t.Errorf("%d token-info requests; want 3, the budget", got)
 	}
 	// What the client already had checked still works, and costs nothing.
@@ -579,7 +522,8 @@ func TestBudgetWhileWixIsDown(t *testing.T) {
 func TestRefusedTokensOpenNoWindow(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
-	f := newFakeTokenInfo(t, acceptOnly(clock))
+	f := startWix(t, clock)
+	accessToken := ownerToken(f)
 	cfg := tokenConfig(t, f, clock)
 	cfg.NewTokens = ratelimit.Config{Rate: 1, Burst: 1000}
 	a := newAuth(t, cfg)
@@ -598,8 +542,8 @@ func TestRefusedTokensOpenNoWindow(t *testing.T) {
 func TestCallerGivesUp(t *testing.T) {
 	t.Parallel()
 	clock := newTestClock()
-	f := newFakeTokenInfo(t, always(infoReply{status: 200, body: infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false)}))
-	gate := f.hold()
+	gate := make(chan struct{})
+	f := startWix(t, clock, wixfake.Fault{Body: infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false), Hold: gate})
 	a := newAuth(t, tokenConfig(t, f, clock))
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -607,7 +551,7 @@ func TestCallerGivesUp(t *testing.T) {
 		_, err := authenticateToken(a, request(accessToken).WithContext(ctx))
 		done <- err
 	}()
-	<-f.arrived
+	awaitRequest(t, f)
 	cancel()
 	if err := <-done; !errors.Is(err, wixauth.ErrUnavailable) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("after cancel: %v; want ErrUnavailable and context.Canceled", err)
@@ -619,7 +563,7 @@ func TestCallerGivesUp(t *testing.T) {
 	if id, err := authenticateToken(a, request(accessToken)); err != nil || id.InstanceID != testInstanceID {
 		t.Fatalf("after the caller gave up: %+v, %v", id, err)
 	}
-	if got := f.calls.Load(); got != 1 {
+	if got := calls(f); got != 1 {
 		t.Errorf("%d token-info requests; want 1", got)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,6 +23,7 @@ import (
 
 	"example.com/shop/internal/httpjson"
 	"example.com/shop/internal/store"
+	"example.com/shop/internal/wixfake"
 )
 
 // store.Store must keep satisfying the narrower interface this package needs.
@@ -228,9 +228,22 @@ func wixClaimsAt(t *testing.T, iat time.Time, eventType, instanceID string, data
 	}
 }
 
-func sign(t *testing.T, key *rsa.PrivateKey, claims jwt.Claims) string {
+// newWix returns a fake Wix that signs webhooks with a key of its own.
+func newWix(t *testing.T) *wixfake.Fake {
 	t.Helper()
-	token, err := jwt.NewWithClaims(jwt.SigningMethodRS256, claims).SignedString(key)
+	f, err := wixfake.New(wixfake.Config{Key: newRSAKey(t, 2048)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// sign returns claims as the fake Wix signs a webhook: an RS256 JWT. The
+// claims need not be what Wix sends (Sign makes that): tests take out,
+// break or add to them.
+func sign(t *testing.T, wix *wixfake.Fake, claims jwt.MapClaims) string {
+	t.Helper()
+	token, err := wix.SignJWT(claims)
 	if err != nil {
 		t.Fatalf("sign token: %v", err)
 	}
@@ -246,11 +259,11 @@ func mustJSON(t *testing.T, v any) string {
 	return string(b)
 }
 
-func newTestHandler(t *testing.T, key *rsa.PrivateKey, st Store) (*Handler, *bytes.Buffer) {
+func newTestHandler(t *testing.T, wix *wixfake.Fake, st Store) (*Handler, *bytes.Buffer) {
 	t.Helper()
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h, err := New(Config{PublicKeys: []*rsa.PublicKey{&key.PublicKey}, Store: st, Logger: log, Now: func() time.Time { return testNow }})
+	h, err := New(Config{PublicKeys: []*rsa.PublicKey{wix.PublicKey()}, Store: st, Logger: log, Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,13 +281,13 @@ func post(h http.Handler, body string) *httptest.ResponseRecorder {
 func TestServeHTTP(t *testing.T) {
 	t.Parallel()
 
-	key := newRSAKey(t, 2048)
-	otherKey := newRSAKey(t, 2048)
+	wix := newWix(t)
+	other := newWix(t) // another Wix, or anyone else: its own key
 
-	installed := sign(t, key, wixClaims(t, EventAppInstalled, testInstance, map[string]any{"appId": "app", "originInstanceId": ""}))
+	installed := sign(t, wix, wixClaims(t, EventAppInstalled, testInstance, map[string]any{"appId": "app", "originInstanceId": ""}))
 
 	// alg confusion: HS256 keyed with the public key text, which an attacker knows.
-	pubPEM := encodePEM("PUBLIC KEY", marshalPKIX(t, &key.PublicKey))
+	pubPEM := encodePEM("PUBLIC KEY", marshalPKIX(t, wix.PublicKey()))
 	hsToken, err := jwt.NewWithClaims(jwt.SigningMethodHS256, wixClaims(t, EventAppRemoved, testInstance, "{}")).SignedString([]byte(pubPEM))
 	if err != nil {
 		t.Fatalf("sign HS256: %v", err)
@@ -285,7 +298,7 @@ func TestServeHTTP(t *testing.T) {
 	}
 
 	// tampered: the signature of one token on the payload of another.
-	removed := sign(t, key, wixClaims(t, EventAppRemoved, "someone-else", "{}"))
+	removed := sign(t, wix, wixClaims(t, EventAppRemoved, "someone-else", "{}"))
 	ip, rp := strings.Split(installed, "."), strings.Split(removed, ".")
 	tampered := ip[0] + "." + rp[1] + "." + ip[2]
 
@@ -348,7 +361,7 @@ func TestServeHTTP(t *testing.T) {
 		},
 		{
 			name:     "AppRemoved deletes the instance",
-			body:     sign(t, key, wixClaims(t, EventAppRemoved, testInstance, "{}")),
+			body:     sign(t, wix, wixClaims(t, EventAppRemoved, testInstance, "{}")),
 			wantCode: http.StatusOK,
 			wantCalls: []call{
 				{Method: "DeleteInstance", ID: testInstance, At: testIssuedAt},
@@ -356,7 +369,7 @@ func TestServeHTTP(t *testing.T) {
 		},
 		{
 			name:     "AppRemoved without event data",
-			body:     sign(t, key, wixClaims(t, EventAppRemoved, testInstance, nil)),
+			body:     sign(t, wix, wixClaims(t, EventAppRemoved, testInstance, nil)),
 			wantCode: http.StatusOK,
 			wantCalls: []call{
 				{Method: "DeleteInstance", ID: testInstance, At: testIssuedAt},
@@ -364,43 +377,43 @@ func TestServeHTTP(t *testing.T) {
 		},
 		{
 			name:     "unknown event is acknowledged and ignored",
-			body:     sign(t, key, wixClaims(t, "wix.ecom.v1.order_created", testInstance, "{}")),
+			body:     sign(t, wix, wixClaims(t, "wix.ecom.v1.order_created", testInstance, "{}")),
 			wantCode: http.StatusOK,
 			outcome:  "ignored",
 		},
 		{
 			name:     "expired within leeway",
-			body:     sign(t, key, withinLeeway),
+			body:     sign(t, wix, withinLeeway),
 			wantCode: http.StatusOK,
 			wantCalls: []call{
 				{Method: "DeleteInstance", ID: testInstance, At: testIssuedAt},
 			},
 		},
-		{name: "no exp (could be replayed forever)", body: sign(t, key, noExp), wantCode: http.StatusOK, outcome: "unusable"},
-		{name: "no iat (cannot be ordered)", body: sign(t, key, noIat), wantCode: http.StatusOK, outcome: "unusable"},
-		{name: "AppInstalled without iat", body: sign(t, key, noIatInstall), wantCode: http.StatusOK, outcome: "unusable"},
-		{name: "wrong key", body: sign(t, otherKey, wixClaims(t, EventAppRemoved, testInstance, "{}")), wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
+		{name: "no exp (could be replayed forever)", body: sign(t, wix, noExp), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "no iat (cannot be ordered)", body: sign(t, wix, noIat), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "AppInstalled without iat", body: sign(t, wix, noIatInstall), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "wrong key", body: sign(t, other, wixClaims(t, EventAppRemoved, testInstance, "{}")), wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
 		{name: "HS256 keyed with the public key", body: hsToken, wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
 		{name: "alg none", body: noneToken, wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
-		{name: "expired", body: sign(t, key, expired), wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
-		{name: "issued in the future", body: sign(t, key, future), wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
+		{name: "expired", body: sign(t, wix, expired), wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
+		{name: "issued in the future", body: sign(t, wix, future), wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
 		{name: "tampered payload", body: tampered, wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
 		{name: "not a JWT", body: "hello", wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
 		{name: "empty body", body: "", wantCode: http.StatusUnauthorized, wantError: "unauthorized", outcome: "refused"},
-		{name: "data claim not a string", body: sign(t, key, dataObject), wantCode: http.StatusOK, outcome: "unusable"},
-		{name: "data claim missing", body: sign(t, key, noData), wantCode: http.StatusOK, outcome: "unusable"},
-		{name: "data claim bad JSON", body: sign(t, key, badJSON), wantCode: http.StatusOK, outcome: "unusable"},
-		{name: "missing instanceId", body: sign(t, key, wixClaims(t, EventAppRemoved, "", "{}")), wantCode: http.StatusOK, outcome: "unusable"},
-		{name: "missing eventType", body: sign(t, key, wixClaims(t, "", testInstance, "{}")), wantCode: http.StatusOK, outcome: "unusable"},
-		{name: "event data not a string", body: sign(t, key, innerObject), wantCode: http.StatusOK, outcome: "unusable"},
-		{name: "event data bad JSON", body: sign(t, key, wixClaims(t, EventAppRemoved, testInstance, "{nope")), wantCode: http.StatusOK, outcome: "unusable"},
-		{name: "iat 1e300", body: signRaw(t, key, `"iat":1e300`), wantCode: http.StatusOK, outcome: "unusable"},
-		{name: "iat before year 1", body: signRaw(t, key, `"iat":-62135596801`), wantCode: http.StatusOK, outcome: "unusable"},
-		{name: "iat not a number", body: signRaw(t, key, `"iat":"yesterday"`), wantCode: http.StatusOK, outcome: "unusable"},
-		{name: "exp 1e300", body: signRaw(t, key, `"exp":1e300`), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "data claim not a string", body: sign(t, wix, dataObject), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "data claim missing", body: sign(t, wix, noData), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "data claim bad JSON", body: sign(t, wix, badJSON), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "missing instanceId", body: sign(t, wix, wixClaims(t, EventAppRemoved, "", "{}")), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "missing eventType", body: sign(t, wix, wixClaims(t, "", testInstance, "{}")), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "event data not a string", body: sign(t, wix, innerObject), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "event data bad JSON", body: sign(t, wix, wixClaims(t, EventAppRemoved, testInstance, "{nope")), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "iat 1e300", body: signRaw(t, wix, `"iat":1e300`), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "iat before year 1", body: signRaw(t, wix, `"iat":-62135596801`), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "iat not a number", body: signRaw(t, wix, `"iat":"yesterday"`), wantCode: http.StatusOK, outcome: "unusable"},
+		{name: "exp 1e300", body: signRaw(t, wix, `"exp":1e300`), wantCode: http.StatusOK, outcome: "unusable"},
 		{
 			name:     "instanceId with NUL",
-			body:     sign(t, key, wixClaims(t, EventAppInstalled, "inst\x00ance", "{}")),
+			body:     sign(t, wix, wixClaims(t, EventAppInstalled, "inst\x00ance", "{}")),
 			wantCode: http.StatusOK,
 			outcome:  "unusable",
 			wantCalls: []call{
@@ -409,7 +422,7 @@ func TestServeHTTP(t *testing.T) {
 		},
 		{
 			name:     "instanceId of 300 characters",
-			body:     sign(t, key, wixClaims(t, EventAppRemoved, strings.Repeat("i", 300), "{}")),
+			body:     sign(t, wix, wixClaims(t, EventAppRemoved, strings.Repeat("i", 300), "{}")),
 			wantCode: http.StatusOK,
 			outcome:  "unusable",
 			wantCalls: []call{
@@ -435,7 +448,7 @@ func TestServeHTTP(t *testing.T) {
 			t.Parallel()
 			st := newFakeStore()
 			st.err = tt.storeErr
-			h, logs := newTestHandler(t, key, st)
+			h, logs := newTestHandler(t, wix, st)
 
 			method := tt.method
 			if method == "" {
@@ -517,7 +530,7 @@ func logLevels(t *testing.T, logs string) map[string]int {
 // signRaw signs an AppInstalled token whose claims JSON has the given
 // member text in place of its iat or exp, for values json.Marshal cannot
 // write.
-func signRaw(t *testing.T, key *rsa.PrivateKey, member string) string {
+func signRaw(t *testing.T, wix *wixfake.Fake, member string) string {
 	t.Helper()
 	claims := map[string]any{
 		"data": envelopeText(t, EventAppInstalled, testInstance, "{}"),
@@ -527,21 +540,19 @@ func signRaw(t *testing.T, key *rsa.PrivateKey, member string) string {
 	name, _, _ := strings.Cut(strings.Trim(member, `"`), `"`)
 	delete(claims, name)
 	text := strings.TrimSuffix(mustJSON(t, claims), "}") + "," + member + "}"
-	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","typ":"JWT"}`))
-	payload := base64.RawURLEncoding.EncodeToString([]byte(text))
-	sig, err := jwt.SigningMethodRS256.Sign(header+"."+payload, key)
+	token, err := wix.SignJWT(json.RawMessage(text))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return header + "." + payload + "." + base64.RawURLEncoding.EncodeToString(sig)
+	return token
 }
 
 // TestRefusalsLogSparingly posts many bodies that are not Wix tokens, as
 // anyone can: each is counted, but the log gets at most a line a second.
 func TestRefusalsLogSparingly(t *testing.T) {
 	t.Parallel()
-	key := newRSAKey(t, 2048)
-	h, logs := newTestHandler(t, key, newFakeStore()) // its clock stands still
+	wix := newWix(t)
+	h, logs := newTestHandler(t, wix, newFakeStore()) // its clock stands still
 	const n = 1000
 	for i := range n {
 		if rec := post(h, fmt.Sprintf("not-a-token-%d", i)); rec.Code != http.StatusUnauthorized {
@@ -558,10 +569,10 @@ func TestRefusalsLogSparingly(t *testing.T) {
 
 func TestServeHTTPLogsEvent(t *testing.T) {
 	t.Parallel()
-	key := newRSAKey(t, 2048)
-	h, logs := newTestHandler(t, key, newFakeStore())
+	wix := newWix(t)
+	h, logs := newTestHandler(t, wix, newFakeStore())
 
-	if rec := post(h, sign(t, key, wixClaims(t, EventAppInstalled, testInstance, "{}"))); rec.Code != http.StatusOK {
+	if rec := post(h, sign(t, wix, wixClaims(t, EventAppInstalled, testInstance, "{}"))); rec.Code != http.StatusOK {
 		t.Fatalf("status = %d, want 200", rec.Code)
 	}
 
@@ -585,13 +596,13 @@ func TestServeHTTPLogsEvent(t *testing.T) {
 // it is answered 200 and counted, and reaches the store once.
 func TestRepeatedDelivery(t *testing.T) {
 	t.Parallel()
-	key := newRSAKey(t, 2048)
+	wix := newWix(t)
 	st := newFakeStore()
-	h, _ := newTestHandler(t, key, st)
+	h, _ := newTestHandler(t, wix, st)
 
 	deliveries := []string{
-		sign(t, key, wixClaims(t, EventAppInstalled, testInstance, "{}")),
-		sign(t, key, wixClaims(t, EventAppRemoved, testInstance, "{}")),
+		sign(t, wix, wixClaims(t, EventAppInstalled, testInstance, "{}")),
+		sign(t, wix, wixClaims(t, EventAppRemoved, testInstance, "{}")),
 	}
 	for range 3 {
 		for _, d := range deliveries {
@@ -618,19 +629,19 @@ func TestRepeatedDelivery(t *testing.T) {
 // does not delete a newer installation's data.
 func TestOutOfOrderLifecycle(t *testing.T) {
 	t.Parallel()
-	key := newRSAKey(t, 2048)
+	wix := newWix(t)
 
 	// One instance installed at t1 and removed at t2, then installed again
 	// at t3; retried deliveries carry the same tokens.
 	t1 := testNow.Add(-3 * time.Hour)
 	t2 := testNow.Add(-2 * time.Hour)
 	t3 := testNow.Add(-time.Hour)
-	install1 := sign(t, key, wixClaimsAt(t, t1, EventAppInstalled, testInstance, "{}"))
-	remove := sign(t, key, wixClaimsAt(t, t2, EventAppRemoved, testInstance, "{}"))
-	install2 := sign(t, key, wixClaimsAt(t, t3, EventAppInstalled, testInstance, "{}"))
+	install1 := sign(t, wix, wixClaimsAt(t, t1, EventAppInstalled, testInstance, "{}"))
+	remove := sign(t, wix, wixClaimsAt(t, t2, EventAppRemoved, testInstance, "{}"))
+	install2 := sign(t, wix, wixClaimsAt(t, t3, EventAppInstalled, testInstance, "{}"))
 	// An install and a removal issued in the same second.
-	sameInstall := sign(t, key, wixClaimsAt(t, t1, EventAppInstalled, testInstance, "{}"))
-	sameRemove := sign(t, key, wixClaimsAt(t, t1, EventAppRemoved, testInstance, "{}"))
+	sameInstall := sign(t, wix, wixClaimsAt(t, t1, EventAppInstalled, testInstance, "{}"))
+	sameRemove := sign(t, wix, wixClaimsAt(t, t1, EventAppRemoved, testInstance, "{}"))
 
 	tests := []struct {
 		name      string
@@ -702,7 +713,7 @@ func TestOutOfOrderLifecycle(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			st := newFakeStore()
-			h, _ := newTestHandler(t, key, st)
+			h, _ := newTestHandler(t, wix, st)
 			for i, b := range tt.bodies {
 				if rec := post(h, b); rec.Code != http.StatusOK {
 					t.Fatalf("delivery %d: status = %d, want 200 (body %s)", i, rec.Code, rec.Body)
@@ -728,15 +739,15 @@ func TestOutOfOrderLifecycle(t *testing.T) {
 // TestLifecycleStoreCalls checks the times the handlers pass to the store.
 func TestLifecycleStoreCalls(t *testing.T) {
 	t.Parallel()
-	key := newRSAKey(t, 2048)
+	wix := newWix(t)
 	st := newFakeStore()
-	h, _ := newTestHandler(t, key, st)
+	h, _ := newTestHandler(t, wix, st)
 
 	installed := testNow.Add(-2 * time.Hour)
 	removed := testNow.Add(-time.Hour)
 	for _, body := range []string{
-		sign(t, key, wixClaimsAt(t, installed, EventAppInstalled, testInstance, "{}")),
-		sign(t, key, wixClaimsAt(t, removed, EventAppRemoved, testInstance, "{}")),
+		sign(t, wix, wixClaimsAt(t, installed, EventAppInstalled, testInstance, "{}")),
+		sign(t, wix, wixClaimsAt(t, removed, EventAppRemoved, testInstance, "{}")),
 	} {
 		if rec := post(h, body); rec.Code != http.StatusOK {
 			t.Fatalf("status = %d, want 200 (body %s)", rec.Code, rec.Body)
@@ -756,14 +767,14 @@ func TestLifecycleStoreCalls(t *testing.T) {
 // signed with any other key is still refused.
 func TestSeveralKeys(t *testing.T) {
 	t.Parallel()
-	old, next, stranger := newRSAKey(t, 2048), newRSAKey(t, 2048), newRSAKey(t, 2048)
-	h, err := New(Config{PublicKeys: []*rsa.PublicKey{&old.PublicKey, &next.PublicKey}, Store: newFakeStore(), Now: func() time.Time { return testNow }})
+	old, next, stranger := newWix(t), newWix(t), newWix(t)
+	h, err := New(Config{PublicKeys: []*rsa.PublicKey{old.PublicKey(), next.PublicKey()}, Store: newFakeStore(), Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
 		name   string
-		key    *rsa.PrivateKey
+		key    *wixfake.Fake
 		status int
 	}{
 		{"old key", old, http.StatusOK},
@@ -781,7 +792,7 @@ func TestSeveralKeys(t *testing.T) {
 	if s := h.Stats(); s.Applied != 2 || s.Refused != 1 {
 		t.Errorf("stats %+v, want 2 applied and 1 refused", s)
 	}
-	for _, keys := range [][]*rsa.PublicKey{nil, {&old.PublicKey, nil}} {
+	for _, keys := range [][]*rsa.PublicKey{nil, {old.PublicKey(), nil}} {
 		if _, err := New(Config{PublicKeys: keys, Store: newFakeStore()}); err == nil {
 			t.Errorf("New with keys %v: no error", keys)
 		}
@@ -790,8 +801,8 @@ func TestSeveralKeys(t *testing.T) {
 
 func TestParse(t *testing.T) {
 	t.Parallel()
-	key := newRSAKey(t, 2048)
-	h, _ := newTestHandler(t, key, newFakeStore())
+	wix := newWix(t)
+	h, _ := newTestHandler(t, wix, newFakeStore())
 
 	tests := []struct {
 		name     string
@@ -807,7 +818,7 @@ func TestParse(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ev, err := h.Parse([]byte(sign(t, key, wixClaims(t, EventAppInstalled, testInstance, tt.data))))
+			ev, err := h.Parse([]byte(sign(t, wix, wixClaims(t, EventAppInstalled, testInstance, tt.data))))
 			if err != nil {
 				t.Fatalf("Parse() error = %v", err)
 			}
@@ -824,8 +835,8 @@ func TestParse(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	t.Parallel()
-	key := newRSAKey(t, 2048)
-	h, _ := newTestHandler(t, key, newFakeStore())
+	wix := newWix(t)
+	h, _ := newTestHandler(t, wix, newFakeStore())
 
 	noIat := wixClaims(t, EventAppInstalled, testInstance, "{}")
 	delete(noIat, "iat")
@@ -838,10 +849,10 @@ func TestParseErrors(t *testing.T) {
 		want error
 	}{
 		{name: "garbage", body: "a.b.c", want: ErrSignature},
-		{name: "missing instanceId", body: sign(t, key, wixClaims(t, EventAppInstalled, "", "{}")), want: ErrUnusable},
-		{name: "missing iat", body: sign(t, key, noIat), want: ErrUnusable},
-		{name: "iat 1e300", body: signRaw(t, key, `"iat":1e300`), want: ErrUnusable},
-		{name: "expired", body: sign(t, key, expired), want: ErrSignature},
+		{name: "missing instanceId", body: sign(t, wix, wixClaims(t, EventAppInstalled, "", "{}")), want: ErrUnusable},
+		{name: "missing iat", body: sign(t, wix, noIat), want: ErrUnusable},
+		{name: "iat 1e300", body: signRaw(t, wix, `"iat":1e300`), want: ErrUnusable},
+		{name: "expired", body: sign(t, wix, expired), want: ErrSignature},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -855,7 +866,7 @@ func TestParseErrors(t *testing.T) {
 
 func TestHandle(t *testing.T) {
 	t.Parallel()
-	key := newRSAKey(t, 2048)
+	wix := newWix(t)
 
 	tests := []struct {
 		name      string
@@ -901,7 +912,7 @@ func TestHandle(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			st := newFakeStore()
-			h, _ := newTestHandler(t, key, st)
+			h, _ := newTestHandler(t, wix, st)
 			if err := h.Handle(t.Context(), tt.ev); !errors.Is(err, tt.wantErr) {
 				t.Errorf("Handle() error = %v, want %v", err, tt.wantErr)
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net"
@@ -12,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"example.com/shop/internal/wixauth/wixauthtest"
+	"example.com/shop/internal/wixfake"
 )
 
 const (
@@ -60,10 +61,11 @@ const testInstance = "6a5f1c9e-7b3d-4c2a-9e1f-0d8b7a6c5e4f"
 
 // credential is what the app's frontend would send.
 func credential() string {
-	return wixauthtest.SignInstance(testSecret, map[string]any{
+	payload, _ := json.Marshal(map[string]any{
 		"instanceId": testInstance, "appDefId": testAppID, "uid": "user-1", "permissions": "OWNER",
 		"signDate": time.Now().UTC().Format(time.RFC3339Nano),
 	})
+	return wixfake.SignInstancePayload(testSecret, base64.RawURLEncoding.EncodeToString(payload))
 }
 
 // client makes a new connection per request, so that nothing outlives a

@@ -132,7 +132,7 @@ func (c *tokenChecker) identity(r *http.Request, raw string) (Identity, error) {
 	if !ok {
 		return Identity{}, fmt.Errorf("%w: subject type %.20q", ErrUnknownRole, info.SubjectType)
 	}
-	return Identity{InstanceID: info.InstanceID, Role: role, UserID: info.SubjectID, IssuedAt: info.IssuedAt, Token: &info}, nil
+	return Identity{InstanceID: info.InstanceID, Role: role, UserID: info.SubjectID, IssuedAt: info.IssuedAt.Truncate(time.Second), Token: &info}, nil
 }
 
 // confirm asks token-info about raw, sent with r, a signed instance that

@@ -13,7 +13,7 @@ import (
 // SHA-256 of the token and a map lookup; token-info is not asked.
 func BenchmarkTokenCached(b *testing.B) {
 	clock := newTestClock()
-	f := newFakeTokenInfo(b, always(infoReply{status: 200, body: infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false)}))
+	f := startWix(b, clock, answer(infoBody(true, "USER", testAppID, testInstanceID, clock.Now().Add(time.Hour), false)))
 	a := newAuth(b, tokenConfig(b, f, clock))
 	r := request("Bearer " + accessToken)
 	if _, err := authenticateToken(a, r); err != nil {
@@ -25,7 +25,7 @@ func BenchmarkTokenCached(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	if got := f.calls.Load(); got != 1 {
+	if got := calls(f); got != 1 {
 		b.Fatalf("%d token-info requests; want 1", got)
 	}
 }

@@ -6,6 +6,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -24,7 +25,7 @@ import (
 	"example.com/shop/internal/store/storetest"
 	"example.com/shop/internal/wix"
 	"example.com/shop/internal/wixauth"
-	"example.com/shop/internal/wixauth/wixauthtest"
+	"example.com/shop/internal/wixfake"
 )
 
 const (
@@ -116,7 +117,7 @@ func credential(id string) string {
 func credentialIssuedAt(id string, at time.Time) string {
 	p := instancePayload(id)
 	p["signDate"] = at.UTC().Format(time.RFC3339Nano)
-	return wixauthtest.SignInstance(testSecret, p)
+	return signInstance(testSecret, p)
 }
 
 // fakeWix answers Wix's token and Get App Instance endpoints as
@@ -146,9 +147,25 @@ func fakeWix(t *testing.T) (string, *atomic.Int64) {
 	return srv.URL, &tokenInfoCalls
 }
 
+// signInstance JSON-encodes payload and signs it with secret as Wix signs
+// an instance.
+func signInstance(secret string, payload map[string]any) string {
+	text, err := json.Marshal(payload)
+	if err != nil {
+		panic(err) // strings and booleans
+	}
+	return signRaw(secret, string(text))
+}
+
+// signRaw signs payload text, which need not be JSON, as Wix signs an
+// instance.
+func signRaw(secret, text string) string {
+	return wixfake.SignInstancePayload(secret, base64.RawURLEncoding.EncodeToString([]byte(text)))
+}
+
 // signedInstance is a valid signed instance of a site owner of id.
 func signedInstance(id string) string {
-	return wixauthtest.SignInstance(testSecret, instancePayload(id))
+	return signInstance(testSecret, instancePayload(id))
 }
 
 // signedInstanceOf is a signed instance of id for a caller in role, shaped
@@ -163,7 +180,7 @@ func signedInstanceOf(role, id string) string {
 		delete(p, "uid")
 		p["permissions"], p["aid"] = "", "visitor-1"
 	}
-	return wixauthtest.SignInstance(testSecret, p)
+	return signInstance(testSecret, p)
 }
 
 func instancePayload(id string) map[string]any {
@@ -266,7 +283,7 @@ func TestInvalidInstances(t *testing.T) {
 	withPayload := func(change func(map[string]any)) string {
 		p := instancePayload(instanceA)
 		change(p)
-		return wixauthtest.SignInstance(testSecret, p)
+		return signInstance(testSecret, p)
 	}
 	tests := []struct {
 		name, header string
@@ -277,9 +294,9 @@ func TestInvalidInstances(t *testing.T) {
 		{"empty payload", sig + "."},
 		{"signature not base64", "%%%." + payload},
 		{"payload not base64", sig + ".%%%"},
-		{"payload not JSON", wixauthtest.SignRaw(testSecret, "not json")},
-		{"payload not an object", wixauthtest.SignRaw(testSecret, `["a"]`)},
-		{"signed with another secret", wixauthtest.SignInstance("other-secret", instancePayload(instanceA))},
+		{"payload not JSON", signRaw(testSecret, "not json")},
+		{"payload not an object", signRaw(testSecret, `["a"]`)},
+		{"signed with another secret", signInstance("other-secret", instancePayload(instanceA))},
 		{"payload changed after signing", sig + "." + strings.TrimSuffix(payload, "Q") + "R"},
 		{"instance ID swapped", sig + "." + strings.Split(signedInstance(instanceB), ".")[1]},
 		{"another app's instance", withPayload(func(p map[string]any) { p["appDefId"] = "00000000-0000-4000-8000-000000000000" })},

@@ -2,11 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"net"
 	"net/http"
 	"os"
@@ -15,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"example.com/shop/internal/store/storetest"
+	"example.com/shop/internal/wixfake"
 )
 
 // replica is one of several servers run by one test on one database.
@@ -73,17 +68,9 @@ func startReplicas(t *testing.T, n int, env map[string]string) []replica {
 // conflict is seen across them. A webhook delivered to both, as Wix may deliver
 // it again to another replica, is applied once.
 func TestReplicas(t *testing.T) {
-	env := testEnv(t)
+	wix := testWix(t)
+	env := envFor(t, wix)
 	env["DATABASE_URL"] = storetest.DatabaseURL(t)
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env["WIX_PUBLIC_KEY"] = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 	replicas := startReplicas(t, 2, env)
 	a, b := replicas[0], replicas[1]
 
@@ -135,7 +122,7 @@ func TestReplicas(t *testing.T) {
 	// and settings written; then the removal comes once more, late: it was
 	// applied already, and is not applied again.
 	now := time.Now()
-	removed := signEvent(t, key, "AppRemoved", now.Add(-2*time.Minute))
+	removed := signEvent(t, wix, "AppRemoved", now.Add(-2*time.Minute))
 	var wg sync.WaitGroup
 	for _, r := range replicas {
 		wg.Go(func() { deliver(t, r, removed) })
@@ -143,7 +130,7 @@ func TestReplicas(t *testing.T) {
 	wg.Wait()
 	want(b, http.MethodGet, "", "", http.StatusOK, 0)
 	want(a, http.MethodGet, "", "", http.StatusOK, 0)
-	deliver(t, b, signEvent(t, key, "AppInstalled", now.Add(-time.Minute)))
+	deliver(t, b, signEvent(t, wix, "AppInstalled", now.Add(-time.Minute)))
 	want(b, http.MethodPut, `{"after":"reinstall"}`, "", http.StatusOK, 1)
 	deliver(t, a, removed)
 	if got := want(a, http.MethodGet, "", "", http.StatusOK, 1); string(got.Doc) != `{"after":"reinstall"}` {
@@ -152,13 +139,10 @@ func TestReplicas(t *testing.T) {
 }
 
 // signEvent returns the body of a webhook of eventType for testInstance,
-// issued at iat, signed as Wix signs it.
-func signEvent(t *testing.T, key *rsa.PrivateKey, eventType string, iat time.Time) string {
+// issued at iat, signed by wix as Wix signs it.
+func signEvent(t *testing.T, wix *wixfake.Fake, eventType string, iat time.Time) string {
 	t.Helper()
-	envelope, _ := json.Marshal(map[string]string{"eventType": eventType, "instanceId": testInstance, "data": `{"appId":"` + testAppID + `"}`})
-	token, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
-		"data": string(envelope), "iat": iat.Unix(), "exp": iat.Add(time.Hour).Unix(),
-	}).SignedString(key)
+	token, err := wix.Sign(wixfake.Event{Type: eventType, InstanceID: testInstance, Data: map[string]string{"appId": testAppID}, IssuedAt: iat})
 	if err != nil {
 		t.Fatal(err)
 	}

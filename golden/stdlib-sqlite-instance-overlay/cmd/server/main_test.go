@@ -3,11 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"net"
 	"net/http"
@@ -17,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"example.com/shop/internal/wixauth/wixauthtest"
+	"example.com/shop/internal/wixfake"
 )
 
 const (
@@ -28,20 +25,25 @@ const (
 // testEnv is a complete configuration, as the README documents it.
 func testEnv(t *testing.T) map[string]string {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return envFor(t, testWix(t))
+}
+
+// testWix starts the fake Wix a test's server talks to and takes webhooks from.
+func testWix(t *testing.T) *wixfake.Fake {
+	t.Helper()
+	f := wixfake.Start(t, wixfake.Config{AppID: testAppID, AppSecret: testSecret})
+	return f
+}
+
+// envFor is a complete configuration with wix as Wix.
+func envFor(t *testing.T, wix *wixfake.Fake) map[string]string {
+	t.Helper()
 	return map[string]string{
 		"WIX_APP_ID":     testAppID,
 		"WIX_APP_SECRET": testSecret,
 		// Stop at once; TestSIGTERMUnreadyFirst tests the delay.
 		"SHUTDOWN_DELAY": "0",
-		"WIX_PUBLIC_KEY": string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
+		"WIX_PUBLIC_KEY": wix.Env()["WIX_PUBLIC_KEY"],
 		"DATABASE_URL":   filepath.Join(t.TempDir(), "data", "test.db"),
 	}
 }
@@ -75,10 +77,11 @@ const testInstance = "6a5f1c9e-7b3d-4c2a-9e1f-0d8b7a6c5e4f"
 
 // credential is what the app's frontend would send.
 func credential() string {
-	return wixauthtest.SignInstance(testSecret, map[string]any{
+	payload, _ := json.Marshal(map[string]any{
 		"instanceId": testInstance, "appDefId": testAppID, "uid": "user-1", "permissions": "OWNER",
 		"signDate": time.Now().UTC().Format(time.RFC3339Nano),
 	})
+	return wixfake.SignInstancePayload(testSecret, base64.RawURLEncoding.EncodeToString(payload))
 }
 
 // client makes a new connection per request, so that nothing outlives a

@@ -7,21 +7,20 @@ import (
 	"fmt"
 
 	"example.com/shop/internal/wixauth"
-	"example.com/shop/internal/wixauth/wixauthtest"
+	"example.com/shop/internal/wixfake"
 )
 
 func ExampleVerifyInstance() {
-	const secret = "app-secret"
-	raw := wixauthtest.SignInstance(secret, map[string]any{
-		"instanceId":  "6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e",
-		"appDefId":    "my-app-id",
-		"uid":         "0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9",
-		"permissions": "OWNER",
-	})
-	inst, err := wixauth.VerifyInstance(raw, secret, "my-app-id")
+	// The fake Wix signs instances as Wix does, with the app's secret.
+	wix, err := wixfake.New(wixfake.Config{AppID: "my-app-id", AppSecret: "app-secret"})
+	if err != nil {
+		panic(err)
+	}
+	raw := wix.SignInstance(wixfake.Caller{InstanceID: "6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e"})
+	inst, err := wixauth.VerifyInstance(raw, "app-secret", "my-app-id")
 	fmt.Println(inst.InstanceID, inst.Permissions, err)
 
-	_, err = wixauth.VerifyInstance(raw+"x", secret, "my-app-id")
+	_, err = wixauth.VerifyInstance(raw+"x", "app-secret", "my-app-id")
 	fmt.Println(err)
 	// Output:
 	// 6a5f1d2e-3c4b-4a59-8e7d-1f2a3b4c5d6e OWNER <nil>

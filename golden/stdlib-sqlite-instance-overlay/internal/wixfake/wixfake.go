@@ -10,6 +10,7 @@
 package wixfake
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/rand"
 	"crypto/rsa"
@@ -18,6 +19,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -215,6 +217,10 @@ type Fault struct {
 	RetryAfter time.Duration
 	// Delay holds the answer this long, or until the caller gives up.
 	Delay time.Duration
+	// Hold, when set, holds the answer until it is closed, or until the
+	// caller gives up: a test closes it once it has seen the request
+	// arrive (Requests counts it already).
+	Hold <-chan struct{}
 	// Body replaces the body (a malformed one, say) as is.
 	Body string
 	// Times is how many requests the fault answers; 0: every one until
@@ -254,11 +260,24 @@ func (f *Fake) endpoint(e Endpoint, serve http.HandlerFunc) http.HandlerFunc {
 			}
 		}
 		f.mu.Unlock()
+		if fault.Delay > 0 || fault.Hold != nil {
+			// Read the body first: only then does the server notice a
+			// caller that gives up, and end the request's context.
+			body, _ := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		if fault.Delay > 0 {
 			t := time.NewTimer(fault.Delay)
 			defer t.Stop()
 			select {
 			case <-t.C:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if fault.Hold != nil {
+			select {
+			case <-fault.Hold:
 			case <-r.Context().Done():
 				return
 			}

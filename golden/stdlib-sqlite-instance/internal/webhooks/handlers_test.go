@@ -60,16 +60,16 @@ func orderCreated(id, eventTime string) map[string]any {
 // again runs nothing.
 func TestHandlersRunInOrderOnce(t *testing.T) {
 	t.Parallel()
-	key := newRSAKey(t, 2048)
+	wix := newWix(t)
 	st := newFakeStore()
-	h, _ := newTestHandler(t, key, st)
+	h, _ := newTestHandler(t, wix, st)
 	var ran handled
 	h.On(EventAppInstalled, ran.handler("first", nil))
 	h.On(EventAppInstalled, ran.handler("second", nil))
 	h.On("wix.ecom.v1.order_created", ran.handler("order", nil))
 
-	install := sign(t, key, wixClaims(t, EventAppInstalled, testInstance, "{}"))
-	order := sign(t, key, wixClaims(t, "wix.ecom.v1.order_created", testInstance, orderCreated("event-1", "2024-04-30T09:00:00.123456Z")))
+	install := sign(t, wix, wixClaims(t, EventAppInstalled, testInstance, "{}"))
+	order := sign(t, wix, wixClaims(t, "wix.ecom.v1.order_created", testInstance, orderCreated("event-1", "2024-04-30T09:00:00.123456Z")))
 	for _, body := range []string{install, order, install, order} {
 		if rec := post(h, body); rec.Code != http.StatusOK {
 			t.Fatalf("status = %d, want 200 (body %s)", rec.Code, rec.Body)
@@ -90,15 +90,15 @@ func TestHandlersRunInOrderOnce(t *testing.T) {
 // with other tokens (another iat) are one event; another ID is another.
 func TestBusinessEventsAreKnownByID(t *testing.T) {
 	t.Parallel()
-	key := newRSAKey(t, 2048)
-	h, _ := newTestHandler(t, key, newFakeStore())
+	wix := newWix(t)
+	h, _ := newTestHandler(t, wix, newFakeStore())
 	var ran handled
 	h.On("wix.ecom.v1.order_created", ran.handler("order", nil))
 
 	for i, body := range []string{
-		sign(t, key, wixClaimsAt(t, testIssuedAt, "wix.ecom.v1.order_created", testInstance, orderCreated("event-1", "2024-04-30T09:00:00Z"))),
-		sign(t, key, wixClaimsAt(t, testIssuedAt.Add(time.Second), "wix.ecom.v1.order_created", testInstance, orderCreated("event-1", "2024-04-30T09:00:00Z"))),
-		sign(t, key, wixClaimsAt(t, testIssuedAt, "wix.ecom.v1.order_created", testInstance, orderCreated("event-2", "2024-04-30T09:00:00Z"))),
+		sign(t, wix, wixClaimsAt(t, testIssuedAt, "wix.ecom.v1.order_created", testInstance, orderCreated("event-1", "2024-04-30T09:00:00Z"))),
+		sign(t, wix, wixClaimsAt(t, testIssuedAt.Add(time.Second), "wix.ecom.v1.order_created", testInstance, orderCreated("event-1", "2024-04-30T09:00:00Z"))),
+		sign(t, wix, wixClaimsAt(t, testIssuedAt, "wix.ecom.v1.order_created", testInstance, orderCreated("event-2", "2024-04-30T09:00:00Z"))),
 	} {
 		if rec := post(h, body); rec.Code != http.StatusOK {
 			t.Fatalf("delivery %d: status = %d, want 200", i, rec.Code)
@@ -114,8 +114,8 @@ func TestBusinessEventsAreKnownByID(t *testing.T) {
 // handler again; a handler that succeeds then makes it 200 and done.
 func TestHandlerErrorIsDeliveredAgain(t *testing.T) {
 	t.Parallel()
-	key := newRSAKey(t, 2048)
-	h, _ := newTestHandler(t, key, newFakeStore())
+	wix := newWix(t)
+	h, _ := newTestHandler(t, wix, newFakeStore())
 	var ran handled
 	var attempts atomic.Int32
 	h.On("wix.ecom.v1.order_created", ran.handler("before", nil))
@@ -126,7 +126,7 @@ func TestHandlerErrorIsDeliveredAgain(t *testing.T) {
 		return nil
 	})
 
-	order := sign(t, key, wixClaims(t, "wix.ecom.v1.order_created", testInstance, orderCreated("event-1", "2024-04-30T09:00:00Z")))
+	order := sign(t, wix, wixClaims(t, "wix.ecom.v1.order_created", testInstance, orderCreated("event-1", "2024-04-30T09:00:00Z")))
 	for i, want := range []int{http.StatusInternalServerError, http.StatusOK, http.StatusOK} {
 		if rec := post(h, order); rec.Code != want {
 			t.Fatalf("delivery %d: status = %d, want %d (body %s)", i, rec.Code, want, rec.Body)
@@ -145,12 +145,12 @@ func TestHandlerErrorIsDeliveredAgain(t *testing.T) {
 // event is remembered.
 func TestUnusableIsNotDeliveredAgain(t *testing.T) {
 	t.Parallel()
-	key := newRSAKey(t, 2048)
-	h, _ := newTestHandler(t, key, newFakeStore())
+	wix := newWix(t)
+	h, _ := newTestHandler(t, wix, newFakeStore())
 	var ran handled
 	h.On("wix.ecom.v1.order_created", ran.handler("order", ErrUnusable))
 
-	order := sign(t, key, wixClaims(t, "wix.ecom.v1.order_created", testInstance, orderCreated("event-1", "2024-04-30T09:00:00Z")))
+	order := sign(t, wix, wixClaims(t, "wix.ecom.v1.order_created", testInstance, orderCreated("event-1", "2024-04-30T09:00:00Z")))
 	for range 2 {
 		if rec := post(h, order); rec.Code != http.StatusOK {
 			t.Fatalf("status = %d, want 200", rec.Code)
@@ -165,12 +165,12 @@ func TestUnusableIsNotDeliveredAgain(t *testing.T) {
 // answered 200 and counted, and reaches no handler.
 func TestUnknownEventsAreCounted(t *testing.T) {
 	t.Parallel()
-	key := newRSAKey(t, 2048)
-	h, _ := newTestHandler(t, key, newFakeStore())
+	wix := newWix(t)
+	h, _ := newTestHandler(t, wix, newFakeStore())
 	var ran handled
 	h.On("wix.ecom.v1.order_created", ran.handler("order", nil))
 	for _, eventType := range []string{"wix.ecom.v1.order_canceled", "SomethingNew"} {
-		if rec := post(h, sign(t, key, wixClaims(t, eventType, testInstance, "{}"))); rec.Code != http.StatusOK {
+		if rec := post(h, sign(t, wix, wixClaims(t, eventType, testInstance, "{}"))); rec.Code != http.StatusOK {
 			t.Fatalf("%s: status = %d, want 200", eventType, rec.Code)
 		}
 	}
@@ -184,8 +184,8 @@ func TestUnknownEventsAreCounted(t *testing.T) {
 // the operation time of a plan event.
 func TestEventFields(t *testing.T) {
 	t.Parallel()
-	key := newRSAKey(t, 2048)
-	h, _ := newTestHandler(t, key, newFakeStore())
+	wix := newWix(t)
+	h, _ := newTestHandler(t, wix, newFakeStore())
 	identity := `{"identityType":"MEMBER","memberId":"m-1"}`
 
 	tests := []struct {
@@ -252,7 +252,7 @@ func TestEventFields(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ev, err := h.Parse([]byte(sign(t, key, tt.claims())))
+			ev, err := h.Parse([]byte(sign(t, wix, tt.claims())))
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
@@ -273,8 +273,8 @@ func TestClaimLapses(t *testing.T) {
 	if ok, _ := st.ClaimEvent(t.Context(), ev.key(), testNow.Add(-claimTimeout), testNow); !ok {
 		t.Fatal("first claim refused")
 	}
-	key := newRSAKey(t, 2048)
-	h, _ := newTestHandler(t, key, st) // its clock is testNow: the claim has lapsed
+	wix := newWix(t)
+	h, _ := newTestHandler(t, wix, st) // its clock is testNow: the claim has lapsed
 	var ran handled
 	h.On(ev.Type, ran.handler("order", nil))
 	if err := h.Handle(t.Context(), ev); err != nil || len(ran.names()) != 1 {

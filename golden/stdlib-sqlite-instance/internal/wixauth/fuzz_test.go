@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"example.com/shop/internal/wixauth"
-	"example.com/shop/internal/wixauth/wixauthtest"
 )
 
 // FuzzParseInstance checks VerifyInstance against the naive implementation in
@@ -18,7 +17,7 @@ import (
 // payload is signed and verified: VerifyInstance must then accept exactly
 // what oracleDecode accepts as an instance, and decode it the same way.
 func FuzzParseInstance(f *testing.F) {
-	valid := wixauthtest.SignRaw(testSecret, testPayload)
+	valid := signRaw(testSecret, testPayload)
 	sig, payload := splitInstance(f, valid)
 	f.Add(valid, []byte(testPayload))
 	f.Add(sig+"=."+payload, []byte(`{"instanceId":"a\u00e9\ud83d\ude00","demoMode":true,"x":[1,-2.5e3,{"y":null}]}`))
@@ -46,7 +45,7 @@ func FuzzParseInstance(f *testing.F) {
 		checkApp(t, raw, got, err)
 
 		// payload, correctly signed.
-		signed := wixauthtest.SignRaw(testSecret, string(payload))
+		signed := signRaw(testSecret, string(payload))
 		got, err = wixauth.VerifyInstance(signed, testSecret, "")
 		switch {
 		case err == nil:

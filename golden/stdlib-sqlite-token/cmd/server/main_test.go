@@ -3,21 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"example.com/shop/internal/wixfake"
 )
 
 const (
@@ -28,45 +25,38 @@ const (
 // testEnv is a complete configuration, as the README documents it.
 func testEnv(t *testing.T) map[string]string {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return envFor(t, testWix(t))
+}
+
+// testWix starts the fake Wix a test's server talks to and takes webhooks from.
+func testWix(t *testing.T) *wixfake.Fake {
+	t.Helper()
+	f := wixfake.Start(t, wixfake.Config{AppID: testAppID, AppSecret: testSecret})
+	// token-info says that any token, credential() among them, is the site
+	// owner's of testInstance for another hour.
+	f.Fail(wixfake.TokenInfoEndpoint, wixfake.Fault{Body: fmt.Sprintf(
+		`{"active":"true","subjectType":"USER","subjectId":"user-1","exp":"%d","clientId":%q,"instanceId":%q}`,
+		time.Now().Add(time.Hour).Unix(), testAppID, testInstance)})
+	return f
+}
+
+// envFor is a complete configuration with wix as Wix.
+func envFor(t *testing.T, wix *wixfake.Fake) map[string]string {
+	t.Helper()
 	return map[string]string{
 		"WIX_APP_ID":     testAppID,
 		"WIX_APP_SECRET": testSecret,
 		// Stop at once; TestSIGTERMUnreadyFirst tests the delay.
 		"SHUTDOWN_DELAY": "0",
-		"WIX_PUBLIC_KEY": string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})),
+		"WIX_PUBLIC_KEY": wix.Env()["WIX_PUBLIC_KEY"],
 		"DATABASE_URL":   filepath.Join(t.TempDir(), "data", "test.db"),
-		"WIX_API_BASE":   fakeTokenInfo(t),
+		"WIX_API_BASE":   wix.URL,
 	}
 }
 
-// testToken is the access token the fake token-info endpoint accepts.
+// testToken is the access token of the tests: the fake Wix's token-info
+// takes it.
 const testToken = "OauthNG.JWS.test-header.test-payload.test-signature"
-
-// fakeTokenInfo serves Wix's token-info endpoint, accepting testToken as a
-// Wix user's token for one instance, and returns its base URL.
-func fakeTokenInfo(t *testing.T) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if r.URL.Path != "/oauth2/token-info" || string(body) != `{"token":"`+testToken+`"}` {
-			w.WriteHeader(http.StatusUnauthorized)
-			io.WriteString(w, `{"message":"invalid token"}`)
-			return
-		}
-		fmt.Fprintf(w, `{"active":"true","subjectType":"USER","subjectId":"user-1","exp":"%d","clientId":%q,"instanceId":"6a5f1c9e-7b3d-4c2a-9e1f-0d8b7a6c5e4f"}`,
-			time.Now().Add(time.Hour).Unix(), testAppID)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
 
 // syncBuffer collects the server's log lines from several goroutines.
 type syncBuffer struct {

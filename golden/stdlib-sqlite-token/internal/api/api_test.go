@@ -21,8 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"example.com/shop/internal/api"
 	"example.com/shop/internal/billing"
 	"example.com/shop/internal/cors"
@@ -32,6 +30,7 @@ import (
 	"example.com/shop/internal/webhooks"
 	"example.com/shop/internal/wix"
 	"example.com/shop/internal/wixauth"
+	"example.com/shop/internal/wixfake"
 )
 
 const (
@@ -55,7 +54,7 @@ type testAPI struct {
 	tokenInfoCalls *atomic.Int64
 	// drain, once called, tells the API the server is shutting down.
 	drain      func()
-	webhookKey *rsa.PrivateKey
+	webhookWix *wixfake.Fake // signs the test's webhooks
 }
 
 // newTestAPI serves the API over HTTP with a real store, a fake Wix and a
@@ -88,8 +87,8 @@ func newTestAPI(t *testing.T, dev bool, edits ...func(*wixauth.Config)) *testAPI
 	draining := make(chan struct{})
 	a := &testAPI{store: st, logs: logs, removals: removals, tokenInfoCalls: calls, drain: sync.OnceFunc(func() { close(draining) })}
 	deps := api.Deps{Logger: log, Auth: auth, CORS: cors.Policy{AppID: testAppID, Dev: dev}, Store: st, Wix: wixClient, Draining: draining}
-	a.webhookKey = webhookKey(t)
-	hooks, err := webhooks.New(webhooks.Config{PublicKeys: []*rsa.PublicKey{&a.webhookKey.PublicKey}, Store: st, Logger: log})
+	a.webhookWix = webhookWix(t)
+	hooks, err := webhooks.New(webhooks.Config{PublicKeys: []*rsa.PublicKey{a.webhookWix.PublicKey()}, Store: st, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,19 +130,19 @@ func (b *removalBook) remove(id string, at time.Time) {
 	b.at[id] = at
 }
 
-// webhookKeys holds the webhook signing key, made once: RSA key generation
-// is slow, and every test server may share the key.
-var webhookKeys = sync.OnceValues(func() (*rsa.PrivateKey, error) {
-	return rsa.GenerateKey(rand.Reader, 2048)
+// webhookWixes holds the fake Wix that signs webhooks, made once: its
+// RSA key is slow to make, and every test server may share it.
+var webhookWixes = sync.OnceValues(func() (*wixfake.Fake, error) {
+	return wixfake.New(wixfake.Config{})
 })
 
-func webhookKey(t *testing.T) *rsa.PrivateKey {
+func webhookWix(t *testing.T) *wixfake.Fake {
 	t.Helper()
-	key, err := webhookKeys()
+	wix, err := webhookWixes()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return key
+	return wix
 }
 
 // credential is what the frontend sends for the site owner of instance id
@@ -808,21 +807,21 @@ func TestInstancesAreIsolated(t *testing.T) {
 }
 
 // webhook signs a webhook body as Wix does, issued at iat.
-func (a *testAPI) webhook(t *testing.T, key *rsa.PrivateKey, eventType, instanceID string, iat time.Time) string {
+func (a *testAPI) webhook(t *testing.T, wix *wixfake.Fake, eventType, instanceID string, iat time.Time) string {
 	t.Helper()
-	return signWebhook(t, key, eventType, instanceID, iat, map[string]string{})
+	return signWebhook(t, wix, eventType, instanceID, iat, map[string]string{})
 }
 
 // signWebhook signs a webhook body of eventType with data, issued at iat.
-func signWebhook(t *testing.T, key *rsa.PrivateKey, eventType, instanceID string, iat time.Time, data map[string]string) string {
+func signWebhook(t *testing.T, wix *wixfake.Fake, eventType, instanceID string, iat time.Time, data map[string]string) string {
 	t.Helper()
 	inner, _ := json.Marshal(data)
 	envelope, _ := json.Marshal(map[string]string{"eventType": eventType, "instanceId": instanceID, "data": string(inner)})
-	token, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
+	token, err := wix.SignJWT(map[string]any{
 		"data": string(envelope),
 		"iat":  iat.Unix(),
 		"exp":  time.Now().Add(time.Hour).Unix(),
-	}).SignedString(key)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -838,9 +837,9 @@ func TestWebhooks(t *testing.T) {
 	// Instance A is installed, removed, and installed again; the tokens were
 	// issued a few minutes ago, a minute apart, as iat has one-second steps.
 	now := time.Now()
-	installed := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, now.Add(-3*time.Minute))
-	removed := a.webhook(t, a.webhookKey, "AppRemoved", instanceA, now.Add(-2*time.Minute))
-	reinstalled := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, now.Add(-time.Minute))
+	installed := a.webhook(t, a.webhookWix, "AppInstalled", instanceA, now.Add(-3*time.Minute))
+	removed := a.webhook(t, a.webhookWix, "AppRemoved", instanceA, now.Add(-2*time.Minute))
+	reinstalled := a.webhook(t, a.webhookWix, "AppInstalled", instanceA, now.Add(-time.Minute))
 	post := func(what, token string) {
 		t.Helper()
 		if resp, body := a.call(t, "POST", "/webhooks", nil, token); resp.StatusCode != http.StatusOK {
@@ -857,7 +856,11 @@ func TestWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, body := a.call(t, "POST", "/webhooks", nil, a.webhook(t, otherKey, "AppRemoved", instanceA, now))
+	other, err := wixfake.New(wixfake.Config{Key: otherKey}) // another Wix, or anyone else
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := a.call(t, "POST", "/webhooks", nil, a.webhook(t, other, "AppRemoved", instanceA, now))
 	wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
 
 	a.call(t, "PUT", "/api/settings", auth(credential(instanceA)), `{"a":1}`)
@@ -908,7 +911,7 @@ func TestWebhooks(t *testing.T) {
 // is refused with a JSON 413, sent at once or in chunks, and changes nothing.
 func TestWebhookBodyLimit(t *testing.T) {
 	a := newTestAPI(t, false)
-	token := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, time.Now().Add(-time.Minute))
+	token := a.webhook(t, a.webhookWix, "AppInstalled", instanceA, time.Now().Add(-time.Minute))
 	body := token + strings.Repeat(" ", api.MaxBodyBytes)
 	for name, r := range map[string]io.Reader{"Content-Length": strings.NewReader(body), "chunked": io.MultiReader(strings.NewReader(body))} {
 		t.Run(name, func(t *testing.T) {
@@ -993,7 +996,7 @@ func TestPlanAndPremium(t *testing.T) {
 
 	// The site buys a plan: Wix sends Paid Plan Purchased.
 	now := time.Now().UTC()
-	purchase := signWebhook(t, a.webhookKey, "PaidPlanPurchased", instanceA, now.Add(-time.Second), map[string]string{
+	purchase := signWebhook(t, a.webhookWix, "PaidPlanPurchased", instanceA, now.Add(-time.Second), map[string]string{
 		"vendorProductId": "premium", "cycle": "MONTHLY",
 		"operationTimeStamp": now.Add(-time.Second).Format(time.RFC3339Nano), "expiresOn": now.AddDate(0, 1, 0).Format(time.RFC3339)})
 	if resp, body := a.call(t, "POST", "/webhooks", nil, purchase); resp.StatusCode != http.StatusOK {
