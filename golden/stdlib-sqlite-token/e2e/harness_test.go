@@ -305,7 +305,8 @@ func findChrome(t *testing.T) string {
 		}
 	}
 	t.Fatal("no Chromium or Chrome found: the end-to-end test drives a real browser. " +
-		"Install one (Debian and Ubuntu: sudo apt-get install -y chromium; macOS: brew install --cask chromium), " +
+		"Install one (Debian: sudo apt-get install -y chromium; Ubuntu: Google Chrome's .deb, as Ubuntu's chromium is a snap; " +
+		"macOS: brew install --cask chromium), " +
 		"or set CHROME_PATH to its executable.")
 	return ""
 }
