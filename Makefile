@@ -1,10 +1,10 @@
 # wixgen's own tasks. `make help` lists them.
 GO ?= go
 
-.PHONY: help build test golden matrix fixtures bench bench-gen bench-server lint fmt tidy ci
+.PHONY: help build test golden matrix e2e fixtures bench bench-gen bench-server lint fmt tidy ci
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 build: ## build the wixgen binary into bin/
 	$(GO) build -o bin/wixgen .
@@ -17,6 +17,9 @@ golden: ## rewrite golden/ from the current templates
 
 matrix: ## generate every option combination outside the repo and run each project's vet, build and tests
 	.ci/matrix
+
+e2e: ## generate a project per router and per auth mode and run its browser test, make e2e, in each (needs Chromium)
+	$(GO) test ./generator -tags e2e -run 'TestEndToEnd$$' -count=1 -v -timeout 20m
 
 fixtures: ## upgrade the projects earlier wixgen versions made (testdata/upgrade), then build and test them; build the overlay golden case
 	$(GO) test . -tags fixtures -run 'TestUpgradeFixtures|TestOverlayProjectBuilds' -count=1 -v -timeout 30m

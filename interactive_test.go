@@ -177,9 +177,11 @@ func TestInteractiveNew(t *testing.T) {
 	term.typeKeys("n" + enter)
 	term.expect("Add Kubernetes manifests?")
 	term.typeKeys(enter) // default no
+	term.expect("Add an end-to-end test in a real browser?")
+	term.typeKeys("n" + enter)
 	term.expect("To generate the same project without questions:")
 	term.expect("wixgen new proj --name proj --module github.com/acme/proj --app-id 1b2c3d4e-0000-4000-8000-000000000001 " +
-		"--router chi --store memory --auth token --widget=true --webhooks=false --billing=false --docker=true --ci=false --kubernetes=false --no-tidy --yes")
+		"--router chi --store memory --auth token --widget=true --webhooks=false --billing=false --docker=true --ci=false --kubernetes=false --e2e=false --no-tidy --yes")
 	term.expect("Created proj in proj.")
 
 	if err := cmd.Wait(); err != nil {

@@ -27,6 +27,9 @@ type Answers struct {
 	CI       bool   `json:"ci"`
 	// Kubernetes adds deploy/kubernetes/.
 	Kubernetes bool `json:"kubernetes"`
+	// E2E adds e2e/, a test that drives a real browser through the app's
+	// pages (make e2e).
+	E2E bool `json:"e2e"`
 }
 
 // Kind says how an option's value is written.
@@ -179,6 +182,9 @@ var options = []Option{
 	addedLater(offByDefault(boolOption("kubernetes",
 		"add deploy/kubernetes/, a kustomize base: a Deployment with probes and a graceful stop, a Service, and by store an autoscaler and a disruption budget (postgres) or a volume (sqlite)",
 		"Add Kubernetes manifests?", func(a *Answers) *bool { return &a.Kubernetes })), "false"),
+	addedLater(boolOption("e2e",
+		"add e2e/, a test in a module of its own that drives headless Chromium through a dashboard and a widget page against the backend and a fake Wix (make e2e)",
+		"Add an end-to-end test in a real browser?", func(a *Answers) *bool { return &a.E2E }), "false"),
 }
 
 // addedLater marks o as added after projects were generated without it:

@@ -85,7 +85,7 @@ func TestOptionSet(t *testing.T) {
 }
 
 func TestDefaultAnswers(t *testing.T) {
-	want := Answers{Name: "shop", Module: "example.com/shop", Router: "stdlib", Store: "sqlite", Auth: "instance", Widget: true, Webhooks: true, Billing: true, Docker: true, CI: true}
+	want := Answers{Name: "shop", Module: "example.com/shop", Router: "stdlib", Store: "sqlite", Auth: "instance", Widget: true, Webhooks: true, Billing: true, Docker: true, CI: true, E2E: true}
 	if got := DefaultAnswers("shop"); got != want {
 		t.Errorf("DefaultAnswers(shop) = %+v, want %+v", got, want)
 	}
@@ -106,7 +106,7 @@ func TestParseAnswersFile(t *testing.T) {
 		{"yaml", "name: shop\nstore: memory\ndocker: no\n", map[string]string{"name": "shop", "store": "memory", "docker": "false"}, ""},
 		{"yaml booleans", "name: shop\nstore: memory\ndocker: false\n", map[string]string{"name": "shop", "store": "memory", "docker": "false"}, ""},
 		{"yaml key without a value", "name: shop\napp-id:\n", map[string]string{"name": "shop"}, ""},
-		{"unknown key", "name: shop\ncolour: red\n", nil, `unknown key "colour"; valid keys are name, module, app-id, router, store, auth, widget, webhooks, billing, docker, ci, kubernetes, templates`},
+		{"unknown key", "name: shop\ncolour: red\n", nil, `unknown key "colour"; valid keys are name, module, app-id, router, store, auth, widget, webhooks, billing, docker, ci, kubernetes, e2e, templates`},
 		{"number for a string", "name: 42\n", nil, "name: want a string, got 42"},
 		{"bool for a string", "router: true\n", nil, "router: want a string, got true"},
 		{"not an object", "- name\n", nil, "want an object of option keys"},
@@ -184,7 +184,7 @@ func TestManifestWithoutALaterOption(t *testing.T) {
 	manifest := func(answers string) []byte {
 		return []byte(`{"generator": "wixgen", "version": "v0.1.0", "answers": {` + answers + `}, "files": []}`)
 	}
-	const common = `"name": "shop", "module": "example.com/shop", "app-id": "", "router": "stdlib", "store": "sqlite", "auth": "instance", "widget": false, "webhooks": true, "billing": true, "ci": true, "kubernetes": false`
+	const common = `"name": "shop", "module": "example.com/shop", "app-id": "", "router": "stdlib", "store": "sqlite", "auth": "instance", "widget": false, "webhooks": true, "billing": true, "ci": true, "kubernetes": false, "e2e": false`
 	tests := []struct {
 		name       string
 		answers    string
