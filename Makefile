@@ -10,7 +10,7 @@ build: ## build the wixgen binary into bin/
 	$(GO) build -o bin/wixgen .
 
 test: ## the quick tests: engine, goldens, CLI end to end
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...
 
 golden: ## rewrite golden/ from the current templates
 	$(GO) test ./generator -run 'TestGolden$$' -update
