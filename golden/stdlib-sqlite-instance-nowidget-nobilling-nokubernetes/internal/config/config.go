@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"example.com/shop/internal/cors"
+	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/webhooks"
 	"example.com/shop/internal/wix"
 )
@@ -40,7 +42,11 @@ type Config struct {
 	CORSOrigins    []string         // CORS_ALLOWED_ORIGINS
 	LogLevel       slog.Level       // LOG_LEVEL
 	ShutdownDelay  time.Duration    // SHUTDOWN_DELAY
-	InstanceMaxAge time.Duration    // WIX_INSTANCE_MAX_AGE; zero: no limit
+	TrustedProxies []netip.Prefix   // TRUSTED_PROXIES
+	// Request budgets; the zero Config is off.
+	RateLimitClient   ratelimit.Config // RATE_LIMIT_CLIENT
+	RateLimitInstance ratelimit.Config // RATE_LIMIT_INSTANCE
+	InstanceMaxAge    time.Duration    // WIX_INSTANCE_MAX_AGE; zero: no limit
 }
 
 // variable is one environment variable and how it is read.
@@ -110,6 +116,14 @@ func Load(getenv func(string) string) (Config, error) {
 			return c.LogLevel.UnmarshalText([]byte(v))
 		}},
 		{name: "SHUTDOWN_DELAY", def: "5s", parse: duration(&c.ShutdownDelay, "to stop at once")},
+		{name: "TRUSTED_PROXIES", parse: func(v string) (err error) {
+			c.TrustedProxies, err = ratelimit.ParseTrustedProxies(v)
+			return err
+		}},
+		// Generous for people at work in a dashboard: a page load sends a
+		// few requests at once, and an office shares one address.
+		{name: "RATE_LIMIT_CLIENT", def: "20/s burst 100", parse: budget(&c.RateLimitClient)},
+		{name: "RATE_LIMIT_INSTANCE", def: "10/s burst 50", parse: budget(&c.RateLimitInstance)},
 		{name: "WIX_INSTANCE_MAX_AGE", parse: duration(&c.InstanceMaxAge, "for no limit")},
 	}
 
@@ -173,6 +187,10 @@ func duration(field *time.Duration, zero string) func(string) error {
 		}
 		return nil
 	}
+}
+
+func budget(field *ratelimit.Config) func(string) error {
+	return func(v string) (err error) { *field, err = ratelimit.ParseConfig(v); return err }
 }
 
 func boolean(field *bool) func(string) error {
@@ -247,6 +265,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("cors_origins", c.CORSOrigins),
 		slog.String("log_level", c.LogLevel.String()),
 		slog.Duration("shutdown_delay", c.ShutdownDelay),
+		slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.Group("rate_limit_client", "per_second", float64(c.RateLimitClient.Rate), "burst", c.RateLimitClient.Burst),
+		slog.Group("rate_limit_instance", "per_second", float64(c.RateLimitInstance.Rate), "burst", c.RateLimitInstance.Burst),
 		slog.Duration("instance_max_age", c.InstanceMaxAge),
 	)
 }
