@@ -25,8 +25,9 @@ import (
 //
 // Every request goes through request logging, panic recovery, CORS and a
 // body size limit, in that order, before chi routes it; an /api route then
-// authenticates the caller and checks their role: a Wix user of the site
-// for the dashboard's routes, anyone on the site for a widget's.
+// spends its client's budget, authenticates the caller and checks their
+// role (a Wix user of the site for the dashboard's routes, anyone on the
+// site for a widget's); the dashboard's routes then spend the site's budget.
 //
 // Every error is JSON {"error": code, "message": text}, including 404 and
 // 405; a body over MaxBodyBytes gets 413.
@@ -51,7 +52,7 @@ func New(d Deps) http.Handler {
 		// wrong methods a 405 without being asked for credentials, as
 		// everywhere else.
 		r.Group(func(r chi.Router) {
-			r.Use(d.Auth.Middleware, wixauth.RequireRole(wixauth.RoleUser))
+			r.Use(d.limitClients, d.Auth.Middleware, wixauth.RequireRole(wixauth.RoleUser), d.limitInstances)
 			r.Get("/me", h.me)
 			r.Get("/settings", h.getSettings)
 			r.Put("/settings", h.putSettings)
@@ -60,7 +61,7 @@ func New(d Deps) http.Handler {
 			r.With(h.RequirePlan()).Get("/premium", h.premium)
 		})
 		r.Group(func(r chi.Router) {
-			r.Use(d.Auth.WidgetMiddleware, wixauth.RequireRole(widgetRoles...))
+			r.Use(d.limitClients, d.Auth.WidgetMiddleware, wixauth.RequireRole(widgetRoles...))
 			r.Get("/widget/settings", h.widgetSettings)
 		})
 	})

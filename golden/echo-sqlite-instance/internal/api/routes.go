@@ -24,9 +24,10 @@ import (
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
 // Every request goes through request logging, panic recovery, CORS and a
-// body size limit, in that order; an /api route then authenticates the
-// caller and checks their role: a Wix user of the site for the dashboard's
-// routes, anyone on the site for a widget's.
+// body size limit, in that order; an /api route then spends its client's
+// budget, authenticates the caller and checks their role (a Wix user of
+// the site for the dashboard's routes, anyone on the site for a widget's);
+// the dashboard's routes then spend the site's budget.
 //
 // Handlers return errors; errorHandler answers every one of them, and
 // echo's own 404 and 405, as JSON {"error": code, "message": text}; a body
@@ -63,14 +64,15 @@ func New(d Deps) http.Handler {
 
 	e.GET("/healthz", echo.WrapHandler(http.HandlerFunc(healthz)))
 	e.GET("/readyz", echo.WrapHandler(http.HandlerFunc(h.svc.readyz)))
-	api := e.Group("/api", echo.WrapMiddleware(d.Auth.Middleware), echo.WrapMiddleware(wixauth.RequireRole(wixauth.RoleUser)))
+	api := e.Group("/api", echo.WrapMiddleware(d.limitClients), echo.WrapMiddleware(d.Auth.Middleware),
+		echo.WrapMiddleware(wixauth.RequireRole(wixauth.RoleUser)), echo.WrapMiddleware(d.limitInstances))
 	api.GET("/me", h.me)
 	api.GET("/settings", h.getSettings)
 	api.PUT("/settings", h.putSettings)
 	api.GET("/site", h.site)
 	api.GET("/plan", h.plan)
 	api.GET("/premium", h.premium, h.RequirePlan())
-	widget := e.Group("/api/widget", echo.WrapMiddleware(d.Auth.WidgetMiddleware), echo.WrapMiddleware(wixauth.RequireRole(widgetRoles...)))
+	widget := e.Group("/api/widget", echo.WrapMiddleware(d.limitClients), echo.WrapMiddleware(d.Auth.WidgetMiddleware), echo.WrapMiddleware(wixauth.RequireRole(widgetRoles...)))
 	widget.GET("/settings", h.widgetSettings)
 	e.POST("/webhooks", echo.WrapHandler(d.Webhooks))
 	return e

@@ -23,9 +23,10 @@ import (
 //	POST /webhooks       Wix webhooks (a JWT signed by Wix)
 //
 // Every request goes through request logging, panic recovery, CORS and a
-// body size limit, in that order; an /api route then authenticates the
-// caller and checks their role: a Wix user of the site for the dashboard's
-// routes, anyone on the site for a widget's.
+// body size limit, in that order; an /api route then spends its client's
+// budget, authenticates the caller and checks their role (a Wix user of
+// the site for the dashboard's routes, anyone on the site for a widget's);
+// the dashboard's routes then spend the site's budget.
 //
 // Every error is JSON {"error": code, "message": text}, including 404 and
 // 405; a body over MaxBodyBytes gets 413.
@@ -55,14 +56,14 @@ func New(d Deps) http.Handler {
 	getHead := []string{http.MethodGet, http.MethodHead}
 	r.Match(getHead, "/healthz", gin.WrapF(healthz))
 	r.Match(getHead, "/readyz", gin.WrapF(h.svc.readyz))
-	api := r.Group("/api", netHTTP(d.Auth.Middleware), netHTTP(wixauth.RequireRole(wixauth.RoleUser)))
+	api := r.Group("/api", netHTTP(d.limitClients), netHTTP(d.Auth.Middleware), netHTTP(wixauth.RequireRole(wixauth.RoleUser)), netHTTP(d.limitInstances))
 	api.Match(getHead, "/me", h.me)
 	api.Match(getHead, "/settings", h.getSettings)
 	api.PUT("/settings", h.putSettings)
 	api.Match(getHead, "/site", h.site)
 	api.Match(getHead, "/plan", h.plan)
 	api.Match(getHead, "/premium", h.RequirePlan(), h.premium)
-	widget := r.Group("/api/widget", netHTTP(d.Auth.WidgetMiddleware), netHTTP(wixauth.RequireRole(widgetRoles...)))
+	widget := r.Group("/api/widget", netHTTP(d.limitClients), netHTTP(d.Auth.WidgetMiddleware), netHTTP(wixauth.RequireRole(widgetRoles...)))
 	widget.Match(getHead, "/settings", h.widgetSettings)
 	r.POST("/webhooks", gin.WrapH(d.Webhooks))
 	return r

@@ -17,9 +17,10 @@ import (
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
 //
 // Every request goes through request logging, panic recovery, CORS and a
-// body size limit, in that order; an /api route then authenticates the
-// caller and checks their role: a Wix user of the site for the dashboard's
-// routes.
+// body size limit, in that order; an /api route then spends its client's
+// budget, authenticates the caller and checks their role (a Wix user of
+// the site for the dashboard's routes);
+// the dashboard's routes then spend the site's budget.
 //
 // Every error is JSON {"error": code, "message": text}, including 404 and
 // 405; a body over MaxBodyBytes gets 413. A path that is not in canonical
@@ -27,17 +28,17 @@ import (
 // redirected.
 func New(d Deps) http.Handler {
 	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining}}
-	dashboard := func(next http.HandlerFunc) http.Handler {
-		return d.Auth.Middleware(wixauth.RequireRole(wixauth.RoleUser)(next))
+	dashboard := func(next http.Handler) http.Handler {
+		return d.limitClients(d.Auth.Middleware(wixauth.RequireRole(wixauth.RoleUser)(d.limitInstances(next))))
 	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", h.svc.readyz)
-	mux.Handle("GET /api/me", dashboard(h.me))
-	mux.Handle("GET /api/settings", dashboard(h.getSettings))
-	mux.Handle("PUT /api/settings", dashboard(h.putSettings))
-	mux.Handle("GET /api/site", dashboard(h.site))
+	mux.Handle("GET /api/me", dashboard(http.HandlerFunc(h.me)))
+	mux.Handle("GET /api/settings", dashboard(http.HandlerFunc(h.getSettings)))
+	mux.Handle("PUT /api/settings", dashboard(http.HandlerFunc(h.putSettings)))
+	mux.Handle("GET /api/site", dashboard(http.HandlerFunc(h.site)))
 	mux.Handle("/", routeErrors(mux))
 
 	var handler http.Handler = exactPaths(mux)

@@ -147,6 +147,12 @@ func newHandler(cfg config.Config, st store.Store, log *slog.Logger, draining <-
 	if err != nil {
 		return nil, nil, err
 	}
+	clients := ratelimit.Clients{TrustedProxies: cfg.TrustedProxies}
+	perClient, clientErr := ratelimit.New(cfg.RateLimitClient)
+	perInstance, instanceErr := ratelimit.New(cfg.RateLimitInstance)
+	if err := errors.Join(clientErr, instanceErr); err != nil {
+		return nil, nil, err
+	}
 	auth, err := wixauth.New(wixauth.Config{
 		AppID:                 cfg.AppID,
 		Secret:                cfg.AppSecret,
@@ -158,7 +164,7 @@ func newHandler(cfg config.Config, st store.Store, log *slog.Logger, draining <-
 		// request, no retries.
 		TokenInfo:     wixClient,
 		AnyTokenShape: cfg.AnyTokenShape,
-		Clients:       ratelimit.Clients{TrustedProxies: cfg.TrustedProxies},
+		Clients:       clients,
 		// Credentials issued before a site removed the app are refused.
 		Removals: st,
 		Logger:   log,
@@ -179,14 +185,17 @@ func newHandler(cfg config.Config, st store.Store, log *slog.Logger, draining <-
 	plans.Register(hooks)
 	events.Register(hooks, events.Deps{Logger: log, Store: st, Wix: wixClient, Plans: plans})
 	return api.New(api.Deps{
-		Logger:   log,
-		Auth:     auth,
-		CORS:     cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
-		Store:    st,
-		Wix:      wixClient,
-		Webhooks: hooks,
-		Plans:    plans,
-		Draining: draining,
+		Logger:      log,
+		Auth:        auth,
+		CORS:        cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
+		Clients:     clients,
+		PerClient:   perClient,
+		PerInstance: perInstance,
+		Store:       st,
+		Wix:         wixClient,
+		Webhooks:    hooks,
+		Plans:       plans,
+		Draining:    draining,
 	}), plans.Close, nil
 }
 

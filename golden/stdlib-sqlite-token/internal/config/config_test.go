@@ -73,15 +73,17 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:         DefaultAppID,
-		AppSecret:     testSecret,
-		PublicKeys:    publicKeys(t),
-		Port:          8080,
-		DatabaseURL:   "data/shop.db",
-		APIBase:       "https://www.wixapis.com",
-		LogLevel:      slog.LevelInfo,
-		ShutdownDelay: 5 * time.Second,
-		PlanMaxAge:    12 * time.Hour,
+		AppID:             DefaultAppID,
+		AppSecret:         testSecret,
+		PublicKeys:        publicKeys(t),
+		Port:              8080,
+		DatabaseURL:       "data/shop.db",
+		APIBase:           "https://www.wixapis.com",
+		LogLevel:          slog.LevelInfo,
+		ShutdownDelay:     5 * time.Second,
+		RateLimitClient:   ratelimit.Config{Rate: 20, Burst: 100},
+		RateLimitInstance: ratelimit.Config{Rate: 10, Burst: 50},
+		PlanMaxAge:        12 * time.Hour,
 	}
 	cfg.logged = nil // TestLogValue checks it
 	if !reflect.DeepEqual(cfg, want) {
@@ -101,8 +103,10 @@ func TestLoadAllSet(t *testing.T) {
 		"CORS_ALLOWED_ORIGINS":  "https://example.com, http://localhost:5173",
 		"LOG_LEVEL":             "debug",
 		"SHUTDOWN_DELAY":        "0",
-		"WIX_TOKEN_ANY_SHAPE":   "true",
 		"TRUSTED_PROXIES":       "10.0.0.0/8",
+		"RATE_LIMIT_CLIENT":     "off",
+		"RATE_LIMIT_INSTANCE":   "30/m burst 5",
+		"WIX_TOKEN_ANY_SHAPE":   "true",
 		"WIX_PLAN_MAX_AGE":      "30m",
 		"WIX_REMOVED_RETENTION": "720h",
 	}))
@@ -110,22 +114,23 @@ func TestLoadAllSet(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:            "1b2c3d4e-0000-4000-8000-00000000abcd",
-		AppSecret:        testSecret,
-		PublicKeys:       publicKeys(t),
-		Port:             9090,
-		DatabaseURL:      "/data/shop.db",
-		Dev:              true,
-		APIBase:          "http://127.0.0.1:4010",
-		APIKey:           testAPIKey,
-		SiteID:           "site-1",
-		CORSOrigins:      []string{"https://example.com", "http://localhost:5173"},
-		LogLevel:         slog.LevelDebug,
-		PlanMaxAge:       30 * time.Minute,
-		RemovedRetention: 30 * 24 * time.Hour,
+		AppID:             "1b2c3d4e-0000-4000-8000-00000000abcd",
+		AppSecret:         testSecret,
+		PublicKeys:        publicKeys(t),
+		Port:              9090,
+		DatabaseURL:       "/data/shop.db",
+		Dev:               true,
+		APIBase:           "http://127.0.0.1:4010",
+		APIKey:            testAPIKey,
+		SiteID:            "site-1",
+		CORSOrigins:       []string{"https://example.com", "http://localhost:5173"},
+		LogLevel:          slog.LevelDebug,
+		RateLimitInstance: ratelimit.Config{Rate: 0.5, Burst: 5},
+		PlanMaxAge:        30 * time.Minute,
+		RemovedRetention:  30 * 24 * time.Hour,
 	}
-	want.AnyTokenShape = true
 	want.TrustedProxies, _ = ratelimit.ParseTrustedProxies("10.0.0.0/8")
+	want.AnyTokenShape = true
 	cfg.logged = nil // TestLogValue checks it
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
@@ -289,11 +294,13 @@ func TestLoadRejects(t *testing.T) {
 		{"LOG_LEVEL with an offset", map[string]string{"LOG_LEVEL": "info+2"}, "LOG_LEVEL", "use debug, info, warn or error"},
 		{"shutdown delay without a unit", map[string]string{"SHUTDOWN_DELAY": "5"}, "SHUTDOWN_DELAY", `"5": use a duration such as 12h, 30m or 5s, or 0 to stop at once, or leave it unset for 5s`},
 		{"shutdown delay negative", map[string]string{"SHUTDOWN_DELAY": "-1s"}, "SHUTDOWN_DELAY", "or 0 to stop at once"},
+		{"trusted proxy not an address", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, lb.internal"}, "TRUSTED_PROXIES", `"lb.internal" is neither an IP address nor a CIDR network`},
+		{"client budget without a burst", map[string]string{"RATE_LIMIT_CLIENT": "20/s"}, "RATE_LIMIT_CLIENT", `"20/s": use a rate and a burst such as "20/s burst 100"`},
+		{"instance budget per day", map[string]string{"RATE_LIMIT_INSTANCE": "1000/d burst 10"}, "RATE_LIMIT_INSTANCE", `or off, or leave it unset for 10/s burst 50`},
 		{"plan max age not a duration", map[string]string{"WIX_PLAN_MAX_AGE": "daily"}, "WIX_PLAN_MAX_AGE", `"daily": use a duration of a minute or more`},
 		{"plan max age too short", map[string]string{"WIX_PLAN_MAX_AGE": "5s"}, "WIX_PLAN_MAX_AGE", "a minute or more, such as 12h, or leave it unset for 12h"},
 		{"retention negative", map[string]string{"WIX_REMOVED_RETENTION": "-720h"}, "WIX_REMOVED_RETENTION", "or 0 to delete a removed site's data at once"},
 		{"token any shape not a bool", map[string]string{"WIX_TOKEN_ANY_SHAPE": "sometimes"}, "WIX_TOKEN_ANY_SHAPE", "use true or false"},
-		{"trusted proxy not an address", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, lb.internal"}, "TRUSTED_PROXIES", `"lb.internal" is neither an IP address nor a CIDR network`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -411,6 +418,7 @@ func TestLogValue(t *testing.T) {
 				"WIX_SITE_ID":          "site-1",
 				"CORS_ALLOWED_ORIGINS": "https://example.com",
 				"LOG_LEVEL":            "debug",
+				"RATE_LIMIT_CLIENT":    "30/m burst 100",
 			},
 			want: []string{
 				"cfg.wix_app_id=1b2c3d4e-0000-4000-8000-00000000abcd",
@@ -425,6 +433,7 @@ func TestLogValue(t *testing.T) {
 				"cfg.cors_allowed_origins=https://example.com",
 				"cfg.log_level=debug",
 				"cfg.shutdown_delay=5s",
+				"cfg.rate_limit_client=\"30/m burst 100\"",
 				"cfg.wix_token_any_shape=false",
 			},
 			wantNone: []string{testSecret, testAPIKey, "MIIBIjAN", "-----BEGIN"},
