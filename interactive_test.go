@@ -179,9 +179,11 @@ func TestInteractiveNew(t *testing.T) {
 	term.typeKeys(enter) // default no
 	term.expect("Add an end-to-end test in a real browser?")
 	term.typeKeys("n" + enter)
+	term.expect("Limit the requests each client and each site may make?")
+	term.typeKeys(enter) // default yes
 	term.expect("To generate the same project without questions:")
 	term.expect("wixgen new proj --name proj --module github.com/acme/proj --app-id 1b2c3d4e-0000-4000-8000-000000000001 " +
-		"--router chi --store memory --auth token --widget=true --webhooks=false --billing=false --docker=true --ci=false --kubernetes=false --e2e=false --no-tidy --yes")
+		"--router chi --store memory --auth token --widget=true --webhooks=false --billing=false --docker=true --ci=false --kubernetes=false --e2e=false --rate-limits=true --no-tidy --yes")
 	term.expect("Created proj in proj.")
 
 	if err := cmd.Wait(); err != nil {
@@ -196,7 +198,7 @@ func TestInteractiveNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := generator.Answers{Name: "proj", Module: "github.com/acme/proj", AppID: "1b2c3d4e-0000-4000-8000-000000000001",
-		Router: "chi", Store: "memory", Auth: "token", Widget: true, Webhooks: false, Docker: true, CI: false}
+		Router: "chi", Store: "memory", Auth: "token", Widget: true, Webhooks: false, Docker: true, CI: false, RateLimits: true}
 	if m.Answers != want {
 		t.Errorf("recorded answers %+v, want %+v", m.Answers, want)
 	}

@@ -37,7 +37,7 @@ var goldenCases = []goldenCase{
 	{"stdlib-sqlite-instance-overlay", allOn("stdlib", "sqlite", "instance"), true},
 	// The default project as an older one upgrades to it: every option
 	// added after issue 16 off. Issue 16's line budget is measured on it.
-	{"stdlib-sqlite-instance-nowidget-nobilling-nokubernetes-noe2e", without(allOn("stdlib", "sqlite", "instance"), "widget", "billing", "kubernetes", "e2e"), false},
+	{"stdlib-sqlite-instance-nowidget-nobilling-nokubernetes-noe2e-norate-limits", without(allOn("stdlib", "sqlite", "instance"), "widget", "billing", "kubernetes", "e2e", "rate-limits"), false},
 }
 
 type goldenCase struct {
@@ -60,7 +60,7 @@ func allOn(router, store, auth string) generator.Answers {
 func allOff(router, store, auth string) generator.Answers {
 	a := generator.DefaultAnswers("shop")
 	a.Router, a.Store, a.Auth = router, store, auth
-	a.Widget, a.Webhooks, a.Billing, a.Docker, a.CI, a.E2E = false, false, false, false, false, false
+	a.Widget, a.Webhooks, a.Billing, a.Docker, a.CI, a.E2E, a.RateLimits = false, false, false, false, false, false, false
 	return a
 }
 

@@ -30,6 +30,8 @@ type Answers struct {
 	// E2E adds e2e/, a test that drives a real browser through the app's
 	// pages (make e2e).
 	E2E bool `json:"e2e"`
+	// RateLimits adds request budgets per client and per site.
+	RateLimits bool `json:"rate-limits"`
 }
 
 // Kind says how an option's value is written.
@@ -185,6 +187,9 @@ var options = []Option{
 	addedLater(boolOption("e2e",
 		"add e2e/, a test in a module of its own that drives headless Chromium through a dashboard and a widget page against the backend and a fake Wix (make e2e)",
 		"Add an end-to-end test in a real browser?", func(a *Answers) *bool { return &a.E2E }), "false"),
+	addedLater(boolOption("rate-limits",
+		"budget the requests each client and each site may make (429 over budget; RATE_LIMIT_CLIENT, RATE_LIMIT_INSTANCE)",
+		"Limit the requests each client and each site may make?", func(a *Answers) *bool { return &a.RateLimits }), "false"),
 }
 
 // addedLater marks o as added after projects were generated without it:
@@ -232,6 +237,10 @@ const (
 	// access tokens on every route (TraitAccessToken) or for site widgets
 	// only. It is the one trait that follows from more than one option.
 	TraitTokenInfo = "token_info"
+	// TraitClients: the backend tells clients apart (internal/ratelimit),
+	// to budget their token-info calls (TraitTokenInfo) or their requests
+	// (the rate-limits option).
+	TraitClients = "clients"
 )
 
 // traits returns every trait of every choice, true for those the answers
@@ -248,6 +257,7 @@ func (a *Answers) traits() map[string]bool {
 		}
 	}
 	t[TraitTokenInfo] = t[TraitAccessToken] || a.Widget
+	t[TraitClients] = t[TraitTokenInfo] || a.RateLimits
 	return t
 }
 

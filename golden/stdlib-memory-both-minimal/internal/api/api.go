@@ -9,10 +9,8 @@ package api
 
 import (
 	"log/slog"
-	"net/http"
 
 	"example.com/shop/internal/cors"
-	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/wix"
 	"example.com/shop/internal/wixauth"
@@ -26,12 +24,6 @@ type Deps struct {
 	Auth *wixauth.Authenticator
 	// CORS says which browser origins may call the API.
 	CORS cors.Policy
-	// Clients says which client sent a request (TRUSTED_PROXIES).
-	Clients ratelimit.Clients
-	// PerClient budgets each client's /api requests (RATE_LIMIT_CLIENT),
-	// PerInstance each site's on the dashboard's routes
-	// (RATE_LIMIT_INSTANCE); nil limits nothing. See limitClients.
-	PerClient, PerInstance *ratelimit.Limiter
 	// Store keeps each instance's data.
 	Store store.Store
 	// Wix calls the Wix REST API on behalf of an instance.
@@ -40,23 +32,4 @@ type Deps struct {
 	// answers 503 from then on, so that load balancers stop sending
 	// requests before the server stops taking them. Nil: never.
 	Draining <-chan struct{}
-}
-
-// limitClients spends the budget of the request's client. Every /api route
-// takes it, before authentication; the probes do not: the
-// kubelet and load balancers probe from a few addresses, and a refused
-// probe would take a busy but healthy server out of service or restart it.
-func (d Deps) limitClients(next http.Handler) http.Handler {
-	return d.PerClient.Middleware(d.Clients.Key)(next)
-}
-
-// limitInstances spends the budget of the caller's site on the dashboard's
-// routes, after the role check: anyone can get a visitor's
-// credential for any site, so a budget spent by refused callers would let
-// them lock the site's users out.
-func (d Deps) limitInstances(next http.Handler) http.Handler {
-	return d.PerInstance.Middleware(func(r *http.Request) string {
-		id, _ := wixauth.FromContext(r.Context())
-		return id.InstanceID
-	})(next)
 }

@@ -53,16 +53,9 @@ type testAPI struct {
 	drain func()
 }
 
-// newTestAPI serves the API over HTTP with a real store and a fake Wix, and no request budgets. edits
+// newTestAPI serves the API over HTTP with a real store and a fake Wix. edits
 // change the authenticator's Config.
 func newTestAPI(t *testing.T, dev bool, edits ...func(*wixauth.Config)) *testAPI {
-	t.Helper()
-	return newLimitedAPI(t, dev, ratelimit.Config{}, ratelimit.Config{}, edits...)
-}
-
-// newLimitedAPI is newTestAPI with a budget per client and one per
-// instance; the zero Config is none.
-func newLimitedAPI(t *testing.T, dev bool, perClient, perInstance ratelimit.Config, edits ...func(*wixauth.Config)) *testAPI {
 	t.Helper()
 	wixURL, calls := fakeWix(t)
 	wixClient, err := wix.New(wix.Config{BaseURL: wixURL, AppID: testAppID, AppSecret: testSecret, MaxRetries: -1})
@@ -90,13 +83,6 @@ func newLimitedAPI(t *testing.T, dev bool, perClient, perInstance ratelimit.Conf
 	draining := make(chan struct{})
 	a := &testAPI{store: st, logs: logs, removals: removals, tokenInfoCalls: calls, drain: sync.OnceFunc(func() { close(draining) })}
 	deps := api.Deps{Logger: log, Auth: auth, CORS: cors.Policy{AppID: testAppID, Dev: dev}, Store: st, Wix: wixClient, Draining: draining}
-	deps.PerClient, err = ratelimit.New(perClient)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if deps.PerInstance, err = ratelimit.New(perInstance); err != nil {
-		t.Fatal(err)
-	}
 	srv := httptest.NewServer(api.New(deps))
 	t.Cleanup(srv.Close)
 	a.url = srv.URL
@@ -1078,91 +1064,6 @@ func TestProbes(t *testing.T) {
 		wantJSONContentType(t, resp)
 	}
 	wantNoErrorLogged(t, a)
-}
-
-// tightBudget allows two requests, then one in 1000 seconds: no test
-// lasts long enough to see a third.
-var tightBudget = ratelimit.Config{Rate: 0.001, Burst: 2}
-
-// wantRateLimited checks a 429: JSON, with Retry-After and the CORS
-// headers that let a page at origin read both.
-func wantRateLimited(t *testing.T, resp *http.Response, body, origin string) {
-	t.Helper()
-	wantJSONError(t, resp, body, http.StatusTooManyRequests, "rate_limited")
-	if ra, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || ra < 1 || ra > 1000 {
-		t.Errorf("Retry-After %q, want the seconds until the next request, at most 1000", resp.Header.Get("Retry-After"))
-	}
-	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != origin {
-		t.Errorf("429 Access-Control-Allow-Origin %q, want %q", got, origin)
-	}
-	if e := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(e, "Retry-After") {
-		t.Errorf("429 Access-Control-Expose-Headers %q, want Retry-After", e)
-	}
-}
-
-// TestClientBudget checks the budget of each client (RATE_LIMIT_CLIENT):
-// spent before authentication, on every /api route, but never on the probes.
-func TestClientBudget(t *testing.T) {
-	a := newLimitedAPI(t, false, tightBudget, ratelimit.Config{})
-	h := map[string]string{"Origin": appOrigin, "Authorization": credential(instanceA)}
-	for range 2 {
-		if resp, body := a.call(t, "GET", "/api/me", h, ""); resp.StatusCode != http.StatusOK {
-			t.Fatalf("within the budget: %d %s", resp.StatusCode, body)
-		}
-	}
-	resp, body := a.call(t, "GET", "/api/me", h, "")
-	wantRateLimited(t, resp, body, appOrigin)
-	resp, body = a.call(t, "GET", "/api/settings", map[string]string{"Origin": appOrigin}, "")
-	wantRateLimited(t, resp, body, appOrigin) // before authentication: no credential, no 401
-	for range 20 {
-		for _, path := range []string{"/healthz", "/readyz"} {
-			if resp, body := a.call(t, "GET", path, nil, ""); resp.StatusCode != http.StatusOK {
-				t.Fatalf("GET %s from a client over its budget: %d %s; probes are never limited", path, resp.StatusCode, body)
-			}
-		}
-	}
-}
-
-// TestInstanceBudget checks the budget of each site (RATE_LIMIT_INSTANCE):
-// a site over it does not hold back another site's users calling from the
-// same address, and callers the route refuses spend none of it.
-func TestInstanceBudget(t *testing.T) {
-	a := newLimitedAPI(t, false, ratelimit.Config{}, tightBudget)
-	h := map[string]string{"Origin": appOrigin, "Authorization": credential(instanceA)}
-	for range 2 {
-		if resp, body := a.call(t, "GET", "/api/me", h, ""); resp.StatusCode != http.StatusOK {
-			t.Fatalf("within the budget: %d %s", resp.StatusCode, body)
-		}
-	}
-	resp, body := a.call(t, "PUT", "/api/settings", h, `{"over":"budget"}`)
-	wantRateLimited(t, resp, body, appOrigin)
-	if _, err := a.store.Settings(t.Context(), instanceA); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("a refused PUT wrote the settings: %v", err)
-	}
-	visitor := auth(signedInstanceOf("visitor", instanceB))
-	for range 5 {
-		resp, body := a.call(t, "GET", "/api/me", visitor, "")
-		wantJSONError(t, resp, body, http.StatusForbidden, "forbidden")
-	}
-	for range 2 {
-		if resp, body := a.call(t, "GET", "/api/me", auth(credential(instanceB)), ""); resp.StatusCode != http.StatusOK {
-			t.Errorf("another site, same address: %d %s", resp.StatusCode, body)
-		}
-	}
-}
-
-// TestBudgetsOff checks that "off" switches the budgets off.
-func TestBudgetsOff(t *testing.T) {
-	off, err := ratelimit.ParseConfig("off")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := newLimitedAPI(t, false, off, off)
-	for i := range 50 {
-		if resp, body := a.call(t, "GET", "/api/me", auth(credential(instanceA)), ""); resp.StatusCode != http.StatusOK {
-			t.Fatalf("request %d: %d %s", i, resp.StatusCode, body)
-		}
-	}
 }
 
 // findLog returns the first log record with message msg and path, waiting

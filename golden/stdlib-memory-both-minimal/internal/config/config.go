@@ -30,25 +30,22 @@ type Config struct {
 	// secret as set or unset.
 	logged []slog.Attr
 
-	AppID          string         // WIX_APP_ID, lower-cased
-	AppSecret      string         // WIX_APP_SECRET
-	PreviousSecret string         // WIX_APP_SECRET_PREVIOUS
-	Port           int            // PORT
-	Dev            bool           // DEV
-	APIBase        string         // WIX_API_BASE, without a trailing slash
-	APIKey         string         // WIX_API_KEY
-	SiteID         string         // WIX_SITE_ID
-	AccountID      string         // WIX_ACCOUNT_ID
-	CORSOrigins    []string       // CORS_ALLOWED_ORIGINS
-	LogLevel       slog.Level     // LOG_LEVEL
-	ShutdownDelay  time.Duration  // SHUTDOWN_DELAY
-	TrustedProxies []netip.Prefix // TRUSTED_PROXIES
-	// Request budgets; the zero Config is off.
-	RateLimitClient       ratelimit.Config // RATE_LIMIT_CLIENT
-	RateLimitInstance     ratelimit.Config // RATE_LIMIT_INSTANCE
-	InstanceMaxAge        time.Duration    // WIX_INSTANCE_MAX_AGE; zero: no limit
-	CheckInstancesWithWix bool             // WIX_INSTANCE_CHECK=wix
-	AnyTokenShape         bool             // WIX_TOKEN_ANY_SHAPE
+	AppID                 string         // WIX_APP_ID, lower-cased
+	AppSecret             string         // WIX_APP_SECRET
+	PreviousSecret        string         // WIX_APP_SECRET_PREVIOUS
+	Port                  int            // PORT
+	Dev                   bool           // DEV
+	APIBase               string         // WIX_API_BASE, without a trailing slash
+	APIKey                string         // WIX_API_KEY
+	SiteID                string         // WIX_SITE_ID
+	AccountID             string         // WIX_ACCOUNT_ID
+	CORSOrigins           []string       // CORS_ALLOWED_ORIGINS
+	LogLevel              slog.Level     // LOG_LEVEL
+	ShutdownDelay         time.Duration  // SHUTDOWN_DELAY
+	TrustedProxies        []netip.Prefix // TRUSTED_PROXIES
+	InstanceMaxAge        time.Duration  // WIX_INSTANCE_MAX_AGE; zero: no limit
+	CheckInstancesWithWix bool           // WIX_INSTANCE_CHECK=wix
+	AnyTokenShape         bool           // WIX_TOKEN_ANY_SHAPE
 }
 
 // variable is one environment variable and how it is read.
@@ -131,10 +128,6 @@ func Load(getenv func(string) string) (Config, error) {
 			c.TrustedProxies, err = ratelimit.ParseTrustedProxies(v)
 			return err
 		}},
-		// Generous for people at work in a dashboard: a page load sends a
-		// few requests at once, and an office shares one address.
-		{name: "RATE_LIMIT_CLIENT", def: "20/s burst 100", parse: budget(&c.RateLimitClient)},
-		{name: "RATE_LIMIT_INSTANCE", def: "10/s burst 50", parse: budget(&c.RateLimitInstance)},
 		{name: "WIX_INSTANCE_MAX_AGE", parse: duration(&c.InstanceMaxAge, "for no limit")},
 		{name: "WIX_INSTANCE_CHECK", def: "local", parse: func(v string) error {
 			if v != "local" && v != "wix" {
@@ -198,10 +191,6 @@ func duration(field *time.Duration, zero string) func(string) error {
 		}
 		return nil
 	}
-}
-
-func budget(field *ratelimit.Config) func(string) error {
-	return func(v string) (err error) { *field, err = ratelimit.ParseConfig(v); return err }
 }
 
 func boolean(field *bool) func(string) error {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,7 +17,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"example.com/shop/internal/cache"
-	"example.com/shop/internal/httpjson"
 )
 
 // Clients says which client sent a request. The zero value trusts no proxy.
@@ -108,25 +106,6 @@ type Limiter struct {
 	buckets *cache.Cache[string, *rate.Limiter]
 }
 
-// ParseConfig reads a budget written as "20/s burst 100": 20 events a
-// second sustained (or /m a minute, /h an hour) and 100 at once. "off" or
-// "0" is the zero Config, no budget.
-func ParseConfig(s string) (Config, error) {
-	if s == "off" || s == "0" {
-		return Config{}, nil
-	}
-	if f := strings.Fields(s); len(f) == 3 && f[1] == "burst" {
-		count, unit, _ := strings.Cut(f[0], "/")
-		n, err := strconv.Atoi(count)
-		burst, burstErr := strconv.Atoi(f[2])
-		per := map[string]float64{"s": 1, "m": 60, "h": 3600}[unit]
-		if err == nil && burstErr == nil && n > 0 && burst > 0 && per > 0 {
-			return Config{Rate: rate.Limit(float64(n) / per), Burst: burst}, nil
-		}
-	}
-	return Config{}, errors.New(`use a rate and a burst such as "20/s burst 100" (per second; /m per minute, /h per hour), or off`)
-}
-
 // New returns a Limiter, or an error when the rate or burst is not
 // positive. For the zero Config it returns nil, which allows everything.
 func New(cfg Config) (*Limiter, error) {
@@ -167,24 +146,4 @@ func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 		return false, d
 	}
 	return true, 0
-}
-
-// Middleware passes a request on to next when key(r), such as
-// [Clients.Key], is within its budget, and answers it 429 with the code
-// rate_limited and Retry-After otherwise. With a nil Limiter it is next.
-// Put CORS outside it, so that the app's page can read the answer.
-func (l *Limiter) Middleware(key func(*http.Request) string) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		if l == nil {
-			return next
-		}
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if ok, wait := l.Allow(key(r)); !ok {
-				w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
-				httpjson.Error(w, http.StatusTooManyRequests, httpjson.CodeRateLimited, "too many requests; try again later")
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
 }

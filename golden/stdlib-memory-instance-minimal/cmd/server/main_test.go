@@ -29,9 +29,6 @@ func testEnv(t *testing.T) map[string]string {
 		"WIX_APP_SECRET": testSecret,
 		// Stop at once; TestSIGTERMUnreadyFirst tests the delay.
 		"SHUTDOWN_DELAY": "0",
-		// Load from one address on one site; internal/api tests budgets.
-		"RATE_LIMIT_CLIENT":   "off",
-		"RATE_LIMIT_INSTANCE": "off",
 	}
 }
 
@@ -104,7 +101,6 @@ func callSettings(addr, method, doc, ifMatch string) (int, settings, error) {
 // it over TCP, then stops it the way SIGTERM does.
 func TestServerAnswersAndShutsDown(t *testing.T) {
 	env := testEnv(t)
-	env["RATE_LIMIT_INSTANCE"] = "1/h burst 1"
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -141,9 +137,6 @@ func TestServerAnswersAndShutsDown(t *testing.T) {
 	}
 	if code, body := get("/api/me", ""); code != http.StatusUnauthorized {
 		t.Errorf("GET /api/me without a credential: %d %s", code, body)
-	}
-	if code, body := get("/api/me", cred); code != http.StatusTooManyRequests {
-		t.Errorf("GET /api/me over RATE_LIMIT_INSTANCE: %d %s", code, body)
 	}
 
 	stop()

@@ -17,10 +17,8 @@ import (
 //	GET  /api/site       the caller's site, from Wix's Get App Instance API
 //
 // Every request goes through request logging, panic recovery, CORS and a
-// body size limit, in that order; an /api route then spends its client's
-// budget, authenticates the caller and checks their role (a Wix user of
-// the site for the dashboard's routes);
-// the dashboard's routes then spend the site's budget.
+// body size limit, in that order; an /api route then authenticates the caller and checks their role (a Wix user of
+// the site for the dashboard's routes).
 //
 // Every error is JSON {"error": code, "message": text}, including 404 and
 // 405; a body over MaxBodyBytes gets 413. A path that is not in canonical
@@ -29,7 +27,7 @@ import (
 func New(d Deps) http.Handler {
 	h := &handlers{svc: &service{log: d.Logger, store: d.Store, wix: d.Wix, draining: d.Draining}}
 	dashboard := func(next http.Handler) http.Handler {
-		return d.limitClients(d.Auth.Middleware(wixauth.RequireRole(wixauth.RoleUser)(d.limitInstances(next))))
+		return d.Auth.Middleware(wixauth.RequireRole(wixauth.RoleUser)(next))
 	}
 
 	mux := http.NewServeMux()

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"example.com/shop/internal/cors"
-	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/wix"
 )
 
@@ -30,23 +28,19 @@ type Config struct {
 	// secret as set or unset.
 	logged []slog.Attr
 
-	AppID          string         // WIX_APP_ID, lower-cased
-	AppSecret      string         // WIX_APP_SECRET
-	PreviousSecret string         // WIX_APP_SECRET_PREVIOUS
-	Port           int            // PORT
-	Dev            bool           // DEV
-	APIBase        string         // WIX_API_BASE, without a trailing slash
-	APIKey         string         // WIX_API_KEY
-	SiteID         string         // WIX_SITE_ID
-	AccountID      string         // WIX_ACCOUNT_ID
-	CORSOrigins    []string       // CORS_ALLOWED_ORIGINS
-	LogLevel       slog.Level     // LOG_LEVEL
-	ShutdownDelay  time.Duration  // SHUTDOWN_DELAY
-	TrustedProxies []netip.Prefix // TRUSTED_PROXIES
-	// Request budgets; the zero Config is off.
-	RateLimitClient   ratelimit.Config // RATE_LIMIT_CLIENT
-	RateLimitInstance ratelimit.Config // RATE_LIMIT_INSTANCE
-	InstanceMaxAge    time.Duration    // WIX_INSTANCE_MAX_AGE; zero: no limit
+	AppID          string        // WIX_APP_ID, lower-cased
+	AppSecret      string        // WIX_APP_SECRET
+	PreviousSecret string        // WIX_APP_SECRET_PREVIOUS
+	Port           int           // PORT
+	Dev            bool          // DEV
+	APIBase        string        // WIX_API_BASE, without a trailing slash
+	APIKey         string        // WIX_API_KEY
+	SiteID         string        // WIX_SITE_ID
+	AccountID      string        // WIX_ACCOUNT_ID
+	CORSOrigins    []string      // CORS_ALLOWED_ORIGINS
+	LogLevel       slog.Level    // LOG_LEVEL
+	ShutdownDelay  time.Duration // SHUTDOWN_DELAY
+	InstanceMaxAge time.Duration // WIX_INSTANCE_MAX_AGE; zero: no limit
 }
 
 // variable is one environment variable and how it is read.
@@ -125,14 +119,6 @@ func Load(getenv func(string) string) (Config, error) {
 			return c.LogLevel.UnmarshalText([]byte(v))
 		}},
 		{name: "SHUTDOWN_DELAY", def: "5s", parse: duration(&c.ShutdownDelay, "to stop at once")},
-		{name: "TRUSTED_PROXIES", parse: func(v string) (err error) {
-			c.TrustedProxies, err = ratelimit.ParseTrustedProxies(v)
-			return err
-		}},
-		// Generous for people at work in a dashboard: a page load sends a
-		// few requests at once, and an office shares one address.
-		{name: "RATE_LIMIT_CLIENT", def: "20/s burst 100", parse: budget(&c.RateLimitClient)},
-		{name: "RATE_LIMIT_INSTANCE", def: "10/s burst 50", parse: budget(&c.RateLimitInstance)},
 		{name: "WIX_INSTANCE_MAX_AGE", parse: duration(&c.InstanceMaxAge, "for no limit")},
 	}
 
@@ -188,10 +174,6 @@ func duration(field *time.Duration, zero string) func(string) error {
 		}
 		return nil
 	}
-}
-
-func budget(field *ratelimit.Config) func(string) error {
-	return func(v string) (err error) { *field, err = ratelimit.ParseConfig(v); return err }
 }
 
 func boolean(field *bool) func(string) error {

@@ -96,8 +96,7 @@ func newLimitedAPI(t *testing.T, dev bool, perClient, perInstance ratelimit.Conf
 	draining := make(chan struct{})
 	a := &testAPI{store: st, logs: logs, removals: removals, tokenInfoCalls: calls, drain: sync.OnceFunc(func() { close(draining) })}
 	deps := api.Deps{Logger: log, Auth: auth, CORS: cors.Policy{AppID: testAppID, Dev: dev}, Store: st, Wix: wixClient, Draining: draining}
-	deps.PerClient, err = ratelimit.New(perClient)
-	if err != nil {
+	if deps.PerClient, err = ratelimit.New(perClient); err != nil {
 		t.Fatal(err)
 	}
 	if deps.PerInstance, err = ratelimit.New(perInstance); err != nil {
@@ -1456,7 +1455,7 @@ func TestClientBudget(t *testing.T) {
 			}
 		}
 	}
-	hook := a.webhook(t, a.webhookKey, "AppInstalled", instanceA, time.Now().Add(-time.Minute))
+	hook := a.webhook(t, a.webhookWix, "AppInstalled", instanceA, time.Now().Add(-time.Minute))
 	for i := range 20 { // as Wix delivers one again and again
 		if resp, body := a.call(t, "POST", "/webhooks", nil, hook); resp.StatusCode != http.StatusOK {
 			t.Fatalf("webhook %d from a client over its budget: %d %s; webhooks are never limited", i, resp.StatusCode, body)

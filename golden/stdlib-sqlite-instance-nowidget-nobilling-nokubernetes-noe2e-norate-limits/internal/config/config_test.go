@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/webhooks"
 )
 
@@ -73,16 +72,14 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:             DefaultAppID,
-		AppSecret:         testSecret,
-		PublicKeys:        publicKeys(t),
-		Port:              8080,
-		DatabaseURL:       "data/shop.db",
-		APIBase:           "https://www.wixapis.com",
-		LogLevel:          slog.LevelInfo,
-		ShutdownDelay:     5 * time.Second,
-		RateLimitClient:   ratelimit.Config{Rate: 20, Burst: 100},
-		RateLimitInstance: ratelimit.Config{Rate: 10, Burst: 50},
+		AppID:         DefaultAppID,
+		AppSecret:     testSecret,
+		PublicKeys:    publicKeys(t),
+		Port:          8080,
+		DatabaseURL:   "data/shop.db",
+		APIBase:       "https://www.wixapis.com",
+		LogLevel:      slog.LevelInfo,
+		ShutdownDelay: 5 * time.Second,
 	}
 	cfg.logged = nil // TestLogValue checks it
 	if !reflect.DeepEqual(cfg, want) {
@@ -102,9 +99,6 @@ func TestLoadAllSet(t *testing.T) {
 		"CORS_ALLOWED_ORIGINS":    "https://example.com, http://localhost:5173",
 		"LOG_LEVEL":               "debug",
 		"SHUTDOWN_DELAY":          "0",
-		"TRUSTED_PROXIES":         "10.0.0.0/8",
-		"RATE_LIMIT_CLIENT":       "off",
-		"RATE_LIMIT_INSTANCE":     "30/m burst 5",
 		"WIX_INSTANCE_MAX_AGE":    "12h",
 		"WIX_APP_SECRET_PREVIOUS": "0ld-app-secret-value",
 	}))
@@ -112,22 +106,20 @@ func TestLoadAllSet(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	want := Config{
-		AppID:             "1b2c3d4e-0000-4000-8000-00000000abcd",
-		AppSecret:         testSecret,
-		PublicKeys:        publicKeys(t),
-		Port:              9090,
-		DatabaseURL:       "/data/shop.db",
-		Dev:               true,
-		APIBase:           "http://127.0.0.1:4010",
-		APIKey:            testAPIKey,
-		SiteID:            "site-1",
-		CORSOrigins:       []string{"https://example.com", "http://localhost:5173"},
-		LogLevel:          slog.LevelDebug,
-		RateLimitInstance: ratelimit.Config{Rate: 0.5, Burst: 5},
-		InstanceMaxAge:    12 * time.Hour,
-		PreviousSecret:    "0ld-app-secret-value",
+		AppID:          "1b2c3d4e-0000-4000-8000-00000000abcd",
+		AppSecret:      testSecret,
+		PublicKeys:     publicKeys(t),
+		Port:           9090,
+		DatabaseURL:    "/data/shop.db",
+		Dev:            true,
+		APIBase:        "http://127.0.0.1:4010",
+		APIKey:         testAPIKey,
+		SiteID:         "site-1",
+		CORSOrigins:    []string{"https://example.com", "http://localhost:5173"},
+		LogLevel:       slog.LevelDebug,
+		InstanceMaxAge: 12 * time.Hour,
+		PreviousSecret: "0ld-app-secret-value",
 	}
-	want.TrustedProxies, _ = ratelimit.ParseTrustedProxies("10.0.0.0/8")
 	cfg.logged = nil // TestLogValue checks it
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("Load =\n%#v\nwant\n%#v", cfg, want)
@@ -286,9 +278,6 @@ func TestLoadRejects(t *testing.T) {
 		{"LOG_LEVEL with an offset", map[string]string{"LOG_LEVEL": "info+2"}, "LOG_LEVEL", "use debug, info, warn or error"},
 		{"shutdown delay without a unit", map[string]string{"SHUTDOWN_DELAY": "5"}, "SHUTDOWN_DELAY", `"5": use a duration such as 12h, 30m or 5s, or 0 to stop at once, or leave it unset for 5s`},
 		{"shutdown delay negative", map[string]string{"SHUTDOWN_DELAY": "-1s"}, "SHUTDOWN_DELAY", "or 0 to stop at once"},
-		{"trusted proxy not an address", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, lb.internal"}, "TRUSTED_PROXIES", `"lb.internal" is neither an IP address nor a CIDR network`},
-		{"client budget without a burst", map[string]string{"RATE_LIMIT_CLIENT": "20/s"}, "RATE_LIMIT_CLIENT", `"20/s": use a rate and a burst such as "20/s burst 100"`},
-		{"instance budget per day", map[string]string{"RATE_LIMIT_INSTANCE": "1000/d burst 10"}, "RATE_LIMIT_INSTANCE", `or off, or leave it unset for 10/s burst 50`},
 		{"instance max age not a duration", map[string]string{"WIX_INSTANCE_MAX_AGE": "a day"}, "WIX_INSTANCE_MAX_AGE", `"a day": use a duration such as 12h`},
 		{"instance max age negative", map[string]string{"WIX_INSTANCE_MAX_AGE": "-1h"}, "WIX_INSTANCE_MAX_AGE", "or 0 for no limit"},
 	}
@@ -409,7 +398,6 @@ func TestLogValue(t *testing.T) {
 				"WIX_SITE_ID":             "site-1",
 				"CORS_ALLOWED_ORIGINS":    "https://example.com",
 				"LOG_LEVEL":               "debug",
-				"RATE_LIMIT_CLIENT":       "30/m burst 100",
 			},
 			want: []string{
 				"cfg.wix_app_id=1b2c3d4e-0000-4000-8000-00000000abcd",
@@ -425,7 +413,6 @@ func TestLogValue(t *testing.T) {
 				"cfg.cors_allowed_origins=https://example.com",
 				"cfg.log_level=debug",
 				"cfg.shutdown_delay=5s",
-				"cfg.rate_limit_client=\"30/m burst 100\"",
 			},
 			wantNone: []string{testSecret, testAPIKey, "0ld-app-secret-value", "MIIBIjAN", "-----BEGIN"},
 		},

@@ -24,7 +24,6 @@ import (
 	"example.com/shop/internal/api"
 	"example.com/shop/internal/config"
 	"example.com/shop/internal/cors"
-	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/store"
 	"example.com/shop/internal/webhooks"
 	"example.com/shop/internal/wix"
@@ -143,12 +142,6 @@ func newHandler(cfg config.Config, st store.Store, log *slog.Logger, draining <-
 	if err != nil {
 		return nil, err
 	}
-	clients := ratelimit.Clients{TrustedProxies: cfg.TrustedProxies}
-	perClient, clientErr := ratelimit.New(cfg.RateLimitClient)
-	perInstance, instanceErr := ratelimit.New(cfg.RateLimitInstance)
-	if err := errors.Join(clientErr, instanceErr); err != nil {
-		return nil, err
-	}
 	auth, err := wixauth.New(wixauth.Config{
 		AppID:          cfg.AppID,
 		Secret:         cfg.AppSecret,
@@ -166,16 +159,13 @@ func newHandler(cfg config.Config, st store.Store, log *slog.Logger, draining <-
 		return nil, err
 	}
 	return api.New(api.Deps{
-		Logger:      log,
-		Auth:        auth,
-		CORS:        cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
-		Clients:     clients,
-		PerClient:   perClient,
-		PerInstance: perInstance,
-		Store:       st,
-		Wix:         wixClient,
-		Webhooks:    hooks,
-		Draining:    draining,
+		Logger:   log,
+		Auth:     auth,
+		CORS:     cors.Policy{AppID: cfg.AppID, Dev: cfg.Dev, Extra: cfg.CORSOrigins},
+		Store:    st,
+		Wix:      wixClient,
+		Webhooks: hooks,
+		Draining: draining,
 	}), nil
 }
 

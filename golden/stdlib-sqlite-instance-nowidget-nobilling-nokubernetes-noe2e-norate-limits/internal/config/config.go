@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"example.com/shop/internal/cors"
-	"example.com/shop/internal/ratelimit"
 	"example.com/shop/internal/webhooks"
 	"example.com/shop/internal/wix"
 )
@@ -46,11 +44,7 @@ type Config struct {
 	CORSOrigins    []string         // CORS_ALLOWED_ORIGINS
 	LogLevel       slog.Level       // LOG_LEVEL
 	ShutdownDelay  time.Duration    // SHUTDOWN_DELAY
-	TrustedProxies []netip.Prefix   // TRUSTED_PROXIES
-	// Request budgets; the zero Config is off.
-	RateLimitClient   ratelimit.Config // RATE_LIMIT_CLIENT
-	RateLimitInstance ratelimit.Config // RATE_LIMIT_INSTANCE
-	InstanceMaxAge    time.Duration    // WIX_INSTANCE_MAX_AGE; zero: no limit
+	InstanceMaxAge time.Duration    // WIX_INSTANCE_MAX_AGE; zero: no limit
 }
 
 // variable is one environment variable and how it is read.
@@ -134,14 +128,6 @@ func Load(getenv func(string) string) (Config, error) {
 			return c.LogLevel.UnmarshalText([]byte(v))
 		}},
 		{name: "SHUTDOWN_DELAY", def: "5s", parse: duration(&c.ShutdownDelay, "to stop at once")},
-		{name: "TRUSTED_PROXIES", parse: func(v string) (err error) {
-			c.TrustedProxies, err = ratelimit.ParseTrustedProxies(v)
-			return err
-		}},
-		// Generous for people at work in a dashboard: a page load sends a
-		// few requests at once, and an office shares one address.
-		{name: "RATE_LIMIT_CLIENT", def: "20/s burst 100", parse: budget(&c.RateLimitClient)},
-		{name: "RATE_LIMIT_INSTANCE", def: "10/s burst 50", parse: budget(&c.RateLimitInstance)},
 		{name: "WIX_INSTANCE_MAX_AGE", parse: duration(&c.InstanceMaxAge, "for no limit")},
 	}
 
@@ -197,10 +183,6 @@ func duration(field *time.Duration, zero string) func(string) error {
 		}
 		return nil
 	}
-}
-
-func budget(field *ratelimit.Config) func(string) error {
-	return func(v string) (err error) { *field, err = ratelimit.ParseConfig(v); return err }
 }
 
 func boolean(field *bool) func(string) error {
