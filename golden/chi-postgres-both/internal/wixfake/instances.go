@@ -90,16 +90,10 @@ func (f *Fake) instance(id string) *Instance {
 	return in
 }
 
-// serveAppInstance answers Get App Instance for the instance of the token
-// in Authorization (raw, as Wix sends it, or after "Bearer "): only an
-// app's or a Wix user's token may call it.
-func (f *Fake) serveAppInstance(w http.ResponseWriter, r *http.Request) {
-	c, ok := f.activeToken(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
-	switch {
-	case !ok:
-		wixError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "missing, invalid or expired access token")
-		return
-	case c.Role != App && c.Role != User:
+// serveAppInstance answers Get App Instance for the instance of c's token:
+// only an app's or a Wix user's token may call it.
+func (f *Fake) serveAppInstance(w http.ResponseWriter, r *http.Request, c Caller) {
+	if c.Role != App && c.Role != User {
 		wixError(w, http.StatusForbidden, "PERMISSION_DENIED", "Get App Instance needs an app or a Wix user identity")
 		return
 	}

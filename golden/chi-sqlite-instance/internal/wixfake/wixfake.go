@@ -24,6 +24,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"time"
 )
@@ -137,11 +138,30 @@ func New(cfg Config) (*Fake, error) {
 	}
 	f.mux.HandleFunc(string(TokenEndpoint), f.endpoint(TokenEndpoint, f.serveToken))
 	f.mux.HandleFunc(string(TokenInfoEndpoint), f.endpoint(TokenInfoEndpoint, f.serveTokenInfo))
-	f.mux.HandleFunc(string(AppInstanceEndpoint), f.endpoint(AppInstanceEndpoint, f.serveAppInstance))
+	f.Handle(AppInstanceEndpoint, f.serveAppInstance)
 	f.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		wixError(w, http.StatusNotFound, "NOT_FOUND", "the fake Wix has no "+r.Method+" "+r.URL.Path)
 	})
 	return f, nil
+}
+
+// Handle serves h at e, a net/http pattern such as "GET /stores/v1/products",
+// behind the access-token check of Wix's APIs: a request without a token
+// the fake issued (in Authorization, raw as Wix sends it, or after
+// "Bearer "), or with an expired one, is answered 401 UNAUTHENTICATED; h
+// gets whom the token is for. Requests counts e's requests and Fail
+// applies to it, as to the fake's own endpoints. It is how a test stands
+// in for a Wix API the backend calls on an instance's behalf. It panics
+// when e is served already, as http.ServeMux does.
+func (f *Fake) Handle(e Endpoint, h func(w http.ResponseWriter, r *http.Request, c Caller)) {
+	f.mux.HandleFunc(string(e), f.endpoint(e, func(w http.ResponseWriter, r *http.Request) {
+		c, ok := f.activeToken(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+		if !ok {
+			wixError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "missing, invalid or expired access token")
+			return
+		}
+		h(w, r, Caller{Role: c.Role, InstanceID: c.InstanceID, ID: c.Subject, IssuedAt: time.Unix(c.IssuedAt, 0)})
+	}))
 }
 
 // TB is the part of testing.TB that Start uses.

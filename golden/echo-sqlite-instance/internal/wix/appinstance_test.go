@@ -4,11 +4,15 @@
 package wix
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
 	"testing"
 	"time"
+
+	"example.com/shop/internal/wixfake"
 )
 
 // appInstanceBody is a Get App Instance answer shaped like Wix's example.
@@ -40,23 +44,30 @@ const appInstanceBody = `{
   }
 }`
 
+// TestGetAppInstance reads Wix's documented example, which the fake Wix
+// answers in place of its own; the request must still be Get App Instance
+// with a token of the instance asked about, as the fake's token-info says.
 func TestGetAppInstance(t *testing.T) {
 	t.Parallel()
-	s := &script{replies: []reply{
-		{status: http.StatusOK, body: appInstanceBody},
-	}}
-	f := newFakeWix(t, fakeOptions{api: func(w http.ResponseWriter, r *http.Request, id string) {
-		if r.Method != http.MethodGet || r.URL.Path != "/apps/v1/instance" || id != "inst-1" {
-			wixError(http.StatusNotFound, "no route "+r.Method+" "+r.URL.Path+" for "+id, "", "").write(w)
-			return
-		}
-		s.serve(w, r, id)
-	}})
-	c, _ := newTestClient(t, f.srv.URL, nil)
+	f := startWix(t, wixfake.Config{})
+	f.Fail(wixfake.AppInstanceEndpoint, wixfake.Fault{Body: appInstanceBody, Times: 1})
+	sent := &recorder{}
+	c, _ := newTestClient(t, f.URL, func(cfg *Config) { cfg.HTTPClient = &http.Client{Transport: sent} })
 
 	ai, err := c.GetAppInstance(t.Context(), "inst-1")
 	if err != nil {
 		t.Fatalf("GetAppInstance: %v", err)
+	}
+	if n := f.Requests(wixfake.AppInstanceEndpoint); n != 1 {
+		t.Fatalf("Get App Instance asked %d times, want 1", n)
+	}
+	requests := sent.sent()
+	r := requests[len(requests)-1]
+	if r.Method != http.MethodGet || r.URL.Path != "/apps/v1/instance" {
+		t.Errorf("request %s %s, want GET /apps/v1/instance", r.Method, r.URL.Path)
+	}
+	if got := tokenOwner(t, f, r.Header.Get("Authorization")); got != "APP inst-1" {
+		t.Errorf("Get App Instance was sent a token of %q, want the app's on inst-1", got)
 	}
 	in := ai.Instance
 	if in.InstanceID != "07864c16-3a6f-4dd2-9973-028705762b2c" || in.AppName != "MY_SHINY_APP" ||
@@ -93,6 +104,57 @@ func TestGetAppInstance(t *testing.T) {
 	}
 }
 
+// tokenOwner asks f's token-info whom token is for: its subjectType and
+// instanceId, or "" when it is not active.
+func tokenOwner(t *testing.T, f *wixfake.Fake, token string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"token": token})
+	resp, err := http.Post(f.URL+"/oauth2/token-info", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var info struct {
+		Active      bool   `json:"active"`
+		SubjectType string `json:"subjectType"`
+		InstanceID  string `json:"instanceId"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("token-info: %d, %v", resp.StatusCode, err)
+	}
+	if !info.Active {
+		return ""
+	}
+	return info.SubjectType + " " + info.InstanceID
+}
+
+// TestGetAppInstanceOfTheFake reads the fake's own answers: the instance
+// and site it keeps for the instance asked about, a plan it was given.
+func TestGetAppInstanceOfTheFake(t *testing.T) {
+	t.Parallel()
+	f := startWix(t, wixfake.Config{})
+	since := time.Date(2026, 1, 15, 10, 20, 30, 123e6, time.UTC)
+	f.SetPlan("paid", wixfake.Plan{Name: "premium", Cycle: "YEARLY", Since: since, Expires: since.AddDate(1, 0, 0), AutoRenew: true})
+	c, _ := newTestClient(t, f.URL, nil)
+	for _, id := range []string{"free", "paid"} {
+		ai, err := c.GetAppInstance(t.Context(), id)
+		if err != nil {
+			t.Fatalf("%s: GetAppInstance: %v", id, err)
+		}
+		if ai.Instance.InstanceID != id || ai.Site.SiteID != f.Instance(id).SiteID {
+			t.Errorf("%s: instance %q on site %q, want %q on %q", id, ai.Instance.InstanceID, ai.Site.SiteID, id, f.Instance(id).SiteID)
+		}
+		b := ai.Instance.Billing
+		switch {
+		case id == "free" && (!ai.Instance.IsFree || b != nil):
+			t.Errorf("free: instance = %+v, want free without billing", ai.Instance)
+		case id == "paid" && (ai.Instance.IsFree || b == nil || b.PackageName != "premium" || b.BillingCycle != "YEARLY" ||
+			!b.TimeStamp.Equal(since) || !b.ExpirationDate.Equal(since.AddDate(1, 0, 0))):
+			t.Errorf("paid: instance = %+v, billing %+v, want premium, yearly, from %v", ai.Instance, b, since)
+		}
+	}
+}
+
 func TestGetAppInstanceFreeAndErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -113,9 +175,9 @@ func TestGetAppInstanceFreeAndErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := &script{replies: []reply{tt.reply}}
-			f := newFakeWix(t, fakeOptions{api: s.serve})
-			c, _ := newTestClient(t, f.srv.URL, nil)
+			f := startWix(t, wixfake.Config{})
+			f.Fail(wixfake.AppInstanceEndpoint, wixfake.Fault{Status: tt.reply.status, Body: tt.reply.body})
+			c, _ := newTestClient(t, f.URL, nil)
 			ai, err := c.GetAppInstance(t.Context(), "i")
 			if tt.wantStatus != 0 {
 				var apiErr *APIError

@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,8 +50,9 @@ type testAPI struct {
 	// removals is when the app was removed from each instance's site, as
 	// the authenticator sees it.
 	removals *removalBook
-	// tokenInfoCalls counts the fake Wix's token-info requests.
-	tokenInfoCalls *atomic.Int64
+	// wix is the fake Wix the API asks for access tokens, token-info
+	// and Get App Instance.
+	wix *wixfake.Fake
 	// drain, once called, tells the API the server is shutting down.
 	drain      func()
 	webhookWix *wixfake.Fake // signs the test's webhooks
@@ -70,8 +70,8 @@ func newTestAPI(t *testing.T, dev bool, edits ...func(*wixauth.Config)) *testAPI
 // instance; the zero Config is none.
 func newLimitedAPI(t *testing.T, dev bool, perClient, perInstance ratelimit.Config, edits ...func(*wixauth.Config)) *testAPI {
 	t.Helper()
-	wixURL, calls := fakeWix(t)
-	wixClient, err := wix.New(wix.Config{BaseURL: wixURL, AppID: testAppID, AppSecret: testSecret, MaxRetries: -1})
+	fake := startWix(t)
+	wixClient, err := wix.New(wix.Config{BaseURL: fake.URL, AppID: testAppID, AppSecret: testSecret, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func newLimitedAPI(t *testing.T, dev bool, perClient, perInstance ratelimit.Conf
 		t.Fatal(err)
 	}
 	draining := make(chan struct{})
-	a := &testAPI{store: st, logs: logs, removals: removals, tokenInfoCalls: calls, drain: sync.OnceFunc(func() { close(draining) })}
+	a := &testAPI{store: st, logs: logs, removals: removals, wix: fake, drain: sync.OnceFunc(func() { close(draining) })}
 	deps := api.Deps{Logger: log, Auth: auth, CORS: cors.Policy{AppID: testAppID, Dev: dev}, Store: st, Wix: wixClient, Draining: draining}
 	if deps.PerClient, err = ratelimit.New(perClient); err != nil {
 		t.Fatal(err)
@@ -160,110 +160,79 @@ func webhookWix(t *testing.T) *wixfake.Fake {
 	return wix
 }
 
+// startWix starts the fake Wix of one test API, which knows the test's
+// app; the app was removed from instance B's site, so Get App Instance
+// fails for it.
+func startWix(t *testing.T) *wixfake.Fake {
+	t.Helper()
+	f := wixfake.Start(t, wixfake.Config{AppID: testAppID, AppSecret: testSecret})
+	f.SetInstance(wixfake.Instance{ID: instanceB, SiteID: "site-b", OwnerID: "user-b", Removed: true})
+	return f
+}
+
 // credential is what the frontend sends for the site owner of instance id
 // in this auth mode: a signed instance.
-func credential(id string) string {
+func (a *testAPI) credential(id string) string {
 	return signedInstance(id)
 }
 
-// credentialIssuedAt is credential(id) as Wix issued it at at.
-func credentialIssuedAt(id string, at time.Time) string {
+// credentialIssuedAt is a.credential(id) as Wix issued it at at.
+func (a *testAPI) credentialIssuedAt(id string, at time.Time) string {
 	p := instancePayload(id)
 	p["signDate"] = at.UTC().Format(time.RFC3339Nano)
 	return signInstance(testSecret, p)
 }
 
-// fakeWix answers Wix's token, token-info and Get App Instance endpoints as
-// Wix documents them; instance B's site is unknown to it. It returns its
-// URL and the number of token-info requests so far.
-func fakeWix(t *testing.T) (string, *atomic.Int64) {
-	t.Helper()
-	var tokenInfoCalls atomic.Int64
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			InstanceID string `json:"instance_id"`
-		}
-		json.NewDecoder(r.Body).Decode(&req)
-		json.NewEncoder(w).Encode(map[string]any{"access_token": "token-" + req.InstanceID, "expires_in": 14400})
-	})
-	mux.HandleFunc("GET /apps/v1/instance", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "token-"+instanceA {
-			w.WriteHeader(http.StatusNotFound)
-			io.WriteString(w, `{"message":"instance not found","details":{"applicationError":{"code":"NOT_FOUND","description":"no such instance"}}}`)
-			return
-		}
-		io.WriteString(w, `{"instance":{"instanceId":"`+instanceA+`","appName":"Shop","isFree":true},"site":{"siteDisplayName":"My Shop","locale":"en"}}`)
-	})
-	mux.HandleFunc("POST /oauth2/token-info", func(w http.ResponseWriter, r *http.Request) {
-		tokenInfoCalls.Add(1)
-		serveTokenInfo(w, r)
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv.URL, &tokenInfoCalls
-}
-
 // accessToken returns an access token of the given kind for instance id,
-// shaped like Wix's. The fake token-info endpoint knows these kinds:
-// "valid" (the site owner's token, issued a minute ago), "iat<unix time>"
-// (the same, issued then), "inactive", "expired", "other-app" (issued by
-// another app), "member", "visitor" and "app" (a site member's, a site
-// visitor's and the app's own), "unknown" (subject type UNKNOWN) and "down"
-// (token-info fails with 503); it refuses any other token with 401.
-func accessToken(kind, id string) string {
-	return "OauthNG.JWS." + kind + "." + id + ".test-signature"
+// as a's fake Wix issues it and its token-info answers: "valid" (the site
+// owner's, issued an hour ago: before the events of TestWebhooks, as a
+// token a page kept open since before the app was removed), "member",
+// "visitor" and "app" (a site member's, a site visitor's and the app's
+// own), "unknown" (of a subject type the API does not know), "expired"
+// (issued longer ago than tokens live) and "inactive" (one this fake never
+// issued: token-info says it is not active).
+func (a *testAPI) accessToken(kind, id string) string {
+	c := wixfake.Caller{Role: wixfake.User, InstanceID: id, ID: "user-1", IssuedAt: time.Now().Add(-time.Hour)}
+	switch kind {
+	case "valid":
+	case "member", "visitor", "app", "unknown":
+		c.Role, c.ID = wixfake.Role(kind), kind+"-1"
+	case "expired":
+		c.IssuedAt = time.Now().Add(-wixfake.DefaultLifetime - time.Minute)
+	case "inactive":
+		other, err := wixfake.New(wixfake.Config{AppID: testAppID, AppSecret: testSecret})
+		if err != nil {
+			panic(err) // the key is made once, and was
+		}
+		return other.Token(c)
+	default:
+		panic("accessToken: no kind " + kind)
+	}
+	return a.wix.Token(c)
 }
 
-// serveTokenInfo answers POST /oauth2/token-info for tokens made by
-// accessToken, with values as strings, as Wix documents it.
-func serveTokenInfo(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Token string `json:"token"`
-	}
-	json.NewDecoder(r.Body).Decode(&req)
-	refuse := func() {
-		w.WriteHeader(http.StatusUnauthorized)
-		io.WriteString(w, `{"message":"invalid token"}`)
-	}
-	parts := strings.Split(req.Token, ".")
-	if len(parts) != 5 || parts[0] != "OauthNG" || parts[1] != "JWS" || parts[4] != "test-signature" {
-		refuse()
-		return
-	}
-	kind, id := parts[2], parts[3]
+// tokenInfoAnswer is a token-info answer, as Wix documents it (values as
+// strings), for the site owner of instance A, with fields replaced by
+// those in edit: what the fake Wix, which answers only for its own app
+// and its own unexpired tokens, never says.
+func tokenInfoAnswer(edit map[string]string) string {
 	info := map[string]string{
 		"active":      "true",
 		"subjectType": "USER",
 		"subjectId":   "user-1",
 		"exp":         strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10),
-		// Issued before the events of TestWebhooks, as a token a page
-		// kept open since before the app was removed.
-		"iat":        strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10),
-		"clientId":   testAppID,
-		"instanceId": id,
+		"iat":         strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10),
+		"clientId":    testAppID,
+		"instanceId":  instanceA,
 	}
-	if iat, ok := strings.CutPrefix(kind, "iat"); ok {
-		kind, info["iat"] = "valid", iat
+	for k, v := range edit {
+		info[k] = v
 	}
-	switch kind {
-	case "valid":
-	case "inactive":
-		info["active"] = "false"
-	case "expired":
-		info["exp"] = strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10)
-	case "other-app":
-		info["clientId"] = "00000000-0000-4000-8000-000000000000"
-	case "member", "visitor", "app", "unknown":
-		info["subjectType"], info["subjectId"] = strings.ToUpper(kind), kind+"-1"
-	case "down":
-		w.WriteHeader(http.StatusServiceUnavailable)
-		return
-	default:
-		refuse()
-		return
+	text, err := json.Marshal(info)
+	if err != nil {
+		panic(err) // strings only
 	}
-	json.NewEncoder(w).Encode(info)
+	return string(text)
 }
 
 // signInstance JSON-encodes payload and signs it with secret as Wix signs
@@ -372,7 +341,7 @@ func wantNoErrorLogged(t *testing.T, a *testAPI) {
 
 func TestMe(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/me", auth(credential(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/me", auth(a.credential(instanceA)), "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, body %s", resp.StatusCode, body)
 	}
@@ -450,20 +419,28 @@ const tokenRoute = "/api/widget/settings"
 // JSON 401 and never reaches a handler.
 func TestInvalidTokens(t *testing.T) {
 	a := newTestAPI(t, false)
+	expired := strconv.FormatInt(time.Now().Add(-time.Minute).Unix(), 10)
 	tests := []struct {
 		name, header string
+		tokenInfo    string // when set, token-info's answer during the case
 	}{
-		{"missing", ""},
-		{"Bearer without a token", "Bearer "},
-		{"unknown to Wix", "OauthNG.JWS.forged.token.value"},
-		{"inactive", accessToken("inactive", instanceA)},
-		{"expired", accessToken("expired", instanceA)},
-		{"another app's token", accessToken("other-app", instanceA)},
-		{"oversized", accessToken("valid", instanceA) + strings.Repeat("A", 5000)},
-		{"plain instance ID", instanceA},
+		{"missing", "", ""},
+		{"Bearer without a token", "Bearer ", ""},
+		{"unknown to Wix", "OauthNG.JWS.forged.token.value", ""},
+		{"inactive", a.accessToken("inactive", instanceA), ""},
+		{"inactive, with every other field", a.accessToken("valid", instanceA), tokenInfoAnswer(map[string]string{"active": "false"})},
+		{"expired, as Wix says it", a.accessToken("expired", instanceA), ""},
+		{"expired, yet called active", a.accessToken("valid", instanceA), tokenInfoAnswer(map[string]string{"exp": expired})},
+		{"another app's token", a.accessToken("valid", instanceA), tokenInfoAnswer(map[string]string{"clientId": "00000000-0000-4000-8000-000000000000"})},
+		{"oversized", a.accessToken("valid", instanceA) + strings.Repeat("A", 5000), ""},
+		{"plain instance ID", instanceA, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.tokenInfo != "" {
+				a.wix.Fail(wixfake.TokenInfoEndpoint, wixfake.Fault{Body: tt.tokenInfo})
+				defer a.wix.ClearFaults()
+			}
 			for _, path := range []string{tokenRoute} {
 				resp, body := a.call(t, "GET", path, auth(tt.header), "")
 				wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
@@ -476,7 +453,8 @@ func TestInvalidTokens(t *testing.T) {
 // token-info fails, gets a JSON 503, not a 401, and reaches no handler.
 func TestTokenInfoDown(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", tokenRoute, auth(accessToken("down", instanceA)), "")
+	a.wix.Fail(wixfake.TokenInfoEndpoint, wixfake.Fault{Status: http.StatusServiceUnavailable})
+	resp, body := a.call(t, "GET", tokenRoute, auth(a.accessToken("valid", instanceA)), "")
 	wantJSONError(t, resp, body, http.StatusServiceUnavailable, "auth_unavailable")
 	if resp.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("503 Cache-Control %q, want no-store", resp.Header.Get("Cache-Control"))
@@ -502,7 +480,7 @@ func TestGarbageNeverReachesWix(t *testing.T) {
 		resp, body := a.call(t, "GET", tokenRoute, auth(garbage), "")
 		wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
 	}
-	resp, body := a.call(t, "GET", tokenRoute, auth(accessToken("valid", instanceA)), "")
+	resp, body := a.call(t, "GET", tokenRoute, auth(a.accessToken("valid", instanceA)), "")
 	wantJSONError(t, resp, body, http.StatusServiceUnavailable, "auth_unavailable")
 }
 
@@ -530,14 +508,14 @@ func TestNewTokensBudgeted(t *testing.T) {
 	if e := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(e, "Retry-After") {
 		t.Errorf("429 Access-Control-Expose-Headers %q, want Retry-After", e)
 	}
-	if n := a.tokenInfoCalls.Load(); n != 2 {
+	if n := a.wix.Requests(wixfake.TokenInfoEndpoint); n != 2 {
 		t.Errorf("%d token-info requests, want 2: the third token was over the budget", n)
 	}
 }
 
 func TestBearerPrefixIsAccepted(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/me", auth("Bearer "+credential(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/me", auth("Bearer "+a.credential(instanceA)), "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, body %s", resp.StatusCode, body)
 	}
@@ -558,11 +536,11 @@ func TestRoles(t *testing.T) {
 		{"owner, signed instance", signedInstanceOf("user", instanceA), 200, 200},
 		{"site member, signed instance", signedInstanceOf("member", instanceA), 403, 200},
 		{"site visitor, signed instance", signedInstanceOf("visitor", instanceA), 403, 200},
-		{"Wix user, token", accessToken("valid", instanceA), 401, 200},
-		{"site member, token", accessToken("member", instanceA), 401, 200},
-		{"site visitor, token", accessToken("visitor", instanceA), 401, 200},
-		{"the app, token", accessToken("app", instanceA), 401, 403},
-		{"unknown kind of caller, token", accessToken("unknown", instanceA), 401, 401},
+		{"Wix user, token", a.accessToken("valid", instanceA), 401, 200},
+		{"site member, token", a.accessToken("member", instanceA), 401, 200},
+		{"site visitor, token", a.accessToken("visitor", instanceA), 401, 200},
+		{"the app, token", a.accessToken("app", instanceA), 401, 403},
+		{"unknown kind of caller, token", a.accessToken("unknown", instanceA), 401, 401},
 	}
 	routes := []struct {
 		method, path string
@@ -606,7 +584,7 @@ func TestRoles(t *testing.T) {
 // one. It is the only widget route.
 func TestWidgetSeesOnlyPublic(t *testing.T) {
 	a := newTestAPI(t, false)
-	owner, visitor := auth(credential(instanceA)), auth(accessToken("visitor", instanceA))
+	owner, visitor := auth(a.credential(instanceA)), auth(a.accessToken("visitor", instanceA))
 	resp, body := a.call(t, "GET", "/api/widget/settings", visitor, "")
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(body) != "{}" {
 		t.Fatalf("before any save: %d %s; want 200 {}", resp.StatusCode, body)
@@ -670,7 +648,7 @@ func TestCORSSplit(t *testing.T) {
 		}
 	}
 	for name, header := range map[string]map[string]string{
-		"answer": {"Origin": site, "Authorization": accessToken("visitor", instanceA)},
+		"answer": {"Origin": site, "Authorization": a.accessToken("visitor", instanceA)},
 		"error":  {"Origin": site},
 	} {
 		resp, body := a.call(t, "GET", "/api/widget/settings", header, "")
@@ -683,7 +661,7 @@ func TestCORSSplit(t *testing.T) {
 	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "" {
 		t.Errorf("dashboard preflight from a site's origin allowed: %q", got)
 	}
-	header := auth(credential(instanceA))
+	header := auth(a.credential(instanceA))
 	header["Origin"] = site
 	if resp, _ := a.call(t, "GET", "/api/settings", header, ""); resp.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("dashboard answer to a site's origin allowed: %q", resp.Header.Get("Access-Control-Allow-Origin"))
@@ -740,7 +718,7 @@ func TestCORS(t *testing.T) {
 				t.Errorf("preflight Vary %q, want Origin", resp.Header.Values("Vary"))
 			}
 
-			header := auth(credential(instanceA))
+			header := auth(a.credential(instanceA))
 			header["Origin"] = tt.origin
 			resp, body := a.call(t, "GET", "/api/me", header, "")
 			if resp.StatusCode != http.StatusOK {
@@ -773,7 +751,7 @@ func decodeSettings(t *testing.T, body string) settings {
 
 func TestSettingsRoundTrip(t *testing.T) {
 	a := newTestAPI(t, false)
-	h := auth(credential(instanceA))
+	h := auth(a.credential(instanceA))
 
 	resp, body := a.call(t, "GET", "/api/settings", h, "")
 	if s := decodeSettings(t, body); resp.StatusCode != 200 || string(s.Doc) != "{}" || s.Version != 0 {
@@ -822,7 +800,7 @@ func TestSettingsRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := auth(credential(instanceA))
+			h := auth(a.credential(instanceA))
 			if tt.ifMatch != "" {
 				h["If-Match"] = tt.ifMatch
 			}
@@ -846,7 +824,7 @@ func TestRemovedInstance(t *testing.T) {
 	a := newTestAPI(t, false)
 	removedAt := time.Now().Add(-time.Hour)
 	a.removals.remove(instanceA, removedAt)
-	before := auth(credentialIssuedAt(instanceA, removedAt.Add(-time.Minute)))
+	before := auth(a.credentialIssuedAt(instanceA, removedAt.Add(-time.Minute)))
 	for _, method := range []string{"GET", "PUT"} {
 		resp, body := a.call(t, method, "/api/settings", before, `{"recreated":true}`)
 		wantJSONError(t, resp, body, http.StatusUnauthorized, "instance_removed")
@@ -854,7 +832,7 @@ func TestRemovedInstance(t *testing.T) {
 	if _, err := a.store.Settings(t.Context(), instanceA); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a refused PUT stored settings: %v", err)
 	}
-	after := auth(credentialIssuedAt(instanceA, removedAt.Add(time.Minute)))
+	after := auth(a.credentialIssuedAt(instanceA, removedAt.Add(time.Minute)))
 	if resp, body := a.call(t, "PUT", "/api/settings", after, `{"reinstalled":true}`); resp.StatusCode != http.StatusOK {
 		t.Fatalf("PUT with a credential issued after the removal: %d %s", resp.StatusCode, body)
 	}
@@ -865,7 +843,7 @@ func TestRemovedInstance(t *testing.T) {
 // back as {"a":1}, and a 1 MiB document of < as 6.3 MB).
 func TestSettingsByteForByte(t *testing.T) {
 	a := newTestAPI(t, false)
-	h := auth(credential(instanceA))
+	h := auth(a.credential(instanceA))
 	for _, doc := range []string{
 		`{ "a" :  1 ,"b":[ 1,2 ] }`,
 		`{"html":"<script>&amp;</script>","unicode":"\u00e9 é"}`,
@@ -910,7 +888,7 @@ func TestCredentialsBeforeBody(t *testing.T) {
 // another's settings.
 func TestInstancesAreIsolated(t *testing.T) {
 	a := newTestAPI(t, false)
-	hA, hB := auth(credential(instanceA)), auth(credential(instanceB))
+	hA, hB := auth(a.credential(instanceA)), auth(a.credential(instanceB))
 	a.call(t, "PUT", "/api/settings", hA, `{"owner":"A"}`)
 
 	resp, body := a.call(t, "GET", "/api/settings", hB, "")
@@ -981,8 +959,8 @@ func TestWebhooks(t *testing.T) {
 	resp, body := a.call(t, "POST", "/webhooks", nil, a.webhook(t, other, "AppRemoved", instanceA, now))
 	wantJSONError(t, resp, body, http.StatusUnauthorized, "unauthorized")
 
-	a.call(t, "PUT", "/api/settings", auth(credential(instanceA)), `{"a":1}`)
-	a.call(t, "PUT", "/api/settings", auth(credential(instanceB)), `{"b":1}`)
+	a.call(t, "PUT", "/api/settings", auth(a.credential(instanceA)), `{"a":1}`)
+	a.call(t, "PUT", "/api/settings", auth(a.credential(instanceB)), `{"b":1}`)
 	for range 2 { // a repeated delivery changes nothing more
 		post("AppRemoved", removed)
 	}
@@ -1008,12 +986,12 @@ func TestWebhooks(t *testing.T) {
 	// A credential issued before the removal writes nothing, even where the
 	// authenticator has not heard of the removal: the store refuses it in
 	// the write itself. One issued after it works.
-	resp, body = a.call(t, "PUT", "/api/settings", auth(credentialIssuedAt(instanceA, now.Add(-150*time.Second))), `{"stale":true}`)
+	resp, body = a.call(t, "PUT", "/api/settings", auth(a.credentialIssuedAt(instanceA, now.Add(-150*time.Second))), `{"stale":true}`)
 	wantJSONError(t, resp, body, http.StatusUnauthorized, "instance_removed")
 	if got := resp.Header.Get("WWW-Authenticate"); got != wixauth.Challenge {
 		t.Errorf("401 instance_removed: WWW-Authenticate = %q, want %q", got, wixauth.Challenge)
 	}
-	if resp, body := a.call(t, "PUT", "/api/settings", auth(credentialIssuedAt(instanceA, now)), `{"a":2}`); resp.StatusCode != http.StatusOK {
+	if resp, body := a.call(t, "PUT", "/api/settings", auth(a.credentialIssuedAt(instanceA, now)), `{"a":2}`); resp.StatusCode != http.StatusOK {
 		t.Fatalf("PUT with a credential issued after the reinstall: %d %s", resp.StatusCode, body)
 	}
 	post("late AppRemoved", removed)
@@ -1053,11 +1031,11 @@ func TestWebhookBodyLimit(t *testing.T) {
 
 func TestSite(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/site", auth(credential(instanceA)), "")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"siteDisplayName":"My Shop"`) {
+	resp, body := a.call(t, "GET", "/api/site", auth(a.credential(instanceA)), "")
+	if site := a.wix.Instance(instanceA).SiteID; resp.StatusCode != http.StatusOK || !strings.Contains(body, `"siteId":"`+site+`"`) {
 		t.Fatalf("GET /api/site: %d %s", resp.StatusCode, body)
 	}
-	resp, body = a.call(t, "GET", "/api/site", auth(credential(instanceB)), "")
+	resp, body = a.call(t, "GET", "/api/site", auth(a.credential(instanceB)), "")
 	wantJSONError(t, resp, body, http.StatusBadGateway, "wix_error")
 }
 
@@ -1087,7 +1065,7 @@ func TestPlanAndPremium(t *testing.T) {
 
 	getPlan := func(when string) planAnswer {
 		t.Helper()
-		resp, body := a.call(t, "GET", "/api/plan", auth(credential(instanceA)), "")
+		resp, body := a.call(t, "GET", "/api/plan", auth(a.credential(instanceA)), "")
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s: GET /api/plan: %d %s", when, resp.StatusCode, body)
 		}
@@ -1103,7 +1081,7 @@ func TestPlanAndPremium(t *testing.T) {
 	if p := getPlan("free"); p.Plan != nil || !p.IsFree || p.AutoRenew || p.UpgradeURL != upgradeURL {
 		t.Errorf("free site: plan %+v, want null, isFree, not renewing, upgradeUrl %s", p, upgradeURL)
 	}
-	resp, body := a.call(t, "GET", "/api/premium", auth(credential(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/premium", auth(a.credential(instanceA)), "")
 	wantJSONError(t, resp, body, http.StatusPaymentRequired, "plan_required")
 	var e struct {
 		UpgradeURL string `json:"upgradeUrl"`
@@ -1123,7 +1101,7 @@ func TestPlanAndPremium(t *testing.T) {
 	if p := getPlan("paid"); p.Plan == nil || *p.Plan != "premium" || p.IsFree || !p.AutoRenew || p.Cycle != "MONTHLY" {
 		t.Errorf("paying site: plan %+v, want premium, monthly, renewing", p)
 	}
-	resp, body = a.call(t, "GET", "/api/premium", auth(credential(instanceA)), "")
+	resp, body = a.call(t, "GET", "/api/premium", auth(a.credential(instanceA)), "")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"plan":"premium"`) {
 		t.Errorf("GET /api/premium for a paying site: %d %s", resp.StatusCode, body)
 	}
@@ -1138,10 +1116,10 @@ func TestPlanAndPremium(t *testing.T) {
 
 func TestRoutingErrors(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/nope", auth(credential(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/nope", auth(a.credential(instanceA)), "")
 	wantJSONError(t, resp, body, http.StatusNotFound, "not_found")
 
-	resp, body = a.call(t, "DELETE", "/api/settings", auth(credential(instanceA)), "")
+	resp, body = a.call(t, "DELETE", "/api/settings", auth(a.credential(instanceA)), "")
 	wantJSONError(t, resp, body, http.StatusMethodNotAllowed, "method_not_allowed")
 	if allow := resp.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "PUT") {
 		t.Errorf("405 Allow %q, want GET and PUT", allow)
@@ -1208,13 +1186,13 @@ func TestHeadIsServedByGet(t *testing.T) {
 	}{
 		{"/healthz", nil, http.StatusOK},
 		{"/readyz", nil, http.StatusOK},
-		{"/api/me", auth(credential(instanceA)), http.StatusOK},
-		{"/api/settings", auth(credential(instanceA)), http.StatusOK},
-		{"/api/plan", auth(credential(instanceA)), http.StatusOK},
-		{"/api/premium", auth(credential(instanceA)), http.StatusPaymentRequired},
+		{"/api/me", auth(a.credential(instanceA)), http.StatusOK},
+		{"/api/settings", auth(a.credential(instanceA)), http.StatusOK},
+		{"/api/plan", auth(a.credential(instanceA)), http.StatusOK},
+		{"/api/premium", auth(a.credential(instanceA)), http.StatusPaymentRequired},
 		{"/api/me", nil, http.StatusUnauthorized},
 		{"/api/nope", nil, http.StatusNotFound},
-		{"/api/widget/settings", auth(accessToken("visitor", instanceA)), http.StatusOK},
+		{"/api/widget/settings", auth(a.accessToken("visitor", instanceA)), http.StatusOK},
 	}
 	for _, tt := range tests {
 		resp, body := a.call(t, "HEAD", tt.path, tt.header, "")
@@ -1258,7 +1236,7 @@ func TestPreflightOnEveryPath(t *testing.T) {
 // app's origin may read them, errors included, and that it may read ETag.
 func TestAnswersAreNotCached(t *testing.T) {
 	a := newTestAPI(t, false)
-	h := auth(credential(instanceA))
+	h := auth(a.credential(instanceA))
 	a.call(t, "PUT", "/api/settings", h, `{"a":1}`)
 	h["Origin"] = appOrigin
 	fromApp := map[string]string{"Origin": appOrigin}
@@ -1401,7 +1379,7 @@ func TestProbes(t *testing.T) {
 		{"draining: still serving", a, "/api/me", http.StatusOK, instanceA},
 	}
 	for _, tt := range tests {
-		resp, body := tt.api.call(t, "GET", tt.path, auth(credential(instanceA)), "")
+		resp, body := tt.api.call(t, "GET", tt.path, auth(tt.api.credential(instanceA)), "")
 		if resp.StatusCode != tt.status || !strings.Contains(body, tt.want) {
 			t.Errorf("%s: GET %s: %d %s, want %d with %s", tt.name, tt.path, resp.StatusCode, body, tt.status, tt.want)
 		}
@@ -1435,7 +1413,7 @@ func wantRateLimited(t *testing.T, resp *http.Response, body, origin string) {
 // probes or /webhooks.
 func TestClientBudget(t *testing.T) {
 	a := newLimitedAPI(t, false, tightBudget, ratelimit.Config{})
-	h := map[string]string{"Origin": appOrigin, "Authorization": credential(instanceA)}
+	h := map[string]string{"Origin": appOrigin, "Authorization": a.credential(instanceA)}
 	for range 2 {
 		if resp, body := a.call(t, "GET", "/api/me", h, ""); resp.StatusCode != http.StatusOK {
 			t.Fatalf("within the budget: %d %s", resp.StatusCode, body)
@@ -1468,7 +1446,7 @@ func TestClientBudget(t *testing.T) {
 // same address, and callers the route refuses spend none of it.
 func TestInstanceBudget(t *testing.T) {
 	a := newLimitedAPI(t, false, ratelimit.Config{}, tightBudget)
-	h := map[string]string{"Origin": appOrigin, "Authorization": credential(instanceA)}
+	h := map[string]string{"Origin": appOrigin, "Authorization": a.credential(instanceA)}
 	for range 2 {
 		if resp, body := a.call(t, "GET", "/api/me", h, ""); resp.StatusCode != http.StatusOK {
 			t.Fatalf("within the budget: %d %s", resp.StatusCode, body)
@@ -1480,7 +1458,7 @@ func TestInstanceBudget(t *testing.T) {
 		t.Errorf("a refused PUT wrote the settings: %v", err)
 	}
 	// Widget routes take no site's budget: a site's visitors would share it.
-	if resp, body := a.call(t, "GET", "/api/widget/settings", auth(accessToken("visitor", instanceA)), ""); resp.StatusCode != http.StatusOK {
+	if resp, body := a.call(t, "GET", "/api/widget/settings", auth(a.accessToken("visitor", instanceA)), ""); resp.StatusCode != http.StatusOK {
 		t.Errorf("widget route of a site over its budget: %d %s", resp.StatusCode, body)
 	}
 	visitor := auth(signedInstanceOf("visitor", instanceB))
@@ -1489,7 +1467,7 @@ func TestInstanceBudget(t *testing.T) {
 		wantJSONError(t, resp, body, http.StatusForbidden, "forbidden")
 	}
 	for range 2 {
-		if resp, body := a.call(t, "GET", "/api/me", auth(credential(instanceB)), ""); resp.StatusCode != http.StatusOK {
+		if resp, body := a.call(t, "GET", "/api/me", auth(a.credential(instanceB)), ""); resp.StatusCode != http.StatusOK {
 			t.Errorf("another site, same address: %d %s", resp.StatusCode, body)
 		}
 	}
@@ -1502,8 +1480,9 @@ func TestBudgetsOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := newLimitedAPI(t, false, off, off)
+	cred := auth(a.credential(instanceA)) // one page's, used again and again
 	for i := range 50 {
-		if resp, body := a.call(t, "GET", "/api/me", auth(credential(instanceA)), ""); resp.StatusCode != http.StatusOK {
+		if resp, body := a.call(t, "GET", "/api/me", cred, ""); resp.StatusCode != http.StatusOK {
 			t.Fatalf("request %d: %d %s", i, resp.StatusCode, body)
 		}
 	}
@@ -1542,7 +1521,7 @@ func TestRequestLog(t *testing.T) {
 		header              map[string]string
 		status              int
 	}{
-		{"GET", "/api/me", "?secret=query-value", auth(credential(instanceA)), http.StatusOK},
+		{"GET", "/api/me", "?secret=query-value", auth(a.credential(instanceA)), http.StatusOK},
 		{"GET", "/api/settings", "", auth("not-a-credential"), http.StatusUnauthorized},
 		{"GET", "/nope", "", nil, http.StatusNotFound},
 		{"DELETE", "/healthz", "", nil, http.StatusMethodNotAllowed},
@@ -1560,7 +1539,7 @@ func TestRequestLog(t *testing.T) {
 	if rec["level"] != "INFO" || rec["reason"] == nil {
 		t.Errorf("refused credential logged as %v, want level INFO with a reason", rec)
 	}
-	for _, secret := range []string{"query-value", "not-a-credential", credential(instanceA)} {
+	for _, secret := range []string{"query-value", "not-a-credential", a.credential(instanceA)} {
 		if strings.Contains(a.logs.String(), secret) {
 			t.Errorf("the logs hold %q:\n%s", secret, a.logs.String())
 		}

@@ -12,9 +12,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"example.com/shop/internal/wixfake"
 )
 
-// callWhoami calls the fake's whoami endpoint for instanceID.
+// callWhoami calls whoamiRoute for instanceID.
 func callWhoami(ctx context.Context, c *Client, instanceID string) (whoamiAnswer, error) {
 	var got whoamiAnswer
 	err := c.Do(ctx, instanceID, http.MethodGet, "/whoami", nil, &got)
@@ -23,8 +25,8 @@ func callWhoami(ctx context.Context, c *Client, instanceID string) (whoamiAnswer
 
 func TestTokenFetchedOnceAndReused(t *testing.T) {
 	t.Parallel()
-	f := newFakeWix(t, fakeOptions{})
-	c, _ := newTestClient(t, f.srv.URL, nil)
+	f := startWhoami(t, wixfake.Config{})
+	c, _ := newTestClient(t, f.URL, nil)
 
 	var first string
 	for i := range 3 {
@@ -41,10 +43,10 @@ func TestTokenFetchedOnceAndReused(t *testing.T) {
 			t.Errorf("call %d used token %q, want the cached %q", i, got.Token, first)
 		}
 	}
-	if n := f.tokenCalls.Load(); n != 1 {
+	if n := f.Requests(wixfake.TokenEndpoint); n != 1 {
 		t.Errorf("token requests = %d, want 1", n)
 	}
-	if n := f.apiCalls.Load(); n != 3 {
+	if n := f.Requests(whoamiRoute); n != 3 {
 		t.Errorf("API requests = %d, want 3", n)
 	}
 }
@@ -52,7 +54,10 @@ func TestTokenFetchedOnceAndReused(t *testing.T) {
 func TestTokenRefreshedNearExpiry(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name      string
+		name     string
+		lifetime time.Duration // of the fake's tokens; 0: Wix's 4 hours
+		// expiresIn, when set, is the raw JSON of expires_in, in an
+		// answer that carries a token of the fake.
 		expiresIn string
 		// The token must still be reused at stillValid and replaced at
 		// replaced, both measured from when it was issued.
@@ -60,13 +65,12 @@ func TestTokenRefreshedNearExpiry(t *testing.T) {
 	}{
 		{
 			name:       "four hours, five minute margin",
-			expiresIn:  "14400",
 			stillValid: 4*time.Hour - 5*time.Minute - time.Second,
 			replaced:   4*time.Hour - 5*time.Minute,
 		},
 		{
 			name:       "ten minutes, ten percent margin",
-			expiresIn:  "600",
+			lifetime:   10 * time.Minute,
 			stillValid: 9*time.Minute - time.Second,
 			replaced:   9 * time.Minute,
 		},
@@ -86,9 +90,12 @@ func TestTokenRefreshedNearExpiry(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeWix(t, fakeOptions{expiresIn: tt.expiresIn})
+			f := startWhoami(t, wixfake.Config{Lifetime: tt.lifetime})
+			if tt.expiresIn != "" {
+				f.Fail(wixfake.TokenEndpoint, wixfake.Fault{Body: tokenAnswer(f, "inst-1", tt.expiresIn), Times: 1})
+			}
 			clock := newFakeClock()
-			c, _ := newTestClient(t, f.srv.URL, func(cfg *Config) { cfg.Now = clock.Now })
+			c, _ := newTestClient(t, f.URL, func(cfg *Config) { cfg.Now = clock.Now })
 
 			first, err := callWhoami(t.Context(), c, "inst-1")
 			if err != nil {
@@ -99,33 +106,42 @@ func TestTokenRefreshedNearExpiry(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if second.Token != first.Token || f.tokenCalls.Load() != 1 {
+			if second.Token != first.Token || f.Requests(wixfake.TokenEndpoint) != 1 {
 				t.Fatalf("at %v: token %q after %d requests, want cached %q after 1",
-					tt.stillValid, second.Token, f.tokenCalls.Load(), first.Token)
+					tt.stillValid, second.Token, f.Requests(wixfake.TokenEndpoint), first.Token)
 			}
 			clock.Advance(tt.replaced - tt.stillValid)
 			third, err := callWhoami(t.Context(), c, "inst-1")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if third.Token == first.Token || f.tokenCalls.Load() != 2 {
+			if third.Token == first.Token || f.Requests(wixfake.TokenEndpoint) != 2 {
 				t.Fatalf("at %v: token %q after %d requests, want a new one after 2",
-					tt.replaced, third.Token, f.tokenCalls.Load())
+					tt.replaced, third.Token, f.Requests(wixfake.TokenEndpoint))
 			}
 		})
 	}
 }
 
+// tokenAnswer is an answer of the token endpoint with a token f issued
+// for instanceID, and expiresIn as the raw JSON of expires_in: the forms
+// the fake itself does not send.
+func tokenAnswer(f *wixfake.Fake, instanceID, expiresIn string) string {
+	token := f.Token(wixfake.Caller{Role: wixfake.App, InstanceID: instanceID})
+	return fmt.Sprintf(`{"access_token":%q,"token_type":"Bearer","expires_in":%s}`, token, expiresIn)
+}
+
 func TestTokenWithoutLifetimeIsNotCached(t *testing.T) {
 	t.Parallel()
-	f := newFakeWix(t, fakeOptions{expiresIn: "0"})
-	c, _ := newTestClient(t, f.srv.URL, nil)
+	f := startWhoami(t, wixfake.Config{})
+	f.Fail(wixfake.TokenEndpoint, wixfake.Fault{Body: tokenAnswer(f, "inst-1", "0")})
+	c, _ := newTestClient(t, f.URL, nil)
 	for range 2 {
 		if _, err := callWhoami(t.Context(), c, "inst-1"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := f.tokenCalls.Load(); n != 2 {
+	if n := f.Requests(wixfake.TokenEndpoint); n != 2 {
 		t.Errorf("token requests = %d, want 2 (nothing to cache)", n)
 	}
 }
@@ -133,8 +149,9 @@ func TestTokenWithoutLifetimeIsNotCached(t *testing.T) {
 func TestConcurrentCallersShareOneTokenRequest(t *testing.T) {
 	t.Parallel()
 	gate := make(chan struct{})
-	f := newFakeWix(t, fakeOptions{tokenGate: gate})
-	c, _ := newTestClient(t, f.srv.URL, nil)
+	f := startWhoami(t, wixfake.Config{})
+	f.Fail(wixfake.TokenEndpoint, wixfake.Fault{Hold: gate}) // every token request
+	c, _ := newTestClient(t, f.URL, nil)
 
 	const callers = 50
 	var started, done sync.WaitGroup
@@ -161,15 +178,15 @@ func TestConcurrentCallersShareOneTokenRequest(t *testing.T) {
 			t.Errorf("caller %d used %q, caller 0 used %q", i, answers[i].Token, answers[0].Token)
 		}
 	}
-	if n := f.tokenCalls.Load(); n != 1 {
+	if n := f.Requests(wixfake.TokenEndpoint); n != 1 {
 		t.Errorf("token requests = %d, want 1", n)
 	}
 }
 
 func TestInstancesGetTheirOwnTokens(t *testing.T) {
 	t.Parallel()
-	f := newFakeWix(t, fakeOptions{})
-	c, _ := newTestClient(t, f.srv.URL, nil)
+	f := startWhoami(t, wixfake.Config{})
+	c, _ := newTestClient(t, f.URL, nil)
 
 	const instances, callersEach = 5, 10
 	type result struct {
@@ -211,7 +228,7 @@ func TestInstancesGetTheirOwnTokens(t *testing.T) {
 		}
 		seen[tok] = true
 	}
-	if n := f.tokenCalls.Load(); n != instances {
+	if n := f.Requests(wixfake.TokenEndpoint); n != instances {
 		t.Errorf("token requests = %d, want %d (one per instance)", n, instances)
 	}
 }
@@ -219,9 +236,9 @@ func TestInstancesGetTheirOwnTokens(t *testing.T) {
 func TestTokenWaitersHonourTheirOwnContext(t *testing.T) {
 	t.Parallel()
 	gate := make(chan struct{})
-	arrived := make(chan struct{}, 1)
-	f := newFakeWix(t, fakeOptions{tokenGate: gate, tokenArrived: arrived})
-	c, _ := newTestClient(t, f.srv.URL, nil)
+	f := startWhoami(t, wixfake.Config{})
+	f.Fail(wixfake.TokenEndpoint, wixfake.Fault{Hold: gate})
+	c, _ := newTestClient(t, f.URL, nil)
 
 	// The first caller starts the token request, which the fake holds.
 	ctx1, cancel1 := context.WithCancel(t.Context())
@@ -230,7 +247,9 @@ func TestTokenWaitersHonourTheirOwnContext(t *testing.T) {
 		_, err := callWhoami(ctx1, c, "inst-1")
 		err1 <- err
 	}()
-	<-arrived
+	for f.Requests(wixfake.TokenEndpoint) == 0 {
+		time.Sleep(time.Millisecond)
+	}
 
 	// A second caller with a short deadline gives up on its own.
 	ctx2, cancel2 := context.WithTimeout(t.Context(), 5*time.Millisecond)
@@ -255,21 +274,21 @@ func TestTokenWaitersHonourTheirOwnContext(t *testing.T) {
 	if err := <-err3; err != nil {
 		t.Fatalf("third caller: %v", err)
 	}
-	if n := f.tokenCalls.Load(); n != 1 {
+	if n := f.Requests(wixfake.TokenEndpoint); n != 1 {
 		t.Errorf("token requests = %d, want 1", n)
 	}
 }
 
 func TestRevokedCachedTokenIsRefreshedOnce(t *testing.T) {
 	t.Parallel()
-	f := newFakeWix(t, fakeOptions{})
-	c, _ := newTestClient(t, f.srv.URL, nil)
+	f := startWhoami(t, wixfake.Config{})
+	c, _ := newTestClient(t, f.URL, nil)
 
 	first, err := callWhoami(t.Context(), c, "inst-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.revoke(first.Token)
+	f.ExpireTokens() // as revoking it would: Wix's APIs answer 401
 
 	second, err := callWhoami(t.Context(), c, "inst-1")
 	if err != nil {
@@ -278,10 +297,10 @@ func TestRevokedCachedTokenIsRefreshedOnce(t *testing.T) {
 	if second.Token == first.Token {
 		t.Errorf("still using the revoked token %q", first.Token)
 	}
-	if n := f.tokenCalls.Load(); n != 2 {
+	if n := f.Requests(wixfake.TokenEndpoint); n != 2 {
 		t.Errorf("token requests = %d, want 2", n)
 	}
-	if n := f.apiCalls.Load(); n != 3 {
+	if n := f.Requests(whoamiRoute); n != 3 {
 		t.Errorf("API requests = %d, want 3 (ok, 401, ok)", n)
 	}
 }
@@ -291,8 +310,8 @@ func TestUnauthorizedIsNotRetriedEndlessly(t *testing.T) {
 	tests := []struct {
 		name           string
 		warmCache      bool
-		wantTokenCalls int64
-		wantAPICalls   int64
+		wantTokenCalls int
+		wantAPICalls   int
 	}{
 		// A fresh token that is refused will not do better the second time.
 		{name: "fresh token", warmCache: false, wantTokenCalls: 1, wantAPICalls: 1},
@@ -302,36 +321,25 @@ func TestUnauthorizedIsNotRetriedEndlessly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var refuse sync.Mutex
-			refusing := false
-			f := newFakeWix(t, fakeOptions{api: func(w http.ResponseWriter, r *http.Request, id string) {
-				refuse.Lock()
-				defer refuse.Unlock()
-				if refusing {
-					wixError(http.StatusUnauthorized, "Unauthorized", "UNAUTHORIZED", "").write(w)
-					return
-				}
-				whoami(w, r, id)
-			}})
-			c, rec := newTestClient(t, f.srv.URL, nil)
+			f := startWhoami(t, wixfake.Config{})
+			c, rec := newTestClient(t, f.URL, nil)
 			if tt.warmCache {
 				if _, err := callWhoami(t.Context(), c, "inst-1"); err != nil {
 					t.Fatal(err)
 				}
 			}
-			refuse.Lock()
-			refusing = true
-			refuse.Unlock()
+			// From now on every token is refused, fresh ones too.
+			f.Fail(whoamiRoute, wixfake.Fault{Status: http.StatusUnauthorized})
 
 			_, err := callWhoami(t.Context(), c, "inst-1")
 			var apiErr *APIError
 			if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized {
 				t.Fatalf("err = %v, want *APIError with status 401", err)
 			}
-			if n := f.tokenCalls.Load(); n != tt.wantTokenCalls {
+			if n := f.Requests(wixfake.TokenEndpoint); n != tt.wantTokenCalls {
 				t.Errorf("token requests = %d, want %d", n, tt.wantTokenCalls)
 			}
-			if n := f.apiCalls.Load(); n != tt.wantAPICalls {
+			if n := f.Requests(whoamiRoute); n != tt.wantAPICalls {
 				t.Errorf("API requests = %d, want %d", n, tt.wantAPICalls)
 			}
 			if d := rec.recorded(); len(d) != 0 {
@@ -346,49 +354,42 @@ func TestTokenEndpointErrors(t *testing.T) {
 	tests := []struct {
 		name           string
 		secret         string
-		tokenReplies   []reply
-		wantStatus     int // 0: success
+		fault          wixfake.Fault // answered once by the token endpoint
+		expiresIn      string        // when set: answered once, with a token of the fake, as expires_in
+		wantStatus     int           // 0: success
 		wantCode       string
-		wantTokenCalls int64
+		wantTokenCalls int
 	}{
 		{
 			name:           "wrong secret is an APIError and not retried",
 			secret:         "wrong-secret",
 			wantStatus:     http.StatusUnauthorized,
-			wantCode:       "INVALID_CLIENT",
+			wantCode:       "UNAUTHENTICATED",
 			wantTokenCalls: 1,
 		},
 		{
-			name:   "server error is retried",
-			secret: testSecret,
-			tokenReplies: []reply{
-				wixError(http.StatusServiceUnavailable, "unavailable", "", ""),
-			},
+			name:           "server error is retried",
+			secret:         testSecret,
+			fault:          wixfake.Fault{Status: http.StatusServiceUnavailable},
 			wantTokenCalls: 2,
 		},
 		{
-			name:   "rate limit is retried",
-			secret: testSecret,
-			tokenReplies: []reply{
-				{status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": "0"}},
-			},
+			name:           "rate limit is retried",
+			secret:         testSecret,
+			fault:          wixfake.Fault{Status: http.StatusTooManyRequests}, // Retry-After: 0
 			wantTokenCalls: 2,
 		},
 		{
-			name:   "answer without a token",
-			secret: testSecret,
-			tokenReplies: []reply{
-				{status: http.StatusOK, body: `{"expires_in":14400}`},
-			},
+			name:           "answer without a token",
+			secret:         testSecret,
+			fault:          wixfake.Fault{Body: `{"expires_in":14400}`},
 			wantStatus:     -1, // an error that is not an APIError
 			wantTokenCalls: 1,
 		},
 		{
-			name:   "unreadable expires_in",
-			secret: testSecret,
-			tokenReplies: []reply{
-				{status: http.StatusOK, body: `{"access_token":"x","expires_in":"soon"}`},
-			},
+			name:           "unreadable expires_in",
+			secret:         testSecret,
+			expiresIn:      `"soon"`,
 			wantStatus:     -1,
 			wantTokenCalls: 1,
 		},
@@ -396,8 +397,15 @@ func TestTokenEndpointErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeWix(t, fakeOptions{tokenReplies: tt.tokenReplies})
-			c, _ := newTestClient(t, f.srv.URL, func(cfg *Config) { cfg.AppSecret = tt.secret })
+			f := startWhoami(t, wixfake.Config{})
+			if tt.expiresIn != "" {
+				tt.fault.Body = tokenAnswer(f, "inst-1", tt.expiresIn)
+			}
+			if tt.fault != (wixfake.Fault{}) {
+				tt.fault.Times = 1
+				f.Fail(wixfake.TokenEndpoint, tt.fault)
+			}
+			c, _ := newTestClient(t, f.URL, func(cfg *Config) { cfg.AppSecret = tt.secret })
 
 			_, err := callWhoami(t.Context(), c, "inst-1")
 			var apiErr *APIError
@@ -409,11 +417,11 @@ func TestTokenEndpointErrors(t *testing.T) {
 			case tt.wantStatus < 0 && (err == nil || errors.As(err, &apiErr)):
 				t.Fatalf("err = %v, want a non-API error", err)
 			}
-			if n := f.tokenCalls.Load(); n != tt.wantTokenCalls {
+			if n := f.Requests(wixfake.TokenEndpoint); n != tt.wantTokenCalls {
 				t.Errorf("token requests = %d, want %d", n, tt.wantTokenCalls)
 			}
-			if tt.wantStatus != 0 && f.apiCalls.Load() != 0 {
-				t.Errorf("API called %d times without a token", f.apiCalls.Load())
+			if n := f.Requests(whoamiRoute); tt.wantStatus != 0 && n != 0 {
+				t.Errorf("API called %d times without a token", n)
 			}
 		})
 	}

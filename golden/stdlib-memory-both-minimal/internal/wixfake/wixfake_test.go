@@ -138,6 +138,99 @@ func TestClientCredentials(t *testing.T) {
 	}
 }
 
+// TestMalformedRequestsAreRefused checks that the fake refuses, 400, the
+// requests Wix may refuse: a backend that passes against the fake sends
+// what Wix documents.
+func TestMalformedRequestsAreRefused(t *testing.T) {
+	f := wixfake.Start(t, wixfake.Config{})
+	grant := `{"grant_type":"client_credentials","client_id":"` + f.AppID() + `","client_secret":"` + f.AppSecret() + `","instance_id":"i"}`
+	tests := []struct{ name, path, contentType, body string }{
+		{"token as text", "/oauth2/token", "text/plain", grant},
+		{"token without a Content-Type", "/oauth2/token", "", grant},
+		{"token of another grant", "/oauth2/token", "application/json", strings.Replace(grant, "client_credentials", "authorization_code", 1)},
+		{"token-info as text", "/oauth2/token-info", "text/plain", `{"token":"x"}`},
+		{"token-info without a token", "/oauth2/token-info", "application/json", `{}`},
+		{"token-info with another field", "/oauth2/token-info", "application/json", `{"token":"x","instance":"y"}`},
+		{"token-info with two objects", "/oauth2/token-info", "application/json", `{"token":"x"}{"token":"y"}`},
+		{"token-info as a form", "/oauth2/token-info", "application/x-www-form-urlencoded", "token=x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, f.URL+tt.path, strings.NewReader(tt.body))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			data, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(data), `"code":"INVALID_ARGUMENT"`) {
+				t.Errorf("answered %d %s, want 400 INVALID_ARGUMENT", resp.StatusCode, data)
+			}
+		})
+	}
+}
+
+// TestHandle checks a test's own API route behind the fake's token check.
+func TestHandle(t *testing.T) {
+	f := wixfake.Start(t, wixfake.Config{})
+	const route wixfake.Endpoint = "GET /stores/v1/products"
+	callers := make(chan wixfake.Caller, 10)
+	f.Handle(route, func(w http.ResponseWriter, r *http.Request, c wixfake.Caller) {
+		callers <- c
+		io.WriteString(w, `{"products":[]}`)
+	})
+	get := func(authorization string) int {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, f.URL+"/stores/v1/products", nil)
+		req.Header.Set("Authorization", authorization)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	app := f.Token(wixfake.Caller{Role: wixfake.App, InstanceID: "i-1"})
+	for _, auth := range []string{app, "Bearer " + app} {
+		if got := get(auth); got != http.StatusOK {
+			t.Fatalf("with %.20q: %d, want 200", auth, got)
+		}
+		if c := <-callers; c.Role != wixfake.App || c.InstanceID != "i-1" || c.ID != f.AppID() {
+			t.Errorf("the route got %+v, want the app on i-1", c)
+		}
+	}
+	other, err := wixfake.New(wixfake.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := map[string]string{"no token": "", "another fake's": other.Token(wixfake.Caller{}), "a signed instance": f.SignInstance(wixfake.Caller{})}
+	for name, auth := range refused {
+		if got := get(auth); got != http.StatusUnauthorized {
+			t.Errorf("%s: %d, want 401", name, got)
+		}
+	}
+	f.ExpireTokens()
+	if got := get(app); got != http.StatusUnauthorized {
+		t.Errorf("an expired token: %d, want 401", got)
+	}
+	f.Fail(route, wixfake.Fault{Status: http.StatusServiceUnavailable, Times: 1})
+	if got := get(f.Token(wixfake.Caller{Role: wixfake.App})); got != http.StatusServiceUnavailable {
+		t.Errorf("with a fault: %d, want 503", got)
+	}
+	if got := get(f.Token(wixfake.Caller{Role: wixfake.App})); got != http.StatusOK {
+		t.Errorf("after the fault: %d, want 200", got)
+	}
+	if n, want := f.Requests(route), 2+len(refused)+3; n != want {
+		t.Errorf("Requests = %d, want %d", n, want)
+	}
+	if len(callers) != 1 {
+		t.Errorf("the route served %d refused or failed requests", len(callers)-1)
+	}
+}
+
 // post sends body to url and decodes the answer, which must have status
 // want, into out.
 func post(t *testing.T, url, contentType, body string, want int, out any) {
@@ -417,6 +510,7 @@ func TestFaults(t *testing.T) {
 		status := make(chan int)
 		go func() {
 			req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, f.URL+"/oauth2/token-info", strings.NewReader(`{"token":"x"}`))
+			req.Header.Set("Content-Type", "application/json")
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				status <- 0

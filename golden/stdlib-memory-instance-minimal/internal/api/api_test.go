@@ -15,7 +15,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,8 +44,9 @@ type testAPI struct {
 	// removals is when the app was removed from each instance's site, as
 	// the authenticator sees it.
 	removals *removalBook
-	// tokenInfoCalls counts the fake Wix's token-info requests.
-	tokenInfoCalls *atomic.Int64
+	// wix is the fake Wix the API asks for access tokens
+	// and Get App Instance.
+	wix *wixfake.Fake
 	// drain, once called, tells the API the server is shutting down.
 	drain func()
 }
@@ -55,8 +55,8 @@ type testAPI struct {
 // change the authenticator's Config.
 func newTestAPI(t *testing.T, dev bool, edits ...func(*wixauth.Config)) *testAPI {
 	t.Helper()
-	wixURL, calls := fakeWix(t)
-	wixClient, err := wix.New(wix.Config{BaseURL: wixURL, AppID: testAppID, AppSecret: testSecret, MaxRetries: -1})
+	fake := startWix(t)
+	wixClient, err := wix.New(wix.Config{BaseURL: fake.URL, AppID: testAppID, AppSecret: testSecret, MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func newTestAPI(t *testing.T, dev bool, edits ...func(*wixauth.Config)) *testAPI
 		t.Fatal(err)
 	}
 	draining := make(chan struct{})
-	a := &testAPI{store: st, logs: logs, removals: removals, tokenInfoCalls: calls, drain: sync.OnceFunc(func() { close(draining) })}
+	a := &testAPI{store: st, logs: logs, removals: removals, wix: fake, drain: sync.OnceFunc(func() { close(draining) })}
 	deps := api.Deps{Logger: log, Auth: auth, CORS: cors.Policy{AppID: testAppID, Dev: dev}, Store: st, Wix: wixClient, Draining: draining}
 	srv := httptest.NewServer(api.New(deps))
 	t.Cleanup(srv.Close)
@@ -107,44 +107,27 @@ func (b *removalBook) remove(id string, at time.Time) {
 	b.at[id] = at
 }
 
+// startWix starts the fake Wix of one test API, which knows the test's
+// app; the app was removed from instance B's site, so Get App Instance
+// fails for it.
+func startWix(t *testing.T) *wixfake.Fake {
+	t.Helper()
+	f := wixfake.Start(t, wixfake.Config{AppID: testAppID, AppSecret: testSecret})
+	f.SetInstance(wixfake.Instance{ID: instanceB, SiteID: "site-b", OwnerID: "user-b", Removed: true})
+	return f
+}
+
 // credential is what the frontend sends for the site owner of instance id
 // in this auth mode: a signed instance.
-func credential(id string) string {
+func (a *testAPI) credential(id string) string {
 	return signedInstance(id)
 }
 
-// credentialIssuedAt is credential(id) as Wix issued it at at.
-func credentialIssuedAt(id string, at time.Time) string {
+// credentialIssuedAt is a.credential(id) as Wix issued it at at.
+func (a *testAPI) credentialIssuedAt(id string, at time.Time) string {
 	p := instancePayload(id)
 	p["signDate"] = at.UTC().Format(time.RFC3339Nano)
 	return signInstance(testSecret, p)
-}
-
-// fakeWix answers Wix's token and Get App Instance endpoints as
-// Wix documents them; instance B's site is unknown to it. It returns its
-// URL and the number of token-info requests so far.
-func fakeWix(t *testing.T) (string, *atomic.Int64) {
-	t.Helper()
-	var tokenInfoCalls atomic.Int64
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			InstanceID string `json:"instance_id"`
-		}
-		json.NewDecoder(r.Body).Decode(&req)
-		json.NewEncoder(w).Encode(map[string]any{"access_token": "token-" + req.InstanceID, "expires_in": 14400})
-	})
-	mux.HandleFunc("GET /apps/v1/instance", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "token-"+instanceA {
-			w.WriteHeader(http.StatusNotFound)
-			io.WriteString(w, `{"message":"instance not found","details":{"applicationError":{"code":"NOT_FOUND","description":"no such instance"}}}`)
-			return
-		}
-		io.WriteString(w, `{"instance":{"instanceId":"`+instanceA+`","appName":"Shop","isFree":true},"site":{"siteDisplayName":"My Shop","locale":"en"}}`)
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv.URL, &tokenInfoCalls
 }
 
 // signInstance JSON-encodes payload and signs it with secret as Wix signs
@@ -253,7 +236,7 @@ func wantNoErrorLogged(t *testing.T, a *testAPI) {
 
 func TestMe(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/me", auth(credential(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/me", auth(a.credential(instanceA)), "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, body %s", resp.StatusCode, body)
 	}
@@ -325,7 +308,7 @@ func TestInvalidInstances(t *testing.T) {
 
 func TestBearerPrefixIsAccepted(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/me", auth("Bearer "+credential(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/me", auth("Bearer "+a.credential(instanceA)), "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, body %s", resp.StatusCode, body)
 	}
@@ -427,7 +410,7 @@ func TestCORS(t *testing.T) {
 				t.Errorf("preflight Vary %q, want Origin", resp.Header.Values("Vary"))
 			}
 
-			header := auth(credential(instanceA))
+			header := auth(a.credential(instanceA))
 			header["Origin"] = tt.origin
 			resp, body := a.call(t, "GET", "/api/me", header, "")
 			if resp.StatusCode != http.StatusOK {
@@ -460,7 +443,7 @@ func decodeSettings(t *testing.T, body string) settings {
 
 func TestSettingsRoundTrip(t *testing.T) {
 	a := newTestAPI(t, false)
-	h := auth(credential(instanceA))
+	h := auth(a.credential(instanceA))
 
 	resp, body := a.call(t, "GET", "/api/settings", h, "")
 	if s := decodeSettings(t, body); resp.StatusCode != 200 || string(s.Doc) != "{}" || s.Version != 0 {
@@ -509,7 +492,7 @@ func TestSettingsRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := auth(credential(instanceA))
+			h := auth(a.credential(instanceA))
 			if tt.ifMatch != "" {
 				h["If-Match"] = tt.ifMatch
 			}
@@ -533,7 +516,7 @@ func TestRemovedInstance(t *testing.T) {
 	a := newTestAPI(t, false)
 	removedAt := time.Now().Add(-time.Hour)
 	a.removals.remove(instanceA, removedAt)
-	before := auth(credentialIssuedAt(instanceA, removedAt.Add(-time.Minute)))
+	before := auth(a.credentialIssuedAt(instanceA, removedAt.Add(-time.Minute)))
 	for _, method := range []string{"GET", "PUT"} {
 		resp, body := a.call(t, method, "/api/settings", before, `{"recreated":true}`)
 		wantJSONError(t, resp, body, http.StatusUnauthorized, "instance_removed")
@@ -541,7 +524,7 @@ func TestRemovedInstance(t *testing.T) {
 	if _, err := a.store.Settings(t.Context(), instanceA); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a refused PUT stored settings: %v", err)
 	}
-	after := auth(credentialIssuedAt(instanceA, removedAt.Add(time.Minute)))
+	after := auth(a.credentialIssuedAt(instanceA, removedAt.Add(time.Minute)))
 	if resp, body := a.call(t, "PUT", "/api/settings", after, `{"reinstalled":true}`); resp.StatusCode != http.StatusOK {
 		t.Fatalf("PUT with a credential issued after the removal: %d %s", resp.StatusCode, body)
 	}
@@ -552,7 +535,7 @@ func TestRemovedInstance(t *testing.T) {
 // back as {"a":1}, and a 1 MiB document of < as 6.3 MB).
 func TestSettingsByteForByte(t *testing.T) {
 	a := newTestAPI(t, false)
-	h := auth(credential(instanceA))
+	h := auth(a.credential(instanceA))
 	for _, doc := range []string{
 		`{ "a" :  1 ,"b":[ 1,2 ] }`,
 		`{"html":"<script>&amp;</script>","unicode":"\u00e9 é"}`,
@@ -597,7 +580,7 @@ func TestCredentialsBeforeBody(t *testing.T) {
 // another's settings.
 func TestInstancesAreIsolated(t *testing.T) {
 	a := newTestAPI(t, false)
-	hA, hB := auth(credential(instanceA)), auth(credential(instanceB))
+	hA, hB := auth(a.credential(instanceA)), auth(a.credential(instanceB))
 	a.call(t, "PUT", "/api/settings", hA, `{"owner":"A"}`)
 
 	resp, body := a.call(t, "GET", "/api/settings", hB, "")
@@ -613,20 +596,20 @@ func TestInstancesAreIsolated(t *testing.T) {
 
 func TestSite(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/site", auth(credential(instanceA)), "")
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"siteDisplayName":"My Shop"`) {
+	resp, body := a.call(t, "GET", "/api/site", auth(a.credential(instanceA)), "")
+	if site := a.wix.Instance(instanceA).SiteID; resp.StatusCode != http.StatusOK || !strings.Contains(body, `"siteId":"`+site+`"`) {
 		t.Fatalf("GET /api/site: %d %s", resp.StatusCode, body)
 	}
-	resp, body = a.call(t, "GET", "/api/site", auth(credential(instanceB)), "")
+	resp, body = a.call(t, "GET", "/api/site", auth(a.credential(instanceB)), "")
 	wantJSONError(t, resp, body, http.StatusBadGateway, "wix_error")
 }
 
 func TestRoutingErrors(t *testing.T) {
 	a := newTestAPI(t, false)
-	resp, body := a.call(t, "GET", "/api/nope", auth(credential(instanceA)), "")
+	resp, body := a.call(t, "GET", "/api/nope", auth(a.credential(instanceA)), "")
 	wantJSONError(t, resp, body, http.StatusNotFound, "not_found")
 
-	resp, body = a.call(t, "DELETE", "/api/settings", auth(credential(instanceA)), "")
+	resp, body = a.call(t, "DELETE", "/api/settings", auth(a.credential(instanceA)), "")
 	wantJSONError(t, resp, body, http.StatusMethodNotAllowed, "method_not_allowed")
 	if allow := resp.Header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "PUT") {
 		t.Errorf("405 Allow %q, want GET and PUT", allow)
@@ -687,8 +670,8 @@ func TestHeadIsServedByGet(t *testing.T) {
 	}{
 		{"/healthz", nil, http.StatusOK},
 		{"/readyz", nil, http.StatusOK},
-		{"/api/me", auth(credential(instanceA)), http.StatusOK},
-		{"/api/settings", auth(credential(instanceA)), http.StatusOK},
+		{"/api/me", auth(a.credential(instanceA)), http.StatusOK},
+		{"/api/settings", auth(a.credential(instanceA)), http.StatusOK},
 		{"/api/me", nil, http.StatusUnauthorized},
 		{"/api/nope", nil, http.StatusNotFound},
 	}
@@ -734,7 +717,7 @@ func TestPreflightOnEveryPath(t *testing.T) {
 // app's origin may read them, errors included, and that it may read ETag.
 func TestAnswersAreNotCached(t *testing.T) {
 	a := newTestAPI(t, false)
-	h := auth(credential(instanceA))
+	h := auth(a.credential(instanceA))
 	a.call(t, "PUT", "/api/settings", h, `{"a":1}`)
 	h["Origin"] = appOrigin
 	fromApp := map[string]string{"Origin": appOrigin}
@@ -876,7 +859,7 @@ func TestProbes(t *testing.T) {
 		{"draining: still serving", a, "/api/me", http.StatusOK, instanceA},
 	}
 	for _, tt := range tests {
-		resp, body := tt.api.call(t, "GET", tt.path, auth(credential(instanceA)), "")
+		resp, body := tt.api.call(t, "GET", tt.path, auth(tt.api.credential(instanceA)), "")
 		if resp.StatusCode != tt.status || !strings.Contains(body, tt.want) {
 			t.Errorf("%s: GET %s: %d %s, want %d with %s", tt.name, tt.path, resp.StatusCode, body, tt.status, tt.want)
 		}
@@ -918,7 +901,7 @@ func TestRequestLog(t *testing.T) {
 		header              map[string]string
 		status              int
 	}{
-		{"GET", "/api/me", "?secret=query-value", auth(credential(instanceA)), http.StatusOK},
+		{"GET", "/api/me", "?secret=query-value", auth(a.credential(instanceA)), http.StatusOK},
 		{"GET", "/api/settings", "", auth("not-a-credential"), http.StatusUnauthorized},
 		{"GET", "/nope", "", nil, http.StatusNotFound},
 		{"DELETE", "/healthz", "", nil, http.StatusMethodNotAllowed},
@@ -936,7 +919,7 @@ func TestRequestLog(t *testing.T) {
 	if rec["level"] != "INFO" || rec["reason"] == nil {
 		t.Errorf("refused credential logged as %v, want level INFO with a reason", rec)
 	}
-	for _, secret := range []string{"query-value", "not-a-credential", credential(instanceA)} {
+	for _, secret := range []string{"query-value", "not-a-credential", a.credential(instanceA)} {
 		if strings.Contains(a.logs.String(), secret) {
 			t.Errorf("the logs hold %q:\n%s", secret, a.logs.String())
 		}

@@ -4,16 +4,21 @@
 package wix
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"example.com/shop/internal/wixfake"
 )
 
 func TestNewValidation(t *testing.T) {
@@ -229,24 +234,32 @@ func TestDoSendsTokenAndHeaders(t *testing.T) {
 			t.Parallel()
 			requests := make(chan *http.Request, 1)
 			bodies := make(chan []byte, 1)
-			f := newFakeWix(t, fakeOptions{api: func(w http.ResponseWriter, r *http.Request, _ string) {
+			callers := make(chan wixfake.Caller, 1)
+			f := startWix(t, wixfake.Config{})
+			f.Handle("/items/v1/items", func(w http.ResponseWriter, r *http.Request, caller wixfake.Caller) {
 				body, _ := io.ReadAll(r.Body)
 				requests <- r.Clone(context.Background())
 				bodies <- body
+				callers <- caller
 				w.WriteHeader(http.StatusNoContent)
-			}})
-			c, _ := newTestClient(t, f.srv.URL, nil)
+			})
+			c, _ := newTestClient(t, f.URL, nil)
 			var out map[string]any
 			if err := c.Do(t.Context(), "inst-1", tt.method, tt.path, tt.in, &out); err != nil {
 				t.Fatal(err)
 			}
-			got, gotBody := <-requests, <-bodies
-			tokens := f.issuedTokens()
-			if len(tokens) != 1 {
-				t.Fatalf("issued %d tokens, want 1", len(tokens))
+			got, gotBody, caller := <-requests, <-bodies, <-callers
+			// The fake took the token: an app token of inst-1, sent raw.
+			if caller.Role != wixfake.App || caller.InstanceID != "inst-1" {
+				t.Errorf("the token is for %+v, want the app on inst-1", caller)
+			}
+			if auth := got.Header.Get("Authorization"); auth == "" || strings.HasPrefix(auth, "Bearer ") {
+				t.Errorf("Authorization = %.20q..., want the raw token", auth)
+			}
+			if n := f.Requests(wixfake.TokenEndpoint); n != 1 {
+				t.Errorf("token requests = %d, want 1", n)
 			}
 			checks := []struct{ header, want string }{
-				{header: "Authorization", want: tokens[0]}, // raw, no "Bearer"
 				{header: "Accept", want: "application/json"},
 				{header: "User-Agent", want: userAgent},
 				{header: "Content-Type", want: tt.wantContentType},
@@ -286,6 +299,9 @@ func TestDoAPIKeyMode(t *testing.T) {
 			t.Parallel()
 			headers := make(chan http.Header, 1)
 			var tokenCalls atomic.Int64
+			// A plain server, not the fake Wix: an API key is made by a
+			// site's owner in Wix's dashboard, and the fake, which plays
+			// the app's side of Wix (OAuth), knows none.
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path == tokenPath {
 					tokenCalls.Add(1)
@@ -430,9 +446,9 @@ func TestDoRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := &script{replies: tt.replies}
-			f := newFakeWix(t, fakeOptions{api: s.serve})
-			c, rec := newTestClient(t, f.srv.URL, func(cfg *Config) { cfg.MaxRetries, cfg.Now = tt.maxRetries, clock.Now })
+			f := startWix(t, wixfake.Config{})
+			f.Handle(thingsRoute, (&script{replies: tt.replies}).serve)
+			c, rec := newTestClient(t, f.URL, func(cfg *Config) { cfg.MaxRetries, cfg.Now = tt.maxRetries, clock.Now })
 
 			var out struct {
 				Done bool `json:"done"`
@@ -448,7 +464,7 @@ func TestDoRetries(t *testing.T) {
 					t.Fatalf("Do = %v, want *APIError with status %d", err, tt.wantStatus)
 				}
 			}
-			if n := f.apiCalls.Load(); n != int64(tt.wantCalls) {
+			if n := f.Requests(thingsRoute); n != tt.wantCalls {
 				t.Errorf("API requests = %d, want %d", n, tt.wantCalls)
 			}
 			if got := rec.recorded(); !equalDurations(got, tt.wantDelays) {
@@ -473,11 +489,10 @@ func equalDurations(a, b []time.Duration) bool {
 
 func TestDoDecodesWixErrorBody(t *testing.T) {
 	t.Parallel()
-	s := &script{replies: []reply{
-		wixError(http.StatusForbidden, "Permission denied", "MISSING_PERMISSION", "app lacks MANAGE_YOUR_APP"),
-	}}
-	f := newFakeWix(t, fakeOptions{api: s.serve})
-	c, _ := newTestClient(t, f.srv.URL, nil)
+	f := startWix(t, wixfake.Config{})
+	denied := wixError(http.StatusForbidden, "Permission denied", "MISSING_PERMISSION", "app lacks MANAGE_YOUR_APP")
+	f.Fail(wixfake.AppInstanceEndpoint, wixfake.Fault{Status: denied.status, Body: denied.body})
+	c, _ := newTestClient(t, f.URL, nil)
 
 	err := c.Do(t.Context(), "inst-1", http.MethodGet, "/apps/v1/instance", nil, nil)
 	var apiErr *APIError
@@ -507,8 +522,9 @@ func TestDoResendsBodyOnRetry(t *testing.T) {
 		{status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": "0"}},
 		{status: http.StatusOK, body: `{}`},
 	}}
-	f := newFakeWix(t, fakeOptions{api: s.serve})
-	c, _ := newTestClient(t, f.srv.URL, nil)
+	f := startWix(t, wixfake.Config{})
+	f.Handle("POST /items", s.serve)
+	c, _ := newTestClient(t, f.URL, nil)
 
 	in := map[string]any{"name": "Widget", "tags": []string{"a", "b"}}
 	if err := c.Do(t.Context(), "inst-1", http.MethodPost, "/items", in, nil); err != nil {
@@ -531,9 +547,9 @@ func TestDoResendsBodyOnRetry(t *testing.T) {
 
 func TestDoCancelledDuringBackoff(t *testing.T) {
 	t.Parallel()
-	s := &script{replies: []reply{wixError(http.StatusServiceUnavailable, "unavailable", "", "")}}
-	f := newFakeWix(t, fakeOptions{api: s.serve})
-	c, _ := newTestClient(t, f.srv.URL, nil)
+	f := startWix(t, wixfake.Config{})
+	f.Handle(thingsRoute, (&script{replies: []reply{wixError(http.StatusServiceUnavailable, "unavailable", "", "")}}).serve)
+	c, _ := newTestClient(t, f.URL, nil)
 	waiting := make(chan time.Duration, 1)
 	c.backoff = func(int) time.Duration { return time.Hour }
 	c.sleep = func(ctx context.Context, d time.Duration) error {
@@ -556,7 +572,7 @@ func TestDoCancelledDuringBackoff(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Do did not return after its context was cancelled")
 	}
-	if n := f.apiCalls.Load(); n != 1 {
+	if n := f.Requests(thingsRoute); n != 1 {
 		t.Errorf("API requests = %d, want 1", n)
 	}
 }
@@ -566,8 +582,9 @@ func TestDoGivesUpWhenWaitOutlastsDeadline(t *testing.T) {
 	s := &script{replies: []reply{
 		{status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": "20"}},
 	}}
-	f := newFakeWix(t, fakeOptions{api: s.serve})
-	c, rec := newTestClient(t, f.srv.URL, nil)
+	f := startWix(t, wixfake.Config{})
+	f.Handle(thingsRoute, s.serve)
+	c, rec := newTestClient(t, f.URL, nil)
 
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
@@ -600,8 +617,9 @@ func TestDoRejectsBadRequestsWithoutSending(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeWix(t, fakeOptions{})
-			c, _ := newTestClient(t, f.srv.URL, nil)
+			f := startWix(t, wixfake.Config{})
+			sent := &recorder{}
+			c, _ := newTestClient(t, f.URL, func(cfg *Config) { cfg.HTTPClient = &http.Client{Transport: sent} })
 			err := c.Do(t.Context(), tt.instanceID, http.MethodPost, tt.path, tt.in, nil)
 			if err == nil {
 				t.Fatal("Do succeeded, want an error")
@@ -612,8 +630,8 @@ func TestDoRejectsBadRequestsWithoutSending(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantText) {
 				t.Errorf("err = %v, want it to mention %q", err, tt.wantText)
 			}
-			if n := f.tokenCalls.Load() + f.apiCalls.Load(); n != 0 {
-				t.Errorf("%d requests sent, want none", n)
+			if got := sent.sent(); len(got) != 0 {
+				t.Errorf("%d requests sent, want none", len(got))
 			}
 		})
 	}
@@ -635,9 +653,9 @@ func TestDoAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := &script{replies: []reply{tt.reply}}
-			f := newFakeWix(t, fakeOptions{api: s.serve})
-			c, _ := newTestClient(t, f.srv.URL, nil)
+			f := startWix(t, wixfake.Config{})
+			f.Handle("GET /n", (&script{replies: []reply{tt.reply}}).serve)
+			c, _ := newTestClient(t, f.URL, nil)
 			out := struct {
 				N int `json:"n"`
 			}{N: -1}
@@ -651,7 +669,7 @@ func TestDoAnswers(t *testing.T) {
 			if out.N != tt.wantN {
 				t.Errorf("out.N = %d, want %d", out.N, tt.wantN)
 			}
-			if n := f.apiCalls.Load(); n != 1 {
+			if n := f.Requests("GET /n"); n != 1 {
 				t.Errorf("API requests = %d, want 1", n)
 			}
 		})
@@ -664,9 +682,11 @@ func TestLogsNeverContainCredentials(t *testing.T) {
 		{status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": "0"}},
 		wixError(http.StatusServiceUnavailable, "unavailable", "", ""),
 	}}
-	f := newFakeWix(t, fakeOptions{api: s.serve})
+	f := startWix(t, wixfake.Config{})
+	f.Handle(whoamiRoute, s.serve)
+	f.Handle(thingsRoute, s.serve)
 	var logs syncBuffer
-	c, _ := newTestClient(t, f.srv.URL, func(cfg *Config) {
+	c, _ := newTestClient(t, f.URL, func(cfg *Config) {
 		cfg.MaxRetries = 2
 		cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
@@ -675,7 +695,7 @@ func TestLogsNeverContainCredentials(t *testing.T) {
 	if err == nil {
 		t.Fatalf("Do = %+v, want the scripted failure", first)
 	}
-	f.revoke(f.issuedTokens()[0])
+	f.ExpireTokens()
 	_ = c.Do(t.Context(), "inst-1", http.MethodGet, "/things", nil, nil) // 401, refresh, retries
 
 	out := logs.String()
@@ -684,20 +704,28 @@ func TestLogsNeverContainCredentials(t *testing.T) {
 			t.Errorf("logs lack %q:\n%s", want, out)
 		}
 	}
-	secrets := append(f.issuedTokens(), testSecret)
+	_, headers := s.received()
+	secrets := []string{testSecret}
+	for _, h := range headers {
+		if tok := h.Get("Authorization"); tok != secrets[len(secrets)-1] {
+			secrets = append(secrets, tok)
+		}
+	}
 	for _, secret := range secrets {
 		if strings.Contains(out, secret) {
 			t.Errorf("logs contain the credential %q:\n%s", secret, out)
 		}
 	}
-	if len(secrets) < 3 {
-		t.Errorf("issued %d tokens, want 2 (the revoked one was replaced)", len(secrets)-1)
+	if len(secrets) != 3 {
+		t.Errorf("sent %d tokens, want 2 (the expired one was replaced)", len(secrets)-1)
 	}
 }
 
 // TestNoRedirects checks that the client follows no redirect: on a 307 or
 // 308 net/http would send the request body, which holds the app secret in a
-// token request, to whatever host the Location header names.
+// token request, to whatever host the Location header names. Its servers are
+// plain ones, not the fake Wix: Wix does not redirect; the test is of the
+// client's own HTTP mechanics, with a redirect target to count on.
 func TestNoRedirects(t *testing.T) {
 	t.Parallel()
 	var reached atomic.Int64
@@ -720,4 +748,238 @@ func TestNoRedirects(t *testing.T) {
 	if n := reached.Load(); n != 0 {
 		t.Errorf("%d requests reached the redirect target; want none", n)
 	}
+}
+
+const (
+	testAppID  = "test-app-id"
+	testSecret = "test-app-secret-do-not-log"
+)
+
+// Routes of the tests' own, which a fake Wix serves behind its token check
+// (wixfake.Fake.Handle).
+const (
+	whoamiRoute wixfake.Endpoint = "GET /whoami" // whoami
+	thingsRoute wixfake.Endpoint = "/things"     // a script's answers
+)
+
+// startWix starts a fake Wix, until the test ends, that knows the test
+// client's app.
+func startWix(t *testing.T, cfg wixfake.Config) *wixfake.Fake {
+	t.Helper()
+	cfg.AppID, cfg.AppSecret = testAppID, testSecret
+	return wixfake.Start(t, cfg)
+}
+
+// startWhoami starts a fake Wix as startWix does that serves whoamiRoute.
+func startWhoami(t *testing.T, cfg wixfake.Config) *wixfake.Fake {
+	t.Helper()
+	f := startWix(t, cfg)
+	f.Handle(whoamiRoute, whoami)
+	return f
+}
+
+// whoami answers with the instance the token is for and the token.
+func whoami(w http.ResponseWriter, r *http.Request, c wixfake.Caller) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(whoamiAnswer{
+		InstanceID: c.InstanceID,
+		Token:      r.Header.Get("Authorization"),
+	})
+}
+
+// whoamiAnswer is what whoami returns.
+type whoamiAnswer struct {
+	InstanceID string `json:"instanceId"`
+	Token      string `json:"token"`
+}
+
+// reply is one scripted answer of a route.
+type reply struct {
+	status int
+	header map[string]string
+	body   string
+}
+
+// write sends r.
+func (r reply) write(w http.ResponseWriter) {
+	for k, v := range r.header {
+		w.Header().Set(k, v)
+	}
+	if r.body != "" {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(r.status)
+	io.WriteString(w, r.body)
+}
+
+// wixError returns a reply carrying a Wix error body.
+func wixError(status int, message, code, description string) reply {
+	body, _ := json.Marshal(map[string]any{
+		"message": message,
+		"details": map[string]any{
+			"applicationError": map[string]string{"code": code, "description": description},
+		},
+	})
+	return reply{status: status, body: string(body)}
+}
+
+// script answers a route's requests with its replies in order, repeating
+// the last one, and records the bodies and headers it received.
+type script struct {
+	mu      sync.Mutex
+	replies []reply
+	bodies  [][]byte
+	headers []http.Header
+}
+
+// serve answers a request that the fake Wix let through.
+func (s *script) serve(w http.ResponseWriter, r *http.Request, _ wixfake.Caller) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	n := len(s.bodies)
+	s.bodies = append(s.bodies, body)
+	s.headers = append(s.headers, r.Header.Clone())
+	rep := s.replies[min(n, len(s.replies)-1)]
+	s.mu.Unlock()
+	rep.write(w)
+}
+
+// received returns the bodies and headers of the requests served so far.
+func (s *script) received() ([][]byte, []http.Header) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([][]byte(nil), s.bodies...), append([]http.Header(nil), s.headers...)
+}
+
+// recorder is an http.RoundTripper that keeps a copy of every request the
+// client sends, with its body, and sends it on: what the client sends,
+// whatever the server makes of it.
+type recorder struct {
+	mu       sync.Mutex
+	requests []*http.Request
+	bodies   [][]byte
+}
+
+// RoundTrip records r and sends a copy of it.
+func (rec *recorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	var body []byte
+	if r.Body != nil {
+		var err error
+		body, err = io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	rec.mu.Lock()
+	rec.requests = append(rec.requests, r.Clone(context.Background()))
+	rec.bodies = append(rec.bodies, body)
+	rec.mu.Unlock()
+	out := r.Clone(r.Context())
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	return http.DefaultTransport.RoundTrip(out)
+}
+
+// sent returns the requests so far; their bodies are in the same order in
+// rec.bodies.
+func (rec *recorder) sent() []*http.Request {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return append([]*http.Request(nil), rec.requests...)
+}
+
+// fakeClock is a settable clock.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// newFakeClock returns a clock at a fixed whole second.
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+// Now returns the current fake time.
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// sleepRecorder replaces the real wait: it records each delay and returns
+// at once (with ctx.Err() when ctx is done).
+type sleepRecorder struct {
+	mu     sync.Mutex
+	delays []time.Duration
+}
+
+// sleep records d.
+func (s *sleepRecorder) sleep(ctx context.Context, d time.Duration) error {
+	s.mu.Lock()
+	s.delays = append(s.delays, d)
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// recorded returns the delays so far.
+func (s *sleepRecorder) recorded() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Duration(nil), s.delays...)
+}
+
+// testBackoff is a deterministic backoff: 1ms, 2ms, 3ms, ...
+func testBackoff(retry int) time.Duration {
+	return time.Duration(retry+1) * time.Millisecond
+}
+
+// newTestClient returns an OAuth-mode client of the test app for baseURL
+// whose waits are recorded instead of slept. edit, when non-nil, adjusts
+// the Config first.
+func newTestClient(t *testing.T, baseURL string, edit func(*Config)) (*Client, *sleepRecorder) {
+	t.Helper()
+	cfg := Config{
+		BaseURL:   baseURL,
+		AppID:     testAppID,
+		AppSecret: testSecret,
+		Logger:    slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	rec := &sleepRecorder{}
+	c.sleep = rec.sleep
+	c.backoff = testBackoff
+	return c, rec
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written.
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

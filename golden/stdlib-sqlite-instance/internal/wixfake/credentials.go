@@ -234,14 +234,19 @@ func (f *Fake) serveToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// readForm reads a JSON object of strings or a url-encoded form.
+// readForm reads a JSON object of strings or a url-encoded form, each
+// under its Content-Type; a body under another, or none, is refused.
 func readForm(r *http.Request) (url.Values, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	if err != nil {
 		return nil, err
 	}
-	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/x-www-form-urlencoded" {
+	switch ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct {
+	case "application/x-www-form-urlencoded":
 		return url.ParseQuery(string(body))
+	case "application/json":
+	default:
+		return nil, errors.New("Content-Type must be application/json or application/x-www-form-urlencoded")
 	}
 	var fields map[string]string
 	if err := json.Unmarshal(body, &fields); err != nil {
@@ -271,13 +276,18 @@ type tokenInfo struct {
 // serveTokenInfo says what a token, or a signed instance, stands for.
 // Anything the fake did not issue, or that has expired, is answered 200
 // {"active": false}, as OAuth token introspection does; what Wix answers
-// then is not documented.
+// then is not documented. A request that is not JSON, or whose body is
+// anything but {"token": "..."}, is refused 400: the fake is as strict as
+// Wix may be, so that what it takes Wix takes too.
 func (f *Fake) serveTokenInfo(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Token string `json:"token"`
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&req); err != nil || req.Token == "" {
-		wixError(w, http.StatusBadRequest, "INVALID_ARGUMENT", `the body must be {"token": "..."}`)
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err := dec.Decode(&req); err != nil || req.Token == "" || dec.More() || ct != "application/json" {
+		wixError(w, http.StatusBadRequest, "INVALID_ARGUMENT", `the body must be {"token": "..."}, as application/json`)
 		return
 	}
 	c, ok := f.activeToken(req.Token)

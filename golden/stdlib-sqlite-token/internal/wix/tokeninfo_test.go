@@ -7,18 +7,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"example.com/shop/internal/wixfake"
 )
 
+// TestTokenInfo reads the answers Wix documents, and those it may send,
+// from a fake Wix that answers them on request; every request must be
+// shaped as Wix documents it.
 func TestTokenInfo(t *testing.T) {
 	t.Parallel()
-	const token = "OauthNG.JWS.header.payload.signature"
 	exp := time.Unix(1715096067, 0).UTC()
 	iat := time.Unix(1715081667, 0).UTC()
 	full := TokenInfo{
@@ -58,36 +59,21 @@ func TestTokenInfo(t *testing.T) {
 		{name: "two objects", status: 200, body: `{"active":true}{"active":false}`, wantErr: true},
 		{name: "401", status: 401, body: `{"message":"invalid token"}`, wantErr: true, wantAPI: 401},
 		{name: "400", status: 400, body: `{"message":"bad request"}`, wantErr: true, wantAPI: 400},
-		{name: "500", status: 500, body: ``, wantErr: true, wantAPI: 500},
+		{name: "500", status: 500, wantErr: true, wantAPI: 500}, // Wix's error body
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var calls atomic.Int64
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				calls.Add(1)
-				if r.Method != http.MethodPost || r.URL.Path != "/oauth2/token-info" {
-					t.Errorf("request %s %s; want POST /oauth2/token-info", r.Method, r.URL.Path)
-				}
-				if ct := r.Header.Get("Content-Type"); ct != "application/json" {
-					t.Errorf("Content-Type %q", ct)
-				}
-				if a := r.Header.Get("Authorization"); a != "" {
-					t.Errorf("token-info request carries Authorization %q; want none", a)
-				}
-				var req map[string]string
-				if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req) != 1 || req["token"] != token {
-					t.Errorf("body %v, %v; want {\"token\": ...}", req, err)
-				}
-				w.WriteHeader(tc.status)
-				io.WriteString(w, tc.body)
-			}))
-			t.Cleanup(srv.Close)
-			c, _ := newTestClient(t, srv.URL, nil)
+			f := startWix(t, wixfake.Config{})
+			f.Fail(wixfake.TokenInfoEndpoint, wixfake.Fault{Status: tc.status, Body: tc.body, Times: 1})
+			sent := &recorder{}
+			c, _ := newTestClient(t, f.URL, func(cfg *Config) { cfg.HTTPClient = &http.Client{Transport: sent} })
+			token := f.Token(wixfake.Caller{})
 			got, err := c.TokenInfo(t.Context(), token)
-			if n := calls.Load(); n != 1 {
+			if n := f.Requests(wixfake.TokenInfoEndpoint); n != 1 {
 				t.Errorf("%d requests; want exactly 1 (no retries)", n)
 			}
+			checkTokenInfoRequest(t, sent, token)
 			if tc.wantErr {
 				if err == nil {
 					t.Fatalf("TokenInfo = %+v; want an error", got)
@@ -111,17 +97,83 @@ func TestTokenInfo(t *testing.T) {
 	}
 }
 
+// checkTokenInfoRequest checks that the client sent one request, shaped
+// as Wix documents token-info: POST /oauth2/token-info, JSON, the body
+// {"token": token} alone, and no Authorization (the token is the
+// question, not a credential).
+func checkTokenInfoRequest(t *testing.T, sent *recorder, token string) {
+	t.Helper()
+	requests := sent.sent()
+	if len(requests) != 1 {
+		t.Fatalf("the client sent %d requests; want 1", len(requests))
+	}
+	r := requests[0]
+	if r.Method != http.MethodPost || r.URL.Path != "/oauth2/token-info" {
+		t.Errorf("request %s %s; want POST /oauth2/token-info", r.Method, r.URL.Path)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if a := r.Header.Get("Authorization"); a != "" {
+		t.Errorf("token-info request carries Authorization %q; want none", a)
+	}
+	var body map[string]string
+	if err := json.Unmarshal(sent.bodies[0], &body); err != nil || len(body) != 1 || body["token"] != token {
+		t.Errorf("body %s, %v; want {\"token\": ...}", sent.bodies[0], err)
+	}
+}
+
+// TestTokenInfoOfTheFake asks a fake Wix about tokens it issued, which it
+// answers as Wix does: what a token stands for, or that it is no longer
+// active.
+func TestTokenInfoOfTheFake(t *testing.T) {
+	t.Parallel()
+	f := startWix(t, wixfake.Config{})
+	issued := time.Now().Add(-time.Minute).Truncate(time.Second)
+	member := f.Token(wixfake.Caller{Role: wixfake.Member, InstanceID: "instance-1", ID: "member-1", IssuedAt: issued})
+	app := f.Token(wixfake.Caller{Role: wixfake.App, InstanceID: "instance-2", IssuedAt: issued})
+	site := func(id string) string { return f.Instance(id).SiteID }
+	tests := []struct {
+		name   string
+		token  string
+		expire bool // ExpireTokens first
+		want   TokenInfo
+	}{
+		{name: "a member's", token: member, want: TokenInfo{
+			Active: true, SubjectType: "MEMBER", SubjectID: "member-1", ClientID: testAppID,
+			SiteID: site("instance-1"), InstanceID: "instance-1",
+			IssuedAt: issued.UTC(), ExpiresAt: issued.Add(wixfake.DefaultLifetime).UTC(),
+		}},
+		{name: "the app's", token: app, want: TokenInfo{
+			Active: true, SubjectType: "APP", SubjectID: testAppID, ClientID: testAppID,
+			SiteID: site("instance-2"), InstanceID: "instance-2",
+			IssuedAt: issued.UTC(), ExpiresAt: issued.Add(wixfake.DefaultLifetime).UTC(),
+		}},
+		{name: "one Wix never issued", token: "OauthNG.JWS.header.payload.signature", want: TokenInfo{}},
+		{name: "an expired one", token: member, expire: true, want: TokenInfo{}},
+	}
+	for _, tc := range tests { // in order: the last expires every token
+		if tc.expire {
+			f.ExpireTokens()
+		}
+		sent := &recorder{}
+		c, _ := newTestClient(t, f.URL, func(cfg *Config) { cfg.HTTPClient = &http.Client{Transport: sent} })
+		got, err := c.TokenInfo(t.Context(), tc.token)
+		if err != nil {
+			t.Fatalf("%s: TokenInfo: %v", tc.name, err)
+		}
+		if got != tc.want {
+			t.Errorf("%s: TokenInfo = %+v; want %+v", tc.name, got, tc.want)
+		}
+		checkTokenInfoRequest(t, sent, tc.token)
+	}
+}
+
 func TestTokenInfoContext(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(func() { close(release); srv.Close() })
-	c, _ := newTestClient(t, srv.URL, nil)
+	f := startWix(t, wixfake.Config{})
+	f.Fail(wixfake.TokenInfoEndpoint, wixfake.Fault{Hold: make(chan struct{})})
+	c, _ := newTestClient(t, f.URL, nil)
 	// The fake never answers, so TokenInfo can only return through its
 	// context: the error says it did, however long the machine took.
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
