@@ -85,7 +85,7 @@ func TestOptionSet(t *testing.T) {
 }
 
 func TestDefaultAnswers(t *testing.T) {
-	want := Answers{Name: "shop", Module: "example.com/shop", Router: "stdlib", Store: "sqlite", Auth: "instance", Widget: true, Webhooks: true, Billing: true, Docker: true, CI: true, E2E: true}
+	want := Answers{Name: "shop", Module: "example.com/shop", Router: "stdlib", Store: "sqlite", Auth: "instance", Widget: true, Webhooks: true, Billing: true, Docker: true, CI: true, E2E: true, RateLimits: true}
 	if got := DefaultAnswers("shop"); got != want {
 		t.Errorf("DefaultAnswers(shop) = %+v, want %+v", got, want)
 	}
@@ -106,7 +106,7 @@ func TestParseAnswersFile(t *testing.T) {
 		{"yaml", "name: shop\nstore: memory\ndocker: no\n", map[string]string{"name": "shop", "store": "memory", "docker": "false"}, ""},
 		{"yaml booleans", "name: shop\nstore: memory\ndocker: false\n", map[string]string{"name": "shop", "store": "memory", "docker": "false"}, ""},
 		{"yaml key without a value", "name: shop\napp-id:\n", map[string]string{"name": "shop"}, ""},
-		{"unknown key", "name: shop\ncolour: red\n", nil, `unknown key "colour"; valid keys are name, module, app-id, router, store, auth, widget, webhooks, billing, docker, ci, kubernetes, e2e, templates`},
+		{"unknown key", "name: shop\ncolour: red\n", nil, `unknown key "colour"; valid keys are name, module, app-id, router, store, auth, widget, webhooks, billing, docker, ci, kubernetes, e2e, rate-limits, templates`},
 		{"number for a string", "name: 42\n", nil, "name: want a string, got 42"},
 		{"bool for a string", "router: true\n", nil, "router: want a string, got true"},
 		{"not an object", "- name\n", nil, "want an object of option keys"},
@@ -135,14 +135,16 @@ func TestTraits(t *testing.T) {
 		widget      bool
 		want        map[string]bool
 	}{
-		{"sqlite", "instance", true, map[string]bool{TraitDatabaseURL: true, TraitDataFile: true, TraitSignedInstance: true, TraitAccessToken: false, TraitTokenInfo: true}},
-		{"memory", "instance", false, map[string]bool{TraitDatabaseURL: false, TraitDataFile: false, TraitSignedInstance: true, TraitAccessToken: false, TraitTokenInfo: false}},
-		{"sqlite", "token", false, map[string]bool{TraitDatabaseURL: true, TraitDataFile: true, TraitSignedInstance: false, TraitAccessToken: true, TraitTokenInfo: true}},
-		{"memory", "both", true, map[string]bool{TraitDatabaseURL: false, TraitDataFile: false, TraitSignedInstance: true, TraitAccessToken: true, TraitTokenInfo: true}},
+		{"sqlite", "instance", true, map[string]bool{TraitDatabaseURL: true, TraitDataFile: true, TraitSignedInstance: true, TraitAccessToken: false, TraitTokenInfo: true, TraitClients: true}},
+		{"memory", "instance", false, map[string]bool{TraitDatabaseURL: false, TraitDataFile: false, TraitSignedInstance: true, TraitAccessToken: false, TraitTokenInfo: false, TraitClients: false}},
+		{"sqlite", "token", false, map[string]bool{TraitDatabaseURL: true, TraitDataFile: true, TraitSignedInstance: false, TraitAccessToken: true, TraitTokenInfo: true, TraitClients: true}},
+		{"memory", "both", true, map[string]bool{TraitDatabaseURL: false, TraitDataFile: false, TraitSignedInstance: true, TraitAccessToken: true, TraitTokenInfo: true, TraitClients: true}},
 	}
 	for _, tt := range tests {
 		a := DefaultAnswers("shop")
-		a.Store, a.Auth, a.Widget = tt.store, tt.auth, tt.widget
+		// clients follows from token checks or from rate-limits, so that is
+		// off here: only token_info can turn it on.
+		a.Store, a.Auth, a.Widget, a.RateLimits = tt.store, tt.auth, tt.widget, false
 		if got := a.traits(); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("store %s, auth %s: traits %v, want %v (every known trait, so templates can index any)", tt.store, tt.auth, got, tt.want)
 		}
@@ -184,7 +186,7 @@ func TestManifestWithoutALaterOption(t *testing.T) {
 	manifest := func(answers string) []byte {
 		return []byte(`{"generator": "wixgen", "version": "v0.1.0", "answers": {` + answers + `}, "files": []}`)
 	}
-	const common = `"name": "shop", "module": "example.com/shop", "app-id": "", "router": "stdlib", "store": "sqlite", "auth": "instance", "widget": false, "webhooks": true, "billing": true, "ci": true, "kubernetes": false, "e2e": false`
+	const common = `"name": "shop", "module": "example.com/shop", "app-id": "", "router": "stdlib", "store": "sqlite", "auth": "instance", "widget": false, "webhooks": true, "billing": true, "ci": true, "kubernetes": false, "e2e": false, "rate-limits": false`
 	tests := []struct {
 		name       string
 		answers    string

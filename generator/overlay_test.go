@@ -90,7 +90,7 @@ func TestOverlayErrorsNameItsFile(t *testing.T) {
 		{"unknown condition", func(o fstest.MapFS) {
 			appendRow(o, "  - {template: .keep.txt.tmpl, class: managed, when: {colour: red}}\n")
 		},
-			`house/files.yaml: row 3 (.keep.txt.tmpl): condition on "colour": conditions may name router, store, auth, widget, webhooks, billing, docker, ci, kubernetes, e2e, or a trait`},
+			`house/files.yaml: row 3 (.keep.txt.tmpl): condition on "colour": conditions may name router, store, auth, widget, webhooks, billing, docker, ci, kubernetes, e2e, rate-limits, or a trait`},
 		{"unknown condition value", func(o fstest.MapFS) {
 			appendRow(o, "  - {template: .keep.txt.tmpl, class: managed, when: {store: mongo}}\n")
 		},

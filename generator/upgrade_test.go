@@ -42,8 +42,8 @@ var v2Edits = []templateEdit{
 		"// maxAge is how long, in seconds, browsers may cache a preflight answer.\n// Browsers cap it: Chromium at 7200 seconds.\n"},
 	// A managed file the user edits: kept, or replaced with --force.
 	{"internal/wix/retry.go.tmpl",
-		"// backoffMax caps the exponential backoff, before jitter.",
-		"// backoffMax caps the exponential backoff, before jitter, well under\n\t// the time a user waits for a dashboard page."},
+		"// backoff returns the delay before retry number retry (0 for the first\n",
+		"// backoff returns the delay, well under the time a user waits for a\n// dashboard page, before retry number retry (0 for the first\n"},
 	// A scaffolded file the user deletes: stays deleted.
 	{".env.example.tmpl",
 		"# Minimum log level: debug, info, warn or error.",
@@ -142,8 +142,8 @@ var userEdits = []userEdit{
 	// The same line v2 changes.
 	{path: "README.md", old: "The backend of a Wix app, in Go.", new: "The backend of the Shop app, in Go."},
 	// A managed file touched.
-	{path: "internal/wix/retry.go", old: "// backoffBase is the delay before the first retry, before jitter.",
-		new: "// backoffBase is the delay before the first retry, before jitter; ours."},
+	{path: "internal/wix/retry.go", old: "// sleep waits for d, or returns ctx.Err() when ctx is done first.",
+		new: "// sleep waits for d, or returns ctx.Err() when ctx is done first; ours."},
 	// A scaffolded file deleted.
 	{path: ".env.example", remove: true},
 	// A file v2 stops generating, edited.
@@ -306,7 +306,7 @@ func TestUpgrade(t *testing.T) {
 				wantTree[f.Path] = f.Data
 			}
 			userRetry := strings.Replace(fileOf(t, v1, "internal/wix/retry.go"),
-				"before the first retry, before jitter.", "before the first retry, before jitter; ours.", 1)
+				"when ctx is done first.", "when ctx is done first; ours.", 1)
 			if force {
 				wantTree["internal/wix/retry.go.orig"] = []byte(userRetry)
 				wantTree["docs/UPGRADING.md.orig"] = []byte("# Our upgrade checklist\n")
